@@ -1,0 +1,131 @@
+# sockwatch: Linux TCP connection-state monitor.
+#   make             build ./sockwatch (installs missing Debian packages as root)
+#   make run         build and open the monitor
+#   make check       build and run the test suite (SANITIZE=1: ASan + UBSan)
+#   make bench       run the benchmarks in bench/ (root)
+#   make install     PREFIX=/usr/local DESTDIR=
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wno-format-nonliteral
+ifeq ($(WERROR),1)
+WARNINGS += -Werror
+endif
+
+BUILD = build
+ifeq ($(SANITIZE),1)
+BUILD = build-san
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+endif
+
+# Evaluated lazily: pkg-config runs after the dependency check has installed
+# what was missing.
+PKG_CFLAGS = $(shell pkg-config --cflags libmnl ncursesw)
+PKG_LIBS = $(shell pkg-config --libs libmnl ncursesw)
+TEST_CFLAGS = $(shell pkg-config --cflags criterion)
+TEST_LIBS = $(shell pkg-config --libs criterion)
+
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Iinclude $(WARNINGS) $(SANFLAGS) \
+	$(PKG_CFLAGS) $(CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+
+LIB_SRC = $(filter-out src/main.c,$(wildcard src/*.c src/tui/*.c src/stack/*.c))
+LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
+MAIN_OBJ = $(BUILD)/src/main.o
+TEST_SRC = $(wildcard tests/*.c tests/support/*.c)
+TEST_OBJ = $(TEST_SRC:%.c=$(BUILD)/%.o)
+BENCH_SRC = $(wildcard bench/*.c)
+BENCH_BIN = $(BENCH_SRC:%.c=$(BUILD)/%)
+
+PROG = $(BUILD)/sockwatch
+DEPS_STAMP = $(BUILD)/.deps-build
+TEST_DEPS_STAMP = $(BUILD)/.deps-test
+
+.PHONY: all run check test-build bench install uninstall clean layers fuzz
+
+all: $(PROG) sockwatch
+
+sockwatch: $(PROG)
+	@if [ "$(BUILD)" = build ]; then ln -sf $(PROG) sockwatch; fi
+
+run: all
+	./sockwatch $(ARGS)
+
+$(DEPS_STAMP):
+	@mkdir -p $(@D)
+	@sh scripts/deps.sh build
+	@touch $@
+
+$(TEST_DEPS_STAMP):
+	@mkdir -p $(@D)
+	@sh scripts/deps.sh test
+	@touch $@
+
+$(BUILD)/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%.o: tests/%.c | $(DEPS_STAMP) $(TEST_DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Itests -c -o $@ $<
+
+$(BUILD)/libsockwatch.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(PROG): $(MAIN_OBJ) $(BUILD)/libsockwatch.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/run: $(TEST_OBJ) $(BUILD)/libsockwatch.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libsockwatch.a | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libsockwatch.a $(PKG_LIBS)
+
+test-build: $(PROG) $(BUILD)/tests/run $(BENCH_BIN)
+
+# Criterion runs each test in its own process; -j2 matches the machines we
+# run on. Tests that need root skip themselves with a message otherwise.
+check: test-build layers
+	SOCKWATCH_BIN=$(CURDIR)/$(PROG) ASAN_OPTIONS=detect_leaks=1 \
+		$(BUILD)/tests/run --jobs=2 $(CHECK_ARGS)
+
+layers:
+	@sh scripts/check-layers.sh
+
+bench: $(PROG) $(BENCH_BIN)
+	@sh scripts/deps.sh bench
+	SOCKWATCH_BIN=$(CURDIR)/$(PROG) BUILD=$(BUILD) bench/run
+
+fuzz:
+	@sh scripts/deps.sh fuzz
+	$(MAKE) -C fuzz
+
+install: $(PROG)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	install -m 755 $(PROG) $(DESTDIR)$(BINDIR)/sockwatch
+	install -m 644 man/sockwatch.8 $(DESTDIR)$(MANDIR)/man8/sockwatch.8
+	install -m 644 completions/sockwatch.bash $(DESTDIR)$(BASHCOMPDIR)/sockwatch
+	install -m 644 completions/_sockwatch $(DESTDIR)$(ZSHCOMPDIR)/_sockwatch
+	install -m 644 completions/sockwatch.fish $(DESTDIR)$(FISHCOMPDIR)/sockwatch.fish
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/sockwatch $(DESTDIR)$(MANDIR)/man8/sockwatch.8 \
+		$(DESTDIR)$(BASHCOMPDIR)/sockwatch $(DESTDIR)$(ZSHCOMPDIR)/_sockwatch \
+		$(DESTDIR)$(FISHCOMPDIR)/sockwatch.fish
+
+clean:
+	rm -rf build build-san sockwatch
+
+-include $(shell find build build-san -name '*.d' 2>/dev/null)

@@ -1,0 +1,73 @@
+/*
+ * Options shared by every command (dump, watch, leaks, metrics and the
+ * monitor), so that one spelling means one thing everywhere.
+ */
+#ifndef SOCKWATCH_CLI_H
+#define SOCKWATCH_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sockwatch/filter.h"
+#include "sockwatch/tcp_state.h"
+
+/* Exit statuses. */
+#define EXIT_RUNTIME 1 /* the system said no: permission, netlink, ... */
+#define EXIT_USAGE 2   /* the command line is wrong */
+
+enum cli_format {
+	CLI_FORMAT_TABLE,
+	CLI_FORMAT_JSON,
+	CLI_FORMAT_JSONL,
+	CLI_FORMAT_CSV,
+	CLI_FORMAT_PROMETHEUS,
+};
+
+/* Which options a command takes. */
+#define CLI_OPT_SELECT 0x01	/* -4 -6 -a -l, filter words */
+#define CLI_OPT_OUTPUT 0x02	/* --json --jsonl --csv -H */
+#define CLI_OPT_DETAIL 0x04	/* -n -i -m -p */
+#define CLI_OPT_INTERVAL 0x08	/* --interval */
+#define CLI_OPT_SUMMARY 0x10	/* --summary */
+#define CLI_OPT_SORT 0x20	/* --sort -r */
+#define CLI_OPT_TUI 0x40	/* --no-color --ascii --linger */
+#define CLI_OPT_PROMETHEUS 0x80 /* --prometheus */
+#define CLI_OPT_COUNT 0x100	/* --count, --duration */
+
+struct cli {
+	const char *command;
+	int family; /* AF_UNSPEC, AF_INET, AF_INET6 */
+	bool numeric, all, listening, info, memory, processes;
+	bool summary, header, reverse, no_kernel_filter;
+	bool no_color, ascii;
+	enum cli_format format;
+	const char *sort;
+	uint64_t interval_ms;
+	uint64_t linger_ms;
+	uint64_t duration_ms; /* 0: run until stopped */
+	long count;	      /* events or refreshes, 0: no limit */
+	struct filter *filter;
+	/* The states to ask the kernel for: the filter's, or the command's
+	 * default (connected; with -l listening; with -a all). */
+	tcp_state_set states;
+};
+
+/*
+ * Parse argv (argv[0] is the command's name).  Returns 0, or an exit
+ * status after printing one line on stderr (or the help on stdout, with
+ * status -1 meaning "done, exit 0").
+ */
+int cli_parse(struct cli *cli, const char *command, unsigned allowed,
+	      int argc, char **argv);
+void cli_free(struct cli *cli);
+
+/* "250ms", "1s", "1.5s", "2m", a bare number of seconds. */
+int cli_parse_duration(const char *text, uint64_t *ms);
+
+/* Print "sockwatch: what: strerror(-err)" once, at the edge. */
+void cli_error(const char *what, int err);
+
+/* The inode of the network namespace the process is in. */
+uint32_t cli_current_netns(void);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * Output formats for socket records: an aligned table in the manner of
+ * ss(8), JSON (one document), JSON lines, and CSV.  One column table drives
+ * them all, so a field has one name and one rendering everywhere.
+ */
+#ifndef SOCKWATCH_FORMAT_H
+#define SOCKWATCH_FORMAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sockwatch/diag.h"
+#include "sockwatch/proc.h"
+
+struct format_row {
+	const struct sockrec *rec;
+	const struct sockrec_ext *ext;	/* NULL when none */
+	const struct proc_owner *owner; /* NULL when unknown */
+};
+
+struct format_options {
+	bool numeric;	 /* ports as numbers, not service names */
+	bool info;	 /* tcp_info columns */
+	bool process;	 /* process column */
+	bool header;	 /* table and CSV header line */
+	bool wide;	 /* table: room for IPv6 addresses */
+};
+
+struct format_ops {
+	const char *name;
+	void (*begin)(FILE *out, const struct format_options *opt);
+	void (*row)(FILE *out, const struct format_options *opt,
+		    const struct format_row *row);
+	void (*end)(FILE *out, const struct format_options *opt, size_t rows);
+};
+
+extern const struct format_ops format_table, format_json, format_jsonl,
+	format_csv;
+
+/* "addr:port" as ss prints it: "[::1]:22", "*:22", "[fe80::1]%eth0:22". */
+size_t format_endpoint(char *buf, size_t len, const struct sockrec *rec,
+		       bool local, bool numeric);
+
+/* A JSON string literal with everything escaped that must be. */
+void format_json_string(FILE *out, const char *s);
+
+/* "1.5s", "3m12s", "2h05m", "4d03h": compact ages for tables. */
+size_t format_duration(char *buf, size_t len, uint64_t ms);
+
+#endif

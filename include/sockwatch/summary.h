@@ -1,0 +1,19 @@
+/* A count per state, written as a table, JSON, CSV or Prometheus text. */
+#ifndef SOCKWATCH_SUMMARY_H
+#define SOCKWATCH_SUMMARY_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "sockwatch/cli.h"
+#include "sockwatch/tcp_state.h"
+
+struct state_counts {
+	size_t by_state[TCP_STATE_COUNT];
+	size_t total;
+};
+
+void summary_write(FILE *out, enum cli_format format, bool header,
+		   const struct state_counts *counts);
+
+#endif

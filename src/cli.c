@@ -1,0 +1,354 @@
+/*
+ * The shared command-line options.  One table describes them; getopt's
+ * long options and the help text are both made from it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "sockwatch/cli.h"
+
+enum {
+	OPT_JSON = 256,
+	OPT_JSONL,
+	OPT_CSV,
+	OPT_PROMETHEUS,
+	OPT_SUMMARY,
+	OPT_SORT,
+	OPT_INTERVAL,
+	OPT_NO_KERNEL_FILTER,
+	OPT_NO_COLOR,
+	OPT_ASCII,
+	OPT_LINGER,
+	OPT_COUNT,
+	OPT_DURATION,
+};
+
+struct cli_option {
+	const char *long_name;
+	int short_name; /* or an OPT_ value */
+	int has_arg;
+	unsigned group;
+	const char *arg_name;
+	const char *help;
+};
+
+static const struct cli_option options[] = {
+	{ "numeric", 'n', no_argument, CLI_OPT_DETAIL, NULL,
+	  "show port numbers, not service names" },
+	{ "ipv4", '4', no_argument, CLI_OPT_SELECT, NULL, "IPv4 sockets only" },
+	{ "ipv6", '6', no_argument, CLI_OPT_SELECT, NULL, "IPv6 sockets only" },
+	{ "all", 'a', no_argument, CLI_OPT_SELECT, NULL,
+	  "all states, listeners included" },
+	{ "listening", 'l', no_argument, CLI_OPT_SELECT, NULL,
+	  "listening sockets only" },
+	{ "info", 'i', no_argument, CLI_OPT_DETAIL, NULL,
+	  "tcp_info: rtt, retransmits, cwnd, bytes, idle times" },
+	{ "memory", 'm', no_argument, CLI_OPT_DETAIL, NULL,
+	  "socket memory (skmem)" },
+	{ "processes", 'p', no_argument, CLI_OPT_DETAIL, NULL,
+	  "the process that owns each socket" },
+	{ "json", OPT_JSON, no_argument, CLI_OPT_OUTPUT, NULL,
+	  "one JSON document" },
+	{ "jsonl", OPT_JSONL, no_argument, CLI_OPT_OUTPUT, NULL,
+	  "JSON lines: one object per line" },
+	{ "csv", OPT_CSV, no_argument, CLI_OPT_OUTPUT, NULL,
+	  "comma-separated values with a header" },
+	{ "no-header", 'H', no_argument, CLI_OPT_OUTPUT, NULL,
+	  "no header line" },
+	{ "prometheus", OPT_PROMETHEUS, no_argument, CLI_OPT_PROMETHEUS, NULL,
+	  "Prometheus text exposition" },
+	{ "summary", OPT_SUMMARY, no_argument, CLI_OPT_SUMMARY, NULL,
+	  "a count per state instead of the sockets" },
+	{ "sort", OPT_SORT, required_argument, CLI_OPT_SORT, "KEY",
+	  "sort by state, local, peer, sport, dport, recvq, sendq, age, "
+	  "count" },
+	{ "reverse", 'r', no_argument, CLI_OPT_SORT, NULL,
+	  "reverse the sort order" },
+	{ "interval", OPT_INTERVAL, required_argument, CLI_OPT_INTERVAL,
+	  "DURATION", "time between polls (default 1s, at least 10ms)" },
+	{ "count", OPT_COUNT, required_argument, CLI_OPT_COUNT, "N",
+	  "stop after N events or refreshes" },
+	{ "duration", OPT_DURATION, required_argument, CLI_OPT_COUNT,
+	  "DURATION", "stop after this long" },
+	{ "no-kernel-filter", OPT_NO_KERNEL_FILTER, no_argument,
+	  CLI_OPT_SELECT, NULL,
+	  "filter in sockwatch only, not with kernel bytecode" },
+	{ "no-color", OPT_NO_COLOR, no_argument, CLI_OPT_TUI, NULL,
+	  "no colours (also with NO_COLOR set)" },
+	{ "ascii", OPT_ASCII, no_argument, CLI_OPT_TUI, NULL,
+	  "ASCII line drawing" },
+	{ "linger", OPT_LINGER, required_argument, CLI_OPT_TUI | CLI_OPT_COUNT,
+	  "DURATION", "keep closed connections visible this long (5s)" },
+	{ "help", 'h', no_argument, ~0u, NULL, "this help" },
+};
+#define OPTION_COUNT (sizeof(options) / sizeof(*options))
+
+int
+cli_parse_duration(const char *text, uint64_t *ms)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(text, &end);
+	if (errno != 0 || end == text || !isfinite(v) || v < 0)
+		return -EINVAL;
+	if (*end == '\0' || strcmp(end, "s") == 0)
+		v *= 1000;
+	else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
+		v *= 60000;
+	else if (strcmp(end, "h") == 0)
+		v *= 3600000;
+	else if (strcmp(end, "ms") != 0)
+		return -EINVAL;
+	if (v > 1e12)
+		return -ERANGE;
+	*ms = (uint64_t)(v + 0.5);
+	return 0;
+}
+
+void
+cli_error(const char *what, int err)
+{
+	fprintf(stderr, "sockwatch: %s: %s\n", what, strerror(err < 0 ? -err
+								      : err));
+}
+
+uint32_t
+cli_current_netns(void)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/net", &st) < 0)
+		return 0;
+	return (uint32_t)st.st_ino;
+}
+
+static void
+usage(FILE *out, const char *command, unsigned allowed)
+{
+	fprintf(out, "usage: sockwatch %s [options] [filter]\n\noptions:\n",
+		command);
+	for (size_t i = 0; i < OPTION_COUNT; i++) {
+		const struct cli_option *o = &options[i];
+		char flag[48];
+		if (!(o->group & allowed))
+			continue;
+		if (o->short_name < 256)
+			snprintf(flag, sizeof(flag), "-%c, --%s%s%s",
+				 o->short_name, o->long_name,
+				 o->arg_name ? " " : "",
+				 o->arg_name ? o->arg_name : "");
+		else
+			snprintf(flag, sizeof(flag), "    --%s%s%s",
+				 o->long_name, o->arg_name ? " " : "",
+				 o->arg_name ? o->arg_name : "");
+		fprintf(out, "  %-28s %s\n", flag, o->help);
+	}
+	if (allowed & CLI_OPT_SELECT)
+		fputs("\nfilter: an expression such as 'state close-wait and "
+		      "dport 5432',\n"
+		      "  'connected and src 10.0.0.0/8', '(sport 80 or sport "
+		      "443) and not state time-wait';\n"
+		      "  see sockwatch(8) for the whole language.\n",
+		      out);
+}
+
+static int
+usage_error(const char *command, const char *fmt, const char *token)
+{
+	fprintf(stderr, "sockwatch %s: ", command);
+	fprintf(stderr, fmt, token);
+	fprintf(stderr, " (try 'sockwatch %s --help')\n", command);
+	return EXIT_USAGE;
+}
+
+static int
+apply_option(struct cli *cli, int c, const char *arg)
+{
+	switch (c) {
+	case 'n':
+		cli->numeric = true;
+		break;
+	case '4':
+		cli->family = AF_INET;
+		break;
+	case '6':
+		cli->family = AF_INET6;
+		break;
+	case 'a':
+		cli->all = true;
+		break;
+	case 'l':
+		cli->listening = true;
+		break;
+	case 'i':
+		cli->info = true;
+		break;
+	case 'm':
+		cli->memory = true;
+		break;
+	case 'p':
+		cli->processes = true;
+		break;
+	case 'H':
+		cli->header = false;
+		break;
+	case 'r':
+		cli->reverse = true;
+		break;
+	case OPT_JSON:
+		cli->format = CLI_FORMAT_JSON;
+		break;
+	case OPT_JSONL:
+		cli->format = CLI_FORMAT_JSONL;
+		break;
+	case OPT_CSV:
+		cli->format = CLI_FORMAT_CSV;
+		break;
+	case OPT_PROMETHEUS:
+		cli->format = CLI_FORMAT_PROMETHEUS;
+		break;
+	case OPT_SUMMARY:
+		cli->summary = true;
+		break;
+	case OPT_SORT:
+		cli->sort = arg;
+		break;
+	case OPT_NO_KERNEL_FILTER:
+		cli->no_kernel_filter = true;
+		break;
+	case OPT_NO_COLOR:
+		cli->no_color = true;
+		break;
+	case OPT_ASCII:
+		cli->ascii = true;
+		break;
+	case OPT_INTERVAL:
+		if (cli_parse_duration(arg, &cli->interval_ms) < 0 ||
+		    cli->interval_ms < 10)
+			return usage_error(cli->command,
+					   "bad interval '%s': give a "
+					   "duration of at least 10ms",
+					   arg);
+		break;
+	case OPT_LINGER:
+		if (cli_parse_duration(arg, &cli->linger_ms) < 0)
+			return usage_error(cli->command,
+					   "bad linger time '%s'", arg);
+		break;
+	case OPT_DURATION:
+		if (cli_parse_duration(arg, &cli->duration_ms) < 0 ||
+		    cli->duration_ms == 0)
+			return usage_error(cli->command, "bad duration '%s'",
+					   arg);
+		break;
+	case OPT_COUNT: {
+		char *end;
+		errno = 0;
+		cli->count = strtol(arg, &end, 10);
+		if (errno != 0 || *end != '\0' || cli->count <= 0)
+			return usage_error(cli->command, "bad count '%s'", arg);
+		break;
+	}
+	}
+	return 0;
+}
+
+int
+cli_parse(struct cli *cli, const char *command, unsigned allowed, int argc,
+	  char **argv)
+{
+	struct option longopts[OPTION_COUNT + 1];
+	char shortopts[2 * OPTION_COUNT + 2] = "+";
+	size_t nlong = 0, nshort = 1;
+	struct filter_error ferr;
+	int c, rc;
+
+	memset(cli, 0, sizeof(*cli));
+	cli->command = command;
+	cli->family = AF_UNSPEC;
+	cli->header = true;
+	cli->interval_ms = 1000;
+	cli->linger_ms = 5000;
+
+	for (size_t i = 0; i < OPTION_COUNT; i++) {
+		const struct cli_option *o = &options[i];
+		if (!(o->group & allowed))
+			continue;
+		longopts[nlong++] = (struct option){ o->long_name, o->has_arg,
+						     NULL, o->short_name };
+		if (o->short_name < 256) {
+			shortopts[nshort++] = (char)o->short_name;
+			if (o->has_arg)
+				shortopts[nshort++] = ':';
+		}
+	}
+	memset(&longopts[nlong], 0, sizeof(longopts[nlong]));
+	shortopts[nshort] = '\0';
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout, command, allowed);
+			return -1;
+		}
+		if (c == '?') {
+			char bad[64];
+			if (optopt >= 256 || optopt == 0)
+				snprintf(bad, sizeof(bad), "%s",
+					 argv[optind - 1]);
+			else
+				snprintf(bad, sizeof(bad), "-%c", optopt);
+			return usage_error(command, "unknown option '%s'", bad);
+		}
+		if (c == ':')
+			return usage_error(command, "option '%s' needs a value",
+					   argv[optind - 1]);
+		if ((rc = apply_option(cli, c, optarg)) != 0)
+			return rc;
+	}
+	/* A missing argument shows up as '?' with the option in optopt. */
+	if (optind < argc && !(allowed & CLI_OPT_SELECT))
+		return usage_error(command, "unexpected argument '%s'",
+				   argv[optind]);
+
+	if (filter_parse_argv(argc - optind, argv + optind, &cli->filter,
+			      &ferr) < 0) {
+		char line[512], text[256] = "";
+		for (int i = optind; i < argc; i++) {
+			if (i > optind)
+				strncat(text, " ", sizeof(text) - strlen(text) - 1);
+			strncat(text, argv[i], sizeof(text) - strlen(text) - 1);
+		}
+		if (ferr.message[0] == '\0')
+			snprintf(ferr.message, sizeof(ferr.message),
+				 "out of memory");
+		filter_error_format(&ferr, text, line, sizeof(line));
+		fprintf(stderr, "sockwatch %s: %s\n", command, line);
+		return EXIT_USAGE;
+	}
+
+	tcp_state_set base = TCP_STATE_ALL & ~(TCP_STATE_BIT(TCP_STATE_LISTEN) |
+					      TCP_STATE_BIT(TCP_STATE_CLOSED));
+	if (cli->all || filter_names_states(cli->filter))
+		base = TCP_STATE_ALL;
+	if (cli->listening)
+		base = TCP_STATE_BIT(TCP_STATE_LISTEN);
+	cli->states = base & filter_states(cli->filter);
+	return 0;
+}
+
+void
+cli_free(struct cli *cli)
+{
+	filter_free(cli->filter);
+	cli->filter = NULL;
+}

@@ -1,0 +1,460 @@
+/*
+ * sock_diag collector (see man 7 sock_diag, linux/inet_diag.h).
+ *
+ * Every byte that comes from the kernel is checked before it is used: the
+ * netlink header against the buffer, the inet_diag_msg against the message,
+ * each attribute against the message and, for known types, against the
+ * size it must have.  Unknown attributes are skipped, as libmnl does.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/inet_diag.h>
+#include <linux/sock_diag.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
+
+#include "sockwatch/diag.h"
+
+/* The kernel fills at most about 32 KiB per recv() of a dump. */
+#define DIAG_RECV_BUFFER 32768
+#define DIAG_ENOBUFS_RETRIES 3
+
+struct diag_socket {
+	struct mnl_socket *nl;
+	uint32_t portid;
+	uint32_t seq;
+	char *buf;
+};
+
+int
+diag_open(struct diag_socket **out)
+{
+	struct diag_socket *ds = calloc(1, sizeof(*ds));
+	int err;
+
+	if (ds == NULL)
+		return -ENOMEM;
+	ds->buf = malloc(DIAG_RECV_BUFFER);
+	ds->nl = mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC);
+	if (ds->buf == NULL || ds->nl == NULL) {
+		err = ds->nl == NULL ? -errno : -ENOMEM;
+		diag_close(ds);
+		return err;
+	}
+	if (mnl_socket_bind(ds->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		err = -errno;
+		diag_close(ds);
+		return err;
+	}
+	ds->portid = mnl_socket_get_portid(ds->nl);
+	ds->seq = (uint32_t)time(NULL);
+	*out = ds;
+	return 0;
+}
+
+void
+diag_close(struct diag_socket *ds)
+{
+	if (ds == NULL)
+		return;
+	if (ds->nl != NULL)
+		mnl_socket_close(ds->nl);
+	free(ds->buf);
+	free(ds);
+}
+
+void
+diag_snapshot_reset(struct diag_snapshot *snap)
+{
+	snap->count = snap->ext_count = 0;
+	snap->messages = snap->bytes = snap->recv_calls = 0;
+}
+
+void
+diag_snapshot_free(struct diag_snapshot *snap)
+{
+	free(snap->recs);
+	free(snap->ext);
+	memset(snap, 0, sizeof(*snap));
+}
+
+const struct sockrec_ext *
+diag_snapshot_ext(const struct diag_snapshot *snap, const struct sockrec *rec)
+{
+	if (rec->ext == SOCKREC_NO_EXT || rec->ext >= snap->ext_count)
+		return NULL;
+	return &snap->ext[rec->ext];
+}
+
+/* Grow by doubling, so a steady population allocates nothing per poll. */
+static int
+grow(void **array, size_t *cap, size_t need, size_t size)
+{
+	size_t ncap = *cap ? *cap : 1024;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	p = realloc(*array, ncap * size);
+	if (p == NULL)
+		return -ENOMEM;
+	*array = p;
+	*cap = ncap;
+	return 0;
+}
+
+static void
+copy_tcp_info(struct sockrec_ext *x, const void *payload, size_t len)
+{
+	struct tcp_info ti;
+
+	/* Older kernels send a shorter tcp_info: the rest reads as zero. */
+	memset(&ti, 0, sizeof(ti));
+	memcpy(&ti, payload, len < sizeof(ti) ? len : sizeof(ti));
+	x->has_info = 1;
+	x->rtt_us = ti.tcpi_rtt;
+	x->rttvar_us = ti.tcpi_rttvar;
+	x->min_rtt_us = ti.tcpi_min_rtt;
+	x->rto_us = ti.tcpi_rto;
+	x->snd_cwnd = ti.tcpi_snd_cwnd;
+	x->ssthresh = ti.tcpi_snd_ssthresh;
+	x->snd_mss = ti.tcpi_snd_mss;
+	x->rcv_mss = ti.tcpi_rcv_mss;
+	x->pmtu = ti.tcpi_pmtu;
+	x->unacked = ti.tcpi_unacked;
+	x->sacked = ti.tcpi_sacked;
+	x->lost = ti.tcpi_lost;
+	x->retrans = ti.tcpi_retrans;
+	x->total_retrans = ti.tcpi_total_retrans;
+	x->last_data_sent_ms = ti.tcpi_last_data_sent;
+	x->last_data_recv_ms = ti.tcpi_last_data_recv;
+	x->last_ack_recv_ms = ti.tcpi_last_ack_recv;
+	x->segs_in = ti.tcpi_segs_in;
+	x->segs_out = ti.tcpi_segs_out;
+	x->notsent_bytes = ti.tcpi_notsent_bytes;
+	x->bytes_acked = ti.tcpi_bytes_acked;
+	x->bytes_received = ti.tcpi_bytes_received;
+	x->bytes_sent = ti.tcpi_bytes_sent;
+	x->bytes_retrans = ti.tcpi_bytes_retrans;
+	x->delivery_rate = ti.tcpi_delivery_rate;
+	x->pacing_rate = ti.tcpi_pacing_rate;
+	x->retransmits = ti.tcpi_retransmits;
+	x->probes = ti.tcpi_probes;
+	x->backoff = ti.tcpi_backoff;
+	x->ca_state = ti.tcpi_ca_state;
+	x->snd_wscale = ti.tcpi_snd_wscale;
+	x->rcv_wscale = ti.tcpi_rcv_wscale;
+	x->options = ti.tcpi_options;
+}
+
+static struct sockrec_ext *
+ext_for(struct diag_snapshot *snap, struct sockrec *rec)
+{
+	struct sockrec_ext *x;
+
+	if (rec->ext != SOCKREC_NO_EXT)
+		return &snap->ext[rec->ext];
+	if (grow((void **)&snap->ext, &snap->ext_cap, snap->ext_count + 1,
+		 sizeof(*snap->ext)) < 0)
+		return NULL;
+	x = &snap->ext[snap->ext_count];
+	memset(x, 0, sizeof(*x));
+	rec->ext = (uint32_t)snap->ext_count++;
+	return x;
+}
+
+/* Apply one attribute of a message to its record. */
+static int
+parse_attr(const struct nlattr *attr, struct diag_snapshot *snap,
+	   struct sockrec *rec)
+{
+	const void *payload = mnl_attr_get_payload(attr);
+	size_t len = mnl_attr_get_payload_len(attr);
+	struct sockrec_ext *x;
+
+	switch (mnl_attr_get_type(attr)) {
+	case INET_DIAG_SHUTDOWN:
+		if (len < sizeof(uint8_t))
+			return -EBADMSG;
+		rec->shutdown = *(const uint8_t *)payload & 3;
+		break;
+	case INET_DIAG_SKV6ONLY:
+		if (len < sizeof(uint8_t))
+			return -EBADMSG;
+		rec->v6only = *(const uint8_t *)payload != 0;
+		break;
+	case INET_DIAG_INFO:
+		/* tcp_info's first fields have been there since 2.6. */
+		if (len < offsetof(struct tcp_info, tcpi_rcv_rtt))
+			return -EBADMSG;
+		if ((x = ext_for(snap, rec)) == NULL)
+			return -ENOMEM;
+		copy_tcp_info(x, payload, len);
+		break;
+	case INET_DIAG_SKMEMINFO:
+		if (len < sizeof(uint32_t) || len % sizeof(uint32_t) != 0)
+			return -EBADMSG;
+		if ((x = ext_for(snap, rec)) == NULL)
+			return -ENOMEM;
+		memcpy(x->skmem, payload,
+		       len < sizeof(x->skmem) ? len : sizeof(x->skmem));
+		x->has_mem = 1;
+		break;
+	case INET_DIAG_CONG:
+		if (len == 0)
+			return -EBADMSG;
+		if ((x = ext_for(snap, rec)) == NULL)
+			return -ENOMEM;
+		len = len < sizeof(x->cong) ? len : sizeof(x->cong) - 1;
+		memcpy(x->cong, payload, len);
+		x->cong[len] = '\0';
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+int
+diag_parse_message(const struct nlmsghdr *nlh, struct diag_snapshot *snap)
+{
+	const struct inet_diag_msg *msg;
+	const struct nlattr *attr;
+	struct sockrec *rec;
+	int state, err;
+
+	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(*msg))
+		return -EBADMSG;
+	msg = mnl_nlmsg_get_payload(nlh);
+	if (msg->idiag_family != AF_INET && msg->idiag_family != AF_INET6)
+		return -EBADMSG;
+	state = tcp_state_from_kernel(msg->idiag_state);
+	if (state < 0)
+		return -EBADMSG;
+	if (grow((void **)&snap->recs, &snap->cap, snap->count + 1,
+		 sizeof(*snap->recs)) < 0)
+		return -ENOMEM;
+
+	rec = &snap->recs[snap->count];
+	rec->cookie = (uint64_t)msg->id.idiag_cookie[1] << 32 |
+		      msg->id.idiag_cookie[0];
+	rec->netns = snap->netns;
+	rec->ifindex = msg->id.idiag_if;
+	rec->inode = msg->idiag_inode;
+	rec->uid = msg->idiag_uid;
+	rec->rqueue = msg->idiag_rqueue;
+	rec->wqueue = msg->idiag_wqueue;
+	rec->expires_ms = msg->idiag_expires;
+	rec->ext = SOCKREC_NO_EXT;
+	rec->sport = ntohs(msg->id.idiag_sport);
+	rec->dport = ntohs(msg->id.idiag_dport);
+	rec->family = msg->idiag_family;
+	rec->state = (uint8_t)state;
+	rec->kernel_state = msg->idiag_state;
+	rec->timer = msg->idiag_timer;
+	rec->retrans = msg->idiag_retrans;
+	rec->shutdown = SOCKREC_SHUT_UNKNOWN;
+	rec->v6only = 0;
+	memcpy(rec->saddr, msg->id.idiag_src, sizeof(rec->saddr));
+	memcpy(rec->daddr, msg->id.idiag_dst, sizeof(rec->daddr));
+	if (rec->family == AF_INET) {
+		memset(rec->saddr + 4, 0, 12);
+		memset(rec->daddr + 4, 0, 12);
+	}
+
+	mnl_attr_for_each(attr, nlh, sizeof(*msg))
+	{
+		if ((err = parse_attr(attr, snap, rec)) < 0)
+			return err;
+	}
+	/* mnl_attr_for_each stops at the first attribute that does not fit:
+	 * anything left over means a truncated attribute. */
+	if ((const char *)attr !=
+	    (const char *)mnl_nlmsg_get_payload_tail(nlh))
+		return -EBADMSG;
+	snap->count++;
+	return 0;
+}
+
+static int
+nlmsg_error_code(const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *e;
+
+	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(*e))
+		return -EBADMSG;
+	e = mnl_nlmsg_get_payload(nlh);
+	/* A positive or zero code in an error message is an ACK here. */
+	return e->error < 0 ? e->error : 0;
+}
+
+int
+diag_parse_buffer(const void *buf, size_t len, uint32_t seq, uint32_t portid,
+		  struct diag_snapshot *snap)
+{
+	const struct nlmsghdr *nlh = buf;
+	int remaining = (int)len;
+	int err;
+
+	while (mnl_nlmsg_ok(nlh, remaining)) {
+		if (!mnl_nlmsg_seq_ok(nlh, seq) ||
+		    !mnl_nlmsg_portid_ok(nlh, portid))
+			return -ESRCH;
+		switch (nlh->nlmsg_type) {
+		case NLMSG_DONE:
+			/* The dump may end with an error of its own. */
+			if (nlh->nlmsg_len >= MNL_NLMSG_HDRLEN + sizeof(int)) {
+				int code = *(const int *)mnl_nlmsg_get_payload(
+					nlh);
+				if (code < 0)
+					return code;
+			}
+			return 0;
+		case NLMSG_ERROR:
+			err = nlmsg_error_code(nlh);
+			if (err < 0)
+				return err;
+			break;
+		case NLMSG_NOOP:
+		case NLMSG_OVERRUN:
+			break;
+		case SOCK_DIAG_BY_FAMILY:
+			if ((err = diag_parse_message(nlh, snap)) < 0)
+				return err;
+			snap->messages++;
+			break;
+		default:
+			return -EBADMSG;
+		}
+		nlh = mnl_nlmsg_next(nlh, &remaining);
+	}
+	/* Bytes that do not make a whole message: the reply was cut. */
+	if (remaining != 0)
+		return -EBADMSG;
+	return 1;
+}
+
+static int
+send_request(struct diag_socket *ds, int family, const struct diag_request *req)
+{
+	char sendbuf[MNL_SOCKET_BUFFER_SIZE];
+	struct inet_diag_req_v2 *r;
+	struct nlmsghdr *nlh;
+
+	if (req->bytecode_len > sizeof(sendbuf) / 2)
+		return -E2BIG;
+	nlh = mnl_nlmsg_put_header(sendbuf);
+	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = ++ds->seq;
+	r = mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
+	r->sdiag_family = (uint8_t)family;
+	r->sdiag_protocol = IPPROTO_TCP;
+	r->idiag_states = tcp_state_kernel_mask(req->states ? req->states
+							    : TCP_STATE_ALL);
+	if (req->ext & DIAG_EXT_INFO)
+		r->idiag_ext |= 1 << (INET_DIAG_INFO - 1);
+	if (req->ext & DIAG_EXT_MEM)
+		r->idiag_ext |= 1 << (INET_DIAG_SKMEMINFO - 1);
+	if (req->ext & DIAG_EXT_CONG)
+		r->idiag_ext |= 1 << (INET_DIAG_CONG - 1);
+	if (req->bytecode != NULL && req->bytecode_len > 0)
+		mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE,
+			     req->bytecode_len, req->bytecode);
+	if (mnl_socket_sendto(ds->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Read one family's dump to its end. */
+static int
+dump_family(struct diag_socket *ds, int family, const struct diag_request *req,
+	    struct diag_snapshot *snap)
+{
+	int err = send_request(ds, family, req);
+
+	while (err == 0) {
+		ssize_t n = mnl_socket_recvfrom(ds->nl, ds->buf,
+						DIAG_RECV_BUFFER);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			/* MSG_TRUNC shows up as ENOSPC in libmnl. */
+			return errno == ENOSPC ? -EBADMSG : -errno;
+		}
+		if (n == 0)
+			return -EBADMSG;
+		snap->recv_calls++;
+		snap->bytes += (size_t)n;
+		err = diag_parse_buffer(ds->buf, (size_t)n, ds->seq, ds->portid,
+					snap);
+		if (err == 1)
+			err = 0;
+		else if (err == 0)
+			return 0;
+	}
+	return err;
+}
+
+/* After a failed dump the socket may still hold its tail: reopen it. */
+static int
+reopen(struct diag_socket *ds)
+{
+	struct diag_socket *fresh;
+	int err = diag_open(&fresh);
+
+	if (err < 0)
+		return err;
+	mnl_socket_close(ds->nl);
+	free(ds->buf);
+	ds->nl = fresh->nl;
+	ds->buf = fresh->buf;
+	ds->portid = fresh->portid;
+	free(fresh);
+	return 0;
+}
+
+int
+diag_dump(struct diag_socket *ds, const struct diag_request *req,
+	  struct diag_snapshot *snap)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+
+	for (size_t i = 0; i < 2; i++) {
+		size_t count = snap->count, ext_count = snap->ext_count;
+		int err;
+
+		if (req->family != AF_UNSPEC && req->family != families[i])
+			continue;
+		for (int attempt = 0;; attempt++) {
+			err = dump_family(ds, families[i], req, snap);
+			if (err == 0)
+				break;
+			/* Never hand back half a dump as if it were whole. */
+			snap->count = count;
+			snap->ext_count = ext_count;
+			if (reopen(ds) < 0 ||
+			    (err != -ENOBUFS && err != -EINTR) ||
+			    attempt == DIAG_ENOBUFS_RETRIES)
+				return err;
+		}
+	}
+	return 0;
+}
+
+const char *
+sockrec_addr(const struct sockrec *rec, bool local, char *buf, size_t len)
+{
+	const void *addr = local ? rec->saddr : rec->daddr;
+
+	if (inet_ntop(rec->family, addr, buf, (socklen_t)len) == NULL)
+		return "?";
+	return buf;
+}

@@ -1,0 +1,497 @@
+/*
+ * Socket record formats.  The table is written by hand for speed (it is
+ * the hot path of `sockwatch dump`); the machine formats share one column
+ * table, so JSON keys and CSV headers cannot drift apart.
+ */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <net/if.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sockwatch/format.h"
+#include "sockwatch/tcp_state.h"
+
+/* Service names, read once: getservbyport() rereads /etc/services. */
+static const char **service_names;
+
+static const char *
+service_name(uint16_t port)
+{
+	struct servent *se;
+
+	if (service_names == NULL) {
+		service_names = calloc(65536, sizeof(*service_names));
+		if (service_names == NULL)
+			return NULL;
+		setservent(1);
+		while ((se = getservent()) != NULL) {
+			uint16_t p = ntohs((uint16_t)se->s_port);
+			if (strcmp(se->s_proto, "tcp") == 0 &&
+			    service_names[p] == NULL)
+				service_names[p] = strdup(se->s_name);
+		}
+		endservent();
+	}
+	return service_names[port];
+}
+
+static bool
+addr_is_any(const struct sockrec *rec, const uint8_t *addr)
+{
+	static const uint8_t zero[16];
+
+	return memcmp(addr, zero, rec->family == AF_INET ? 4 : 16) == 0;
+}
+
+size_t
+format_endpoint(char *buf, size_t len, const struct sockrec *rec, bool local,
+		bool numeric)
+{
+	const uint8_t *addr = local ? rec->saddr : rec->daddr;
+	uint16_t port = local ? rec->sport : rec->dport;
+	char host[INET6_ADDRSTRLEN], ifname[IF_NAMESIZE + 1] = "";
+	char portbuf[8];
+	const char *portname = NULL;
+	int n;
+
+	if (port == 0)
+		portname = "*";
+	else if (!numeric)
+		portname = service_name(port);
+	if (portname == NULL) {
+		snprintf(portbuf, sizeof(portbuf), "%u", port);
+		portname = portbuf;
+	}
+	if (rec->family == AF_INET6 && addr_is_any(rec, addr) && !rec->v6only)
+		return (size_t)snprintf(buf, len, "*:%s", portname);
+	inet_ntop(rec->family, addr, host, sizeof(host));
+	if (rec->family == AF_INET)
+		n = snprintf(buf, len, "%s:%s", host, portname);
+	else {
+		/* The scope only means something for our own end. */
+		if (local && rec->ifindex != 0 &&
+		    if_indextoname(rec->ifindex, ifname + 1) != NULL)
+			ifname[0] = '%';
+		n = snprintf(buf, len, "[%s]%s:%s", host, ifname, portname);
+	}
+	return n < 0 ? 0 : (size_t)n;
+}
+
+size_t
+format_duration(char *buf, size_t len, uint64_t ms)
+{
+	uint64_t s = ms / 1000;
+	int n;
+
+	if (ms < 10000)
+		n = snprintf(buf, len, "%" PRIu64 ".%01" PRIu64 "s", s,
+			     (ms % 1000) / 100);
+	else if (s < 3600)
+		n = snprintf(buf, len, "%" PRIu64 "m%02" PRIu64 "s", s / 60,
+			     s % 60);
+	else if (s < 86400)
+		n = snprintf(buf, len, "%" PRIu64 "h%02" PRIu64 "m", s / 3600,
+			     (s / 60) % 60);
+	else
+		n = snprintf(buf, len, "%" PRIu64 "d%02" PRIu64 "h", s / 86400,
+			     (s / 3600) % 24);
+	return n < 0 ? 0 : (size_t)n;
+}
+
+void
+format_json_string(FILE *out, const char *s)
+{
+	putc('"', out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		switch (c) {
+		case '"':
+			fputs("\\\"", out);
+			break;
+		case '\\':
+			fputs("\\\\", out);
+			break;
+		case '\n':
+			fputs("\\n", out);
+			break;
+		case '\r':
+			fputs("\\r", out);
+			break;
+		case '\t':
+			fputs("\\t", out);
+			break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				fprintf(out, "\\u%04x", c);
+			else
+				putc(c, out);
+		}
+	}
+	putc('"', out);
+}
+
+/* ---- table ---- */
+
+static int
+endpoint_width(const struct format_options *opt)
+{
+	return opt->wide ? 40 : 21;
+}
+
+static void
+table_begin(FILE *out, const struct format_options *opt)
+{
+	int w = endpoint_width(opt);
+
+	if (!opt->header)
+		return;
+	fprintf(out, "%-10s %-6s %-6s %*s %-*s", "State", "Recv-Q", "Send-Q",
+		w, "Local Address:Port", w, "Peer Address:Port");
+	if (opt->info)
+		fprintf(out, " %9s %8s %7s %5s %7s %5s %12s %12s %8s %8s",
+			"rtt(ms)", "rttvar", "retrans", "cwnd", "unacked",
+			"lost", "bytes_acked", "bytes_rcvd", "lastsnd",
+			"lastrcv");
+	if (opt->process)
+		fputs(" Process", out);
+	putc('\n', out);
+}
+
+static void
+table_row(FILE *out, const struct format_options *opt,
+	  const struct format_row *row)
+{
+	const struct sockrec *rec = row->rec;
+	char local[80], peer[80];
+	int w = endpoint_width(opt);
+
+	format_endpoint(local, sizeof(local), rec, true, opt->numeric);
+	format_endpoint(peer, sizeof(peer), rec, false, opt->numeric);
+	fprintf(out, "%-10s %-6" PRIu32 " %-6" PRIu32 " %*s %-*s",
+		tcp_state_name(rec->state), rec->rqueue, rec->wqueue, w, local,
+		w, peer);
+	if (opt->info) {
+		const struct sockrec_ext *x = row->ext;
+		if (x != NULL && x->has_info)
+			fprintf(out,
+				" %9.3f %8.3f %3u/%-3" PRIu32 " %5" PRIu32
+				" %7" PRIu32 " %5" PRIu32 " %12" PRIu64
+				" %12" PRIu64 " %8" PRIu32 " %8" PRIu32,
+				x->rtt_us / 1000.0, x->rttvar_us / 1000.0,
+				x->retransmits, x->total_retrans, x->snd_cwnd,
+				x->unacked, x->lost, x->bytes_acked,
+				x->bytes_received, x->last_data_sent_ms,
+				x->last_data_recv_ms);
+		else
+			fprintf(out, " %9s %8s %7s %5s %7s %5s %12s %12s %8s %8s",
+				"-", "-", "-", "-", "-", "-", "-", "-", "-",
+				"-");
+	}
+	if (opt->process && row->owner != NULL)
+		fprintf(out, " %d/%s", row->owner->pid, row->owner->comm);
+	putc('\n', out);
+}
+
+static void
+no_begin(FILE *out, const struct format_options *opt)
+{
+	(void)out;
+	(void)opt;
+}
+
+static void
+no_end(FILE *out, const struct format_options *opt, size_t rows)
+{
+	(void)out;
+	(void)opt;
+	(void)rows;
+}
+
+const struct format_ops format_table = {
+	.name = "table",
+	.begin = table_begin,
+	.row = table_row,
+	.end = no_end,
+};
+
+/* ---- machine formats: one column table ---- */
+
+enum value_kind { VALUE_NULL, VALUE_NUMBER, VALUE_STRING };
+
+#define NEED_INFO 1
+#define NEED_PROCESS 2
+
+struct column {
+	const char *key;
+	unsigned needs;
+	enum value_kind (*get)(const struct format_row *row, char *buf,
+			       size_t len);
+};
+
+#define NUMBER(fmt, ...)                                                       \
+	(snprintf(buf, len, fmt, __VA_ARGS__), VALUE_NUMBER)
+
+static enum value_kind
+get_state(const struct format_row *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", tcp_state_name(r->rec->state));
+	return VALUE_STRING;
+}
+
+static enum value_kind
+get_family(const struct format_row *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", r->rec->family == AF_INET ? "inet" : "inet6");
+	return VALUE_STRING;
+}
+
+static enum value_kind
+get_local_address(const struct format_row *r, char *buf, size_t len)
+{
+	sockrec_addr(r->rec, true, buf, len);
+	return VALUE_STRING;
+}
+
+static enum value_kind
+get_peer_address(const struct format_row *r, char *buf, size_t len)
+{
+	sockrec_addr(r->rec, false, buf, len);
+	return VALUE_STRING;
+}
+
+static enum value_kind
+get_interface(const struct format_row *r, char *buf, size_t len)
+{
+	char name[IF_NAMESIZE];
+
+	if (r->rec->ifindex == 0 || if_indextoname(r->rec->ifindex, name) == NULL)
+		return VALUE_NULL;
+	snprintf(buf, len, "%s", name);
+	return VALUE_STRING;
+}
+
+static enum value_kind
+get_comm(const struct format_row *r, char *buf, size_t len)
+{
+	if (r->owner == NULL)
+		return VALUE_NULL;
+	snprintf(buf, len, "%s", r->owner->comm);
+	return VALUE_STRING;
+}
+
+#define REC_NUMBER(field, fmt)                                                 \
+	static enum value_kind get_##field(const struct format_row *r,         \
+					   char *buf, size_t len)              \
+	{                                                                      \
+		return NUMBER(fmt, r->rec->field);                             \
+	}
+REC_NUMBER(sport, "%u")
+REC_NUMBER(dport, "%u")
+REC_NUMBER(rqueue, "%" PRIu32)
+REC_NUMBER(wqueue, "%" PRIu32)
+REC_NUMBER(uid, "%" PRIu32)
+REC_NUMBER(inode, "%" PRIu32)
+REC_NUMBER(cookie, "%" PRIu64)
+REC_NUMBER(netns, "%" PRIu32)
+
+#define OWNER_NUMBER(field)                                                    \
+	static enum value_kind get_##field(const struct format_row *r,         \
+					   char *buf, size_t len)              \
+	{                                                                      \
+		if (r->owner == NULL)                                          \
+			return VALUE_NULL;                                     \
+		return NUMBER("%d", r->owner->field);                          \
+	}
+OWNER_NUMBER(pid)
+OWNER_NUMBER(fd)
+
+/* tcp_info fields: null for sockets that carry none (TIME-WAIT, SYN-RECV). */
+#define INFO_NUMBER(name, fmt, expr)                                           \
+	static enum value_kind get_##name(const struct format_row *r,          \
+					  char *buf, size_t len)               \
+	{                                                                      \
+		const struct sockrec_ext *x = r->ext;                          \
+		if (x == NULL || !x->has_info)                                 \
+			return VALUE_NULL;                                     \
+		return NUMBER(fmt, expr);                                      \
+	}
+INFO_NUMBER(rtt_ms, "%.3f", x->rtt_us / 1000.0)
+INFO_NUMBER(rttvar_ms, "%.3f", x->rttvar_us / 1000.0)
+INFO_NUMBER(retransmits, "%u", x->retransmits)
+INFO_NUMBER(total_retrans, "%" PRIu32, x->total_retrans)
+INFO_NUMBER(cwnd, "%" PRIu32, x->snd_cwnd)
+INFO_NUMBER(unacked, "%" PRIu32, x->unacked)
+INFO_NUMBER(lost, "%" PRIu32, x->lost)
+INFO_NUMBER(bytes_acked, "%" PRIu64, x->bytes_acked)
+INFO_NUMBER(bytes_received, "%" PRIu64, x->bytes_received)
+INFO_NUMBER(last_data_sent_ms, "%" PRIu32, x->last_data_sent_ms)
+INFO_NUMBER(last_data_recv_ms, "%" PRIu32, x->last_data_recv_ms)
+
+static const struct column columns[] = {
+	{ "state", 0, get_state },
+	{ "family", 0, get_family },
+	{ "recv_q", 0, get_rqueue },
+	{ "send_q", 0, get_wqueue },
+	{ "local_address", 0, get_local_address },
+	{ "local_port", 0, get_sport },
+	{ "peer_address", 0, get_peer_address },
+	{ "peer_port", 0, get_dport },
+	{ "interface", 0, get_interface },
+	{ "uid", 0, get_uid },
+	{ "inode", 0, get_inode },
+	{ "cookie", 0, get_cookie },
+	{ "netns", 0, get_netns },
+	{ "pid", NEED_PROCESS, get_pid },
+	{ "fd", NEED_PROCESS, get_fd },
+	{ "comm", NEED_PROCESS, get_comm },
+	{ "rtt_ms", NEED_INFO, get_rtt_ms },
+	{ "rttvar_ms", NEED_INFO, get_rttvar_ms },
+	{ "retransmits", NEED_INFO, get_retransmits },
+	{ "total_retrans", NEED_INFO, get_total_retrans },
+	{ "cwnd", NEED_INFO, get_cwnd },
+	{ "unacked", NEED_INFO, get_unacked },
+	{ "lost", NEED_INFO, get_lost },
+	{ "bytes_acked", NEED_INFO, get_bytes_acked },
+	{ "bytes_received", NEED_INFO, get_bytes_received },
+	{ "last_data_sent_ms", NEED_INFO, get_last_data_sent_ms },
+	{ "last_data_recv_ms", NEED_INFO, get_last_data_recv_ms },
+};
+
+static bool
+column_wanted(const struct column *c, const struct format_options *opt)
+{
+	return !((c->needs & NEED_INFO) && !opt->info) &&
+	       !((c->needs & NEED_PROCESS) && !opt->process);
+}
+
+static void
+json_object(FILE *out, const struct format_options *opt,
+	    const struct format_row *row)
+{
+	char buf[128];
+	bool first = true;
+
+	putc('{', out);
+	for (size_t i = 0; i < sizeof(columns) / sizeof(*columns); i++) {
+		if (!column_wanted(&columns[i], opt))
+			continue;
+		enum value_kind kind = columns[i].get(row, buf, sizeof(buf));
+		fprintf(out, "%s\"%s\":", first ? "" : ",", columns[i].key);
+		first = false;
+		if (kind == VALUE_NULL)
+			fputs("null", out);
+		else if (kind == VALUE_NUMBER)
+			fputs(buf, out);
+		else
+			format_json_string(out, buf);
+	}
+	putc('}', out);
+}
+
+static size_t json_rows;
+
+static void
+json_begin(FILE *out, const struct format_options *opt)
+{
+	(void)opt;
+	json_rows = 0;
+	fputs("{\"sockets\":[", out);
+}
+
+static void
+json_row(FILE *out, const struct format_options *opt,
+	 const struct format_row *row)
+{
+	fputs(json_rows++ ? ",\n" : "\n", out);
+	json_object(out, opt, row);
+}
+
+static void
+json_end(FILE *out, const struct format_options *opt, size_t rows)
+{
+	(void)opt;
+	fprintf(out, "\n],\"count\":%zu}\n", rows);
+}
+
+const struct format_ops format_json = {
+	.name = "json",
+	.begin = json_begin,
+	.row = json_row,
+	.end = json_end,
+};
+
+static void
+jsonl_row(FILE *out, const struct format_options *opt,
+	  const struct format_row *row)
+{
+	json_object(out, opt, row);
+	putc('\n', out);
+}
+
+const struct format_ops format_jsonl = {
+	.name = "jsonl",
+	.begin = no_begin,
+	.row = jsonl_row,
+	.end = no_end,
+};
+
+/* RFC 4180: quote fields that hold a separator, a quote or a newline. */
+static void
+csv_field(FILE *out, const char *s)
+{
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, out);
+		return;
+	}
+	putc('"', out);
+	for (; *s; s++) {
+		if (*s == '"')
+			putc('"', out);
+		putc(*s, out);
+	}
+	putc('"', out);
+}
+
+static void
+csv_begin(FILE *out, const struct format_options *opt)
+{
+	bool first = true;
+
+	if (!opt->header)
+		return;
+	for (size_t i = 0; i < sizeof(columns) / sizeof(*columns); i++) {
+		if (!column_wanted(&columns[i], opt))
+			continue;
+		fprintf(out, "%s%s", first ? "" : ",", columns[i].key);
+		first = false;
+	}
+	putc('\n', out);
+}
+
+static void
+csv_row(FILE *out, const struct format_options *opt,
+	const struct format_row *row)
+{
+	char buf[128];
+	bool first = true;
+
+	for (size_t i = 0; i < sizeof(columns) / sizeof(*columns); i++) {
+		if (!column_wanted(&columns[i], opt))
+			continue;
+		if (!first)
+			putc(',', out);
+		first = false;
+		if (columns[i].get(row, buf, sizeof(buf)) != VALUE_NULL)
+			csv_field(out, buf);
+	}
+	putc('\n', out);
+}
+
+const struct format_ops format_csv = {
+	.name = "csv",
+	.begin = csv_begin,
+	.row = csv_row,
+	.end = no_end,
+};

@@ -1,0 +1,61 @@
+/* sockwatch: argument dispatch to the subcommands, nothing else. */
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sockwatch/cli.h"
+#include "sockwatch/commands.h"
+
+#ifndef SOCKWATCH_VERSION
+#define SOCKWATCH_VERSION "0.1.0"
+#endif
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "dump", cmd_dump, "print the TCP sockets once (like ss -tan)" },
+	{ "states", cmd_states, "explain the eleven TCP states" },
+};
+#define COMMAND_COUNT (sizeof(commands) / sizeof(*commands))
+
+static void
+usage(FILE *out)
+{
+	fputs("usage: sockwatch [command] [options] [filter]\n\n"
+	      "commands:\n",
+	      out);
+	for (size_t i = 0; i < COMMAND_COUNT; i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name,
+			commands[i].summary);
+	fputs("\n'sockwatch COMMAND --help' lists a command's options.\n", out);
+}
+
+int
+main(int argc, char **argv)
+{
+	setlocale(LC_ALL, "");
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("sockwatch %s\n", SOCKWATCH_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < COMMAND_COUNT; i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "sockwatch: unknown command '%s' (try 'sockwatch "
+			"--help')\n",
+		argv[1]);
+	return EXIT_USAGE;
+}

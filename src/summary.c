@@ -1,0 +1,73 @@
+/* Per-state counts: `dump --summary` and `metrics`. */
+#include <inttypes.h>
+
+#include "sockwatch/format.h"
+#include "sockwatch/summary.h"
+
+static void
+write_table(FILE *out, bool header, const struct state_counts *c)
+{
+	if (header)
+		fprintf(out, "%-12s %8s\n", "State", "Count");
+	for (int s = 0; s < TCP_STATE_COUNT; s++)
+		fprintf(out, "%-12s %8zu\n", tcp_state_name(s), c->by_state[s]);
+	fprintf(out, "%-12s %8zu\n", "Total", c->total);
+}
+
+static void
+write_json(FILE *out, const struct state_counts *c)
+{
+	fputs("{\"states\":{", out);
+	for (int s = 0; s < TCP_STATE_COUNT; s++) {
+		if (s > 0)
+			putc(',', out);
+		format_json_string(out, tcp_state_name(s));
+		fprintf(out, ":%zu", c->by_state[s]);
+	}
+	fprintf(out, "},\"total\":%zu}\n", c->total);
+}
+
+static void
+write_csv(FILE *out, bool header, const struct state_counts *c)
+{
+	if (header)
+		fputs("state,count\n", out);
+	for (int s = 0; s < TCP_STATE_COUNT; s++)
+		fprintf(out, "%s,%zu\n", tcp_state_name(s), c->by_state[s]);
+}
+
+static void
+write_prometheus(FILE *out, const struct state_counts *c)
+{
+	fputs("# HELP sockwatch_tcp_sockets TCP sockets by state.\n"
+	      "# TYPE sockwatch_tcp_sockets gauge\n",
+	      out);
+	for (int s = 0; s < TCP_STATE_COUNT; s++)
+		fprintf(out, "sockwatch_tcp_sockets{state=\"%s\"} %zu\n",
+			tcp_state_info(s)->key, c->by_state[s]);
+	fputs("# HELP sockwatch_tcp_sockets_total TCP sockets in all states.\n"
+	      "# TYPE sockwatch_tcp_sockets_total gauge\n",
+	      out);
+	fprintf(out, "sockwatch_tcp_sockets_total %zu\n", c->total);
+}
+
+void
+summary_write(FILE *out, enum cli_format format, bool header,
+	      const struct state_counts *counts)
+{
+	switch (format) {
+	case CLI_FORMAT_JSON:
+	case CLI_FORMAT_JSONL:
+		write_json(out, counts);
+		break;
+	case CLI_FORMAT_CSV:
+		write_csv(out, header, counts);
+		break;
+	case CLI_FORMAT_PROMETHEUS:
+		write_prometheus(out, counts);
+		break;
+	case CLI_FORMAT_TABLE:
+		write_table(out, header, counts);
+		break;
+	}
+}
