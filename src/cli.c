@@ -336,6 +336,13 @@ cli_parse(struct cli *cli, const char *command, unsigned allowed, int argc,
 		return EXIT_USAGE;
 	}
 
+	cli_recompute_states(cli);
+	return 0;
+}
+
+void
+cli_recompute_states(struct cli *cli)
+{
 	tcp_state_set base = TCP_STATE_ALL & ~(TCP_STATE_BIT(TCP_STATE_LISTEN) |
 					      TCP_STATE_BIT(TCP_STATE_CLOSED));
 	if (cli->all || filter_names_states(cli->filter))
@@ -343,7 +350,6 @@ cli_parse(struct cli *cli, const char *command, unsigned allowed, int argc,
 	if (cli->listening)
 		base = TCP_STATE_BIT(TCP_STATE_LISTEN);
 	cli->states = base & filter_states(cli->filter);
-	return 0;
 }
 
 void

@@ -18,6 +18,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "dump", cmd_dump, "print the TCP sockets once (like ss -tan)" },
+	{ "watch", cmd_watch, "stream state transitions as they happen" },
 	{ "states", cmd_states, "explain the eleven TCP states" },
 };
 #define COMMAND_COUNT (sizeof(commands) / sizeof(*commands))

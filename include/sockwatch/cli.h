@@ -60,6 +60,8 @@ struct cli {
 int cli_parse(struct cli *cli, const char *command, unsigned allowed,
 	      int argc, char **argv);
 void cli_free(struct cli *cli);
+/* Derive cli->states again after the filter or -a/-l changed. */
+void cli_recompute_states(struct cli *cli);
 
 /* "250ms", "1s", "1.5s", "2m", a bare number of seconds. */
 int cli_parse_duration(const char *text, uint64_t *ms);

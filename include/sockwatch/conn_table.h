@@ -1,0 +1,113 @@
+/*
+ * The model: every connection sockwatch knows, keyed by what identifies a
+ * connection to a person (network namespace, family, local address:port,
+ * peer address:port), not by the socket cookie, which changes when the
+ * kernel swaps a socket for its TIME-WAIT object.  Sockets with no peer
+ * (listeners, bound sockets) add their cookie to the key, since several
+ * may share a port (SO_REUSEPORT).
+ *
+ * Each poll is applied in one O(n) pass: records are matched through an
+ * open-addressing hash, stamped with the poll's generation, and a sweep
+ * finds the connections that were not stamped (closed) and frees those
+ * whose linger time is over.
+ *
+ * Lifetimes: struct conn pointers and slot numbers stay valid until the
+ * connection is freed by a later conn_table_update() after its linger
+ * time; the slot may then be reused.  Views read conns[] directly.
+ */
+#ifndef SOCKWATCH_CONN_TABLE_H
+#define SOCKWATCH_CONN_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sockwatch/diag.h"
+#include "sockwatch/events.h"
+
+#define CONN_HISTORY 8
+
+#define CONN_IN_USE 0x01
+#define CONN_CLOSED 0x02	  /* lingering after its end */
+#define CONN_DESTROY_PENDING 0x04 /* the kernel said destroyed; the next poll
+				     decides (TIME-WAIT or gone) */
+#define CONN_UNSEEN 0x08	  /* known only from a destroy notification */
+
+struct conn_transition {
+	uint64_t at_ns;
+	uint8_t from, to; /* from is EVENT_STATE_UNKNOWN for the first */
+	uint8_t flags;	  /* EVENT_* flags */
+	uint8_t inferred; /* how many inferred states came before `to` */
+};
+
+struct conn {
+	struct sockrec rec; /* the latest record: identity and figures */
+	uint64_t first_seen_ns;
+	uint64_t state_since_ns; /* when it entered its current state */
+	uint64_t changed_ns;	 /* last new/transition, for highlighting */
+	uint64_t closed_ns;	 /* when it closed (or was destroyed) */
+	uint32_t seen_gen;
+	uint8_t state; /* enum tcp_state; CLOSED once closed */
+	uint8_t last_state; /* closed: the state it was last seen in */
+	uint8_t flags;
+	uint8_t hist_count; /* transitions kept, at most CONN_HISTORY */
+	uint8_t hist_next;  /* ring position of the next one */
+	struct conn_transition hist[CONN_HISTORY];
+};
+
+struct conn_table {
+	struct conn *conns; /* slots; free ones lack CONN_IN_USE */
+	size_t cap;	    /* slots allocated */
+	size_t used;	    /* slots in use (open + lingering + unseen) */
+	uint32_t *free_slots;
+	size_t free_count;
+	uint32_t *index; /* hash: slot + 1, 0 for empty */
+	size_t index_cap;
+	uint32_t gen;
+	uint64_t linger_ns;
+	const struct diag_snapshot *snap; /* the last poll, for ext figures */
+	/* Open connections per state after the last update. */
+	size_t by_state[TCP_STATE_COUNT];
+	size_t open, lingering;
+	uint64_t events_total, destroyed_total;
+};
+
+int conn_table_init(struct conn_table *t, uint64_t linger_ns);
+void conn_table_free(struct conn_table *t);
+
+/*
+ * Apply one poll taken at now_ns.  The snapshot must stay alive until the
+ * next update (conn_table_ext() reads it).  Events go to sink (may be
+ * NULL).  Returns 0 or -ENOMEM.
+ */
+int conn_table_update(struct conn_table *t, const struct diag_snapshot *snap,
+		      uint64_t now_ns, const struct event_sink *sink);
+
+/*
+ * The kernel reported a socket destroyed (its state reads CLOSE).  What
+ * happened is settled at the next update: a socket destroyed to make way
+ * for its TIME-WAIT object shows up again in that state; any other is
+ * closed as of now_ns.  Returns 0 or -ENOMEM.
+ */
+int conn_table_destroyed(struct conn_table *t, const struct sockrec *rec,
+			 const struct sockrec_ext *ext, uint64_t now_ns);
+
+/*
+ * The last state of a connection known only from its destroy notification
+ * (EVENT_STATE_UNKNOWN without tcp_info): a guess, flagged as such.
+ */
+unsigned conn_guess_last_state(const struct sockrec_ext *ext);
+
+/* A connection by slot, or NULL when the slot is free. */
+struct conn *conn_table_get(const struct conn_table *t, size_t slot);
+/* The tcp_info and memory of the last poll, or NULL. */
+const struct sockrec_ext *conn_table_ext(const struct conn_table *t,
+					 const struct conn *c);
+/* Find by identity (the record's addresses, ports, netns). */
+struct conn *conn_table_find(const struct conn_table *t,
+			     const struct sockrec *rec);
+
+/* i = 0 is the newest transition. */
+const struct conn_transition *conn_history(const struct conn *c, size_t i);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * What the model reports as connections change: one is new, one moved
+ * from a state to another (with the states a poll skipped, inferred from
+ * the diagram), one closed.  Consumed by `sockwatch watch`, the monitor's
+ * log and the metrics.
+ */
+#ifndef SOCKWATCH_EVENTS_H
+#define SOCKWATCH_EVENTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sockwatch/diag.h"
+#include "sockwatch/tcp_state.h"
+
+enum event_kind {
+	EVENT_NEW,	  /* first seen; to = its state */
+	EVENT_TRANSITION, /* from -> to */
+	EVENT_CLOSED,	  /* gone; from = its last state, to = CLOSED */
+};
+
+/* A state that is not known: a connection seen only at its end. */
+#define EVENT_STATE_UNKNOWN TCP_STATE_COUNT
+#define EVENT_PATH_MAX 6
+
+#define EVENT_INFERRED_LAST 0x01 /* closed: last state guessed, never seen */
+#define EVENT_ILLEGAL 0x02	 /* no legal path explains the jump */
+#define EVENT_VIA_DESTROY 0x04	 /* closed: reported by the kernel's destroy
+				    notification, not by a missed poll */
+#define EVENT_REOPENED 0x08	 /* new: a new incarnation of a closed pair */
+
+struct event {
+	enum event_kind kind;
+	uint8_t from, to; /* enum tcp_state or EVENT_STATE_UNKNOWN */
+	uint8_t flags;
+	uint8_t path_len; /* inferred states between from and to */
+	uint8_t path[EVENT_PATH_MAX];
+	uint32_t conn;	    /* the connection's slot in its conn_table */
+	uint64_t at_ns;	    /* CLOCK_MONOTONIC */
+	uint64_t state_ns;  /* transition/closed: time spent in `from` */
+	struct sockrec rec; /* identity and the latest figures */
+};
+
+struct event_sink {
+	void (*emit)(void *arg, const struct event *ev);
+	void *arg;
+};
+
+/* The latest events, newest last, for a log pane.  Fixed size. */
+struct event_ring {
+	struct event *items;
+	size_t cap, start, count;
+	uint64_t total; /* every event ever pushed */
+};
+
+int event_ring_init(struct event_ring *r, size_t cap);
+void event_ring_free(struct event_ring *r);
+void event_ring_push(struct event_ring *r, const struct event *ev);
+/* i = 0 is the newest. */
+const struct event *event_ring_get(const struct event_ring *r, size_t i);
+
+/* "ESTAB -> [FIN-WAIT-1 FIN-WAIT-2] -> TIME-WAIT" with inferred states in
+ * brackets; returns the length written. */
+size_t event_describe_path(const struct event *ev, char *buf, size_t len);
+
+/* Convert a monotonic time to wall-clock milliseconds since the epoch. */
+uint64_t event_wall_ms(uint64_t monotonic_ns);
+uint64_t event_now_ns(void);
+
+/* One aligned line (watch's default) or one JSON object per event. */
+struct event_format {
+	bool numeric;
+	bool json;
+	uint32_t home_netns; /* netns not printed when it is this one */
+};
+void event_write(FILE *out, const struct event_format *fmt,
+		 const struct event *ev);
+void event_write_header(FILE *out, const struct event_format *fmt);
+
+#endif

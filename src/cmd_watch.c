@@ -1,0 +1,184 @@
+/*
+ * sockwatch watch: stream connection events as they happen, one line each
+ * (or JSON lines), until interrupted or the reader goes away.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "sockwatch/cli.h"
+#include "sockwatch/commands.h"
+#include "sockwatch/monitor.h"
+
+struct watch {
+	struct event_format fmt;
+	long remaining; /* events left to print, or -1 */
+	bool write_failed;
+};
+
+static void
+print_event(void *arg, const struct event *ev)
+{
+	struct watch *w = arg;
+
+	if (w->remaining == 0 || w->write_failed)
+		return;
+	event_write(stdout, &w->fmt, ev);
+	/* Line-buffered in spirit: a reader sees each event at once. */
+	if (fflush(stdout) != 0)
+		w->write_failed = true;
+	if (w->remaining > 0)
+		w->remaining--;
+}
+
+static int
+open_fds(int *timer, int *signals, uint64_t interval_ms)
+{
+	struct itimerspec its = {
+		.it_interval = { (time_t)(interval_ms / 1000),
+				 (long)(interval_ms % 1000) * 1000000 },
+		.it_value = { 0, 1 },
+	};
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	/* A closed pipe shows up as EPIPE on write, not as a signal. */
+	signal(SIGPIPE, SIG_IGN);
+	if ((*signals = signalfd(-1, &set, SFD_CLOEXEC)) < 0)
+		return -errno;
+	if ((*timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC)) < 0 ||
+	    timerfd_settime(*timer, 0, &its, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+static int
+run(struct monitor *m, struct watch *w, uint64_t deadline_ns)
+{
+	struct event_sink sink = { print_event, w };
+	int timer = -1, signals = -1, err;
+
+	if ((err = open_fds(&timer, &signals, m->cli.interval_ms)) < 0) {
+		cli_error("cannot set up the event loop", err);
+		return EXIT_RUNTIME;
+	}
+	/* The first poll only learns what exists: no burst of "new". */
+	err = monitor_poll(m, NULL);
+	while (err >= 0 && !w->write_failed && w->remaining != 0) {
+		struct pollfd fds[3] = {
+			{ .fd = signals, .events = POLLIN },
+			{ .fd = timer, .events = POLLIN },
+			{ .fd = monitor_fd(m), .events = POLLIN },
+		};
+		if (poll(fds, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		if (fds[0].revents & POLLIN)
+			break;
+		bool poll_now = false;
+		if (fds[2].revents & POLLIN) {
+			int r = monitor_read_destroy(m);
+			if (r < 0)
+				err = r;
+			else if (r > 0) {
+				fprintf(stderr,
+					"sockwatch watch: %llu destroy "
+					"notifications lost so far; "
+					"resynchronising\n",
+					(unsigned long long)m->destroy_lost);
+				poll_now = true;
+			}
+		}
+		if (fds[1].revents & POLLIN) {
+			uint64_t ticks;
+			if (read(timer, &ticks, sizeof(ticks)) < 0 &&
+			    errno != EAGAIN)
+				err = -errno;
+			poll_now = true;
+		}
+		if (poll_now && err >= 0) {
+			/* Settle destroy notifications first, so that the
+			 * poll decides them. */
+			if (monitor_fd(m) >= 0 && monitor_read_destroy(m) > 0)
+				fprintf(stderr, "sockwatch watch: destroy "
+						"notifications lost\n");
+			err = monitor_poll(m, &sink);
+		}
+		if (deadline_ns && event_now_ns() >= deadline_ns)
+			break;
+	}
+	close(timer);
+	close(signals);
+	if (err < 0) {
+		cli_error("sock_diag poll failed", err);
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+int
+cmd_watch(int argc, char **argv)
+{
+	struct monitor m;
+	struct watch w = { .remaining = -1 };
+	struct cli cli;
+	uint64_t deadline = 0;
+	int rc, err;
+
+	rc = cli_parse(&cli, "watch",
+		       CLI_OPT_SELECT | CLI_OPT_OUTPUT | CLI_OPT_DETAIL |
+			       CLI_OPT_INTERVAL | CLI_OPT_COUNT,
+		       argc, argv);
+	if (rc != 0)
+		return rc < 0 ? 0 : rc;
+	if (cli.format == CLI_FORMAT_CSV || cli.format == CLI_FORMAT_JSON) {
+		fputs("sockwatch watch: use --jsonl for a stream of JSON "
+		      "objects\n",
+		      stderr);
+		cli_free(&cli);
+		return EXIT_USAGE;
+	}
+	/* Listeners come and go too: watch every state unless told. */
+	if (!cli.listening && !filter_names_states(cli.filter)) {
+		cli.all = true;
+		cli_recompute_states(&cli);
+	}
+	w.fmt.numeric = cli.numeric;
+	w.fmt.json = cli.format == CLI_FORMAT_JSONL;
+	w.fmt.home_netns = cli_current_netns();
+	if (cli.count > 0)
+		w.remaining = cli.count;
+	if (cli.duration_ms > 0)
+		deadline = event_now_ns() + cli.duration_ms * 1000000ull;
+
+	if ((err = monitor_open(&m, &cli)) < 0) {
+		cli_error("cannot open sock_diag netlink socket", err);
+		cli_free(&cli);
+		return EXIT_RUNTIME;
+	}
+	if (m.destroy == NULL)
+		fprintf(stderr,
+			"sockwatch watch: destroy notifications unavailable "
+			"(%s; they need CAP_NET_ADMIN): connections that open "
+			"and close between two polls may be missed\n",
+			strerror(-m.destroy_error));
+	if (!w.fmt.json && cli.header)
+		event_write_header(stdout, &w.fmt);
+	rc = run(&m, &w, deadline);
+	if (w.write_failed && rc == 0)
+		rc = 0; /* the reader went away: a normal end for a stream */
+	monitor_close(&m);
+	return rc;
+}
