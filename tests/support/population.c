@@ -1,0 +1,255 @@
+/* A known population of sockets: see population.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "population.h"
+
+#ifndef IP_BIND_ADDRESS_NO_PORT
+#define IP_BIND_ADDRESS_NO_PORT 24
+#endif
+
+struct builder {
+	const struct population_spec *spec;
+	struct population_report rep;
+	unsigned next_client;
+};
+
+static int
+fail_at(struct builder *b, const char *where)
+{
+	if (b->rep.error == 0) {
+		b->rep.error = errno ? errno : EIO;
+		snprintf(b->rep.where, sizeof(b->rep.where), "%s", where);
+	}
+	return -1;
+}
+
+static int
+listen_on(struct builder *b, int family, const char *addr, uint16_t port,
+	  bool v6only)
+{
+	int one = 1, v6 = v6only, fd;
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	memset(&ss, 0, sizeof(ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		inet_pton(AF_INET, addr, &sin->sin_addr);
+		len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		inet_pton(AF_INET6, addr, &sin6->sin6_addr);
+		len = sizeof(*sin6);
+	}
+	if ((fd = socket(family, SOCK_STREAM, 0)) < 0)
+		return fail_at(b, "socket (listener)");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6, sizeof(v6));
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
+		return fail_at(b, "bind (listener)");
+	if (listen(fd, 4096) < 0)
+		return fail_at(b, "listen");
+	return fd;
+}
+
+/* Connect a new client to a listener and accept it: both ends, or -1. */
+static int
+make_pair(struct builder *b, int lfd, int family, const char *addr,
+	  uint16_t port, int fds[2])
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	memset(&ss, 0, sizeof(ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+		unsigned k = b->next_client++ % b->spec->client_addrs;
+		char src[32];
+		int one = 1;
+		if ((fds[0] = socket(AF_INET, SOCK_STREAM, 0)) < 0)
+			return fail_at(b, "socket (client)");
+		/* Spread clients over source addresses: each has its own
+		 * ephemeral ports, so 200k sockets fit. */
+		snprintf(src, sizeof(src), "127.0.0.%u", 2 + k);
+		sin->sin_family = AF_INET;
+		inet_pton(AF_INET, src, &sin->sin_addr);
+		setsockopt(fds[0], IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
+			   sizeof(one));
+		if (bind(fds[0], (struct sockaddr *)sin, sizeof(*sin)) < 0)
+			return fail_at(b, "bind (client)");
+		sin->sin_port = htons(port);
+		inet_pton(AF_INET, addr, &sin->sin_addr);
+		len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+		if ((fds[0] = socket(AF_INET6, SOCK_STREAM, 0)) < 0)
+			return fail_at(b, "socket (client)");
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		inet_pton(AF_INET6, addr, &sin6->sin6_addr);
+		len = sizeof(*sin6);
+	}
+	if (connect(fds[0], (struct sockaddr *)&ss, len) < 0)
+		return fail_at(b, "connect");
+	if ((fds[1] = accept(lfd, NULL, NULL)) < 0)
+		return fail_at(b, "accept");
+	return 0;
+}
+
+void
+population_expect(const struct population_spec *s, struct population_report *r)
+{
+	unsigned v4_listen = s->listeners + (s->close_wait ? 1 : 0) +
+			     (s->time_wait ? 1 : 0);
+	unsigned v6_listen = (s->v6_established ? 1 : 0) +
+			     (s->mapped_established ? 1 : 0);
+
+	memset(r, 0, sizeof(*r));
+	r->by_state[TCP_STATE_LISTEN] = v4_listen + v6_listen;
+	r->by_state[TCP_STATE_ESTABLISHED] =
+		2 * (s->established + s->v6_established +
+		     s->mapped_established);
+	r->by_state[TCP_STATE_CLOSE_WAIT] = s->close_wait;
+	r->by_state[TCP_STATE_FIN_WAIT_2] = s->close_wait;
+	r->by_state[TCP_STATE_TIME_WAIT] = s->time_wait;
+	r->v4 = v4_listen + 2 * s->established + 2 * s->close_wait +
+		s->time_wait + s->mapped_established;
+	r->v6 = v6_listen + 2 * s->v6_established + s->mapped_established;
+	r->total = r->v4 + r->v6;
+	r->listen_sockets = v4_listen + v6_listen;
+	r->cw_port = POPULATION_PORT_BASE + s->listeners;
+	r->tw_port = POPULATION_PORT_BASE + s->listeners + 1;
+}
+
+static int
+build(struct builder *b)
+{
+	const struct population_spec *s = b->spec;
+	struct population_report *r = &b->rep;
+	struct rlimit rl;
+	int fds[2], lfd;
+	unsigned i;
+
+	rl.rlim_cur = rl.rlim_max = r->total + 1024;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return fail_at(b, "setrlimit");
+	/* The namespace's own range: wide, for many sockets. */
+	netns_sysctl("net/ipv4/ip_local_port_range", "1024 19999");
+
+	int lfds[s->listeners ? s->listeners : 1];
+	for (i = 0; i < s->listeners; i++)
+		if ((lfds[i] = listen_on(b, AF_INET, "127.0.0.1",
+					 POPULATION_PORT_BASE + i, false)) < 0)
+			return -1;
+	for (i = 0; i < s->established; i++)
+		if (make_pair(b, lfds[i % s->listeners], AF_INET, "127.0.0.1",
+			      POPULATION_PORT_BASE + i % s->listeners,
+			      fds) < 0)
+			return -1;
+	if (s->close_wait) {
+		lfd = listen_on(b, AF_INET, "127.0.0.1", r->cw_port, false);
+		for (i = 0; lfd >= 0 && i < s->close_wait; i++) {
+			if (make_pair(b, lfd, AF_INET, "127.0.0.1", r->cw_port,
+				      fds) < 0)
+				return -1;
+			/* Our FIN: the server side sits in CLOSE-WAIT until
+			 * it closes, which it never does; we wait in
+			 * FIN-WAIT-2 with the socket still open. */
+			if (shutdown(fds[0], SHUT_WR) < 0)
+				return fail_at(b, "shutdown");
+		}
+		if (lfd < 0)
+			return -1;
+	}
+	if (s->time_wait) {
+		lfd = listen_on(b, AF_INET, "127.0.0.1", r->tw_port, false);
+		for (i = 0; lfd >= 0 && i < s->time_wait; i++) {
+			if (make_pair(b, lfd, AF_INET, "127.0.0.1", r->tw_port,
+				      fds) < 0)
+				return -1;
+			/* Client first, then the server: the client ends in
+			 * TIME-WAIT, the server's LAST-ACK is gone at once. */
+			close(fds[0]);
+			close(fds[1]);
+		}
+		if (lfd < 0)
+			return -1;
+	}
+	if (s->v6_established) {
+		lfd = listen_on(b, AF_INET6, "::1", POPULATION_V6_PORT, true);
+		for (i = 0; lfd >= 0 && i < s->v6_established; i++)
+			if (make_pair(b, lfd, AF_INET6, "::1",
+				      POPULATION_V6_PORT, fds) < 0)
+				return -1;
+		if (lfd < 0)
+			return -1;
+	}
+	if (s->mapped_established) {
+		lfd = listen_on(b, AF_INET6, "::", POPULATION_MAPPED_PORT,
+				false);
+		for (i = 0; lfd >= 0 && i < s->mapped_established; i++)
+			if (make_pair(b, lfd, AF_INET, "127.0.0.1",
+				      POPULATION_MAPPED_PORT, fds) < 0)
+				return -1;
+		if (lfd < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+holder_main(void *arg, int ctl)
+{
+	struct builder b = { .spec = arg };
+
+	population_expect(b.spec, &b.rep);
+	b.rep.pid = getpid();
+	errno = 0;
+	build(&b);
+	/* Loopback handshakes and FINs are processed in the sender's
+	 * context, but give the last ACKs a moment all the same. */
+	usleep(50000);
+	netns_send(ctl, &b.rep, sizeof(b.rep));
+	netns_wait_hangup(ctl);
+	return b.rep.error ? 1 : 0;
+}
+
+int
+population_start(struct netns *ns, const struct population_spec *spec,
+		 struct population_report *report)
+{
+	struct population_spec s = *spec;
+	int err;
+
+	if (s.client_addrs == 0)
+		s.client_addrs = 1;
+	if (s.listeners == 0)
+		s.listeners = 1;
+	/* The holder reads the spec from its copy of our memory. */
+	if ((err = netns_start(ns, holder_main, &s)) < 0)
+		return err;
+	ssize_t n = netns_recv(ns->ctl, report, sizeof(*report), 300000);
+	if (n != (ssize_t)sizeof(*report)) {
+		netns_stop(ns);
+		return n < 0 ? (int)n : -EPROTO;
+	}
+	if (report->error != 0) {
+		err = -report->error;
+		netns_stop(ns);
+		return err;
+	}
+	return 0;
+}

@@ -1,0 +1,60 @@
+/*
+ * Run a program as the tests see it from outside: in its own process
+ * group, optionally inside another network namespace, with a time limit,
+ * its stdout and stderr captured and its exit status kept.
+ */
+#ifndef SOCKWATCH_TEST_RUN_H
+#define SOCKWATCH_TEST_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct run_options {
+	int netns_fd;	   /* -1: stay; else setns(fd, CLONE_NEWNET) first */
+	int timeout_ms;	   /* 0: 20 s */
+	uid_t uid;	   /* run as this user when as_user is set */
+	gid_t gid;
+	bool as_user;
+	const char *stdin_text; /* NULL: /dev/null */
+	long nofile;	   /* >0: RLIMIT_NOFILE for the program */
+};
+
+struct run_result {
+	char *out, *err; /* NUL-terminated, owned: run_result_free() */
+	size_t out_len, err_len;
+	int status;	 /* exit status, or 128 + signal */
+	bool timed_out;
+};
+
+/* The options that change nothing: no namespace, default time limit. */
+#define RUN_OPTIONS_DEFAULT ((struct run_options){ .netns_fd = -1 })
+
+/*
+ * Run argv[0] (searched in PATH) with argv.  Returns 0 when it ran (see
+ * result->status), or a negative errno when it could not be started.
+ * On timeout the whole process group is killed.
+ */
+int run_argv(const char *const argv[], const struct run_options *opt,
+	     struct run_result *result);
+
+/* "$SOCKWATCH_BIN" followed by args, ending with NULL. */
+int run_sockwatch(const struct run_options *opt, struct run_result *result,
+		  ...);
+
+/* argv given as a NULL-terminated list. */
+int run_command(const struct run_options *opt, struct run_result *result,
+		...);
+
+void run_result_free(struct run_result *result);
+
+/* Lines in text, counting a last line without '\n'. */
+size_t run_count_lines(const char *text);
+
+/* SIGKILL a process group and reap its leader; safe with pgid <= 0. */
+void run_kill_group(pid_t pgid);
+
+/* The binary under test: $SOCKWATCH_BIN, else ./sockwatch. */
+const char *run_sockwatch_path(void);
+
+#endif
