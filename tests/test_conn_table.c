@@ -1,0 +1,233 @@
+/* The model: snapshots in, events out, memory bounded. */
+#include <criterion/criterion.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "sockwatch/conn_table.h"
+
+#define S(x) TCP_STATE_##x
+#define SEC 1000000000ull
+
+struct recorder {
+	struct event ev[64];
+	size_t n;
+};
+
+static void
+record(void *arg, const struct event *ev)
+{
+	struct recorder *r = arg;
+
+	cr_assert_lt(r->n, 64);
+	r->ev[r->n++] = *ev;
+}
+
+static struct sockrec
+rec_of(uint16_t sport, uint16_t dport, enum tcp_state state)
+{
+	struct sockrec r;
+
+	memset(&r, 0, sizeof(r));
+	r.family = AF_INET;
+	r.saddr[0] = 127, r.saddr[3] = 1;
+	if (dport)
+		r.daddr[0] = 127, r.daddr[3] = 1;
+	r.sport = sport;
+	r.dport = dport;
+	r.state = (uint8_t)state;
+	r.ext = SOCKREC_NO_EXT;
+	r.cookie = (uint64_t)sport << 16 | dport;
+	return r;
+}
+
+/* A snapshot over a caller's array: conn_table only reads it. */
+static struct diag_snapshot
+snap_of(struct sockrec *recs, size_t n)
+{
+	struct diag_snapshot s;
+
+	memset(&s, 0, sizeof(s));
+	s.recs = recs;
+	s.count = s.cap = n;
+	return s;
+}
+
+Test(conn_table, new_transition_closed_with_inferred_steps)
+{
+	struct conn_table t;
+	struct recorder r = { .n = 0 };
+	struct event_sink sink = { record, &r };
+	struct sockrec a = rec_of(40000, 80, S(ESTABLISHED));
+	struct diag_snapshot s = snap_of(&a, 1);
+
+	cr_assert_eq(conn_table_init(&t, 5 * SEC), 0);
+	cr_assert_eq(conn_table_update(&t, &s, 1 * SEC, &sink), 0);
+	cr_assert_eq(r.n, 1);
+	cr_assert_eq(r.ev[0].kind, EVENT_NEW);
+	cr_assert_eq(r.ev[0].to, S(ESTABLISHED));
+	cr_assert_eq(t.by_state[S(ESTABLISHED)], 1);
+
+	/* The next poll sees TIME-WAIT: a new cookie, the same connection. */
+	a.state = S(TIME_WAIT);
+	a.cookie = 999;
+	cr_assert_eq(conn_table_update(&t, &s, 2 * SEC, &sink), 0);
+	cr_assert_eq(r.n, 2);
+	cr_assert_eq(r.ev[1].kind, EVENT_TRANSITION);
+	cr_assert_eq(r.ev[1].from, S(ESTABLISHED));
+	cr_assert_eq(r.ev[1].to, S(TIME_WAIT));
+	cr_assert_eq(r.ev[1].path_len, 2);
+	cr_assert_eq(r.ev[1].path[0], S(FIN_WAIT_1));
+	cr_assert_eq(r.ev[1].path[1], S(FIN_WAIT_2));
+	cr_assert_eq(r.ev[1].state_ns, 1 * SEC);
+	cr_assert_eq(t.used, 1);
+
+	/* Gone: closed, lingers, then is freed. */
+	s.count = 0;
+	cr_assert_eq(conn_table_update(&t, &s, 3 * SEC, &sink), 0);
+	cr_assert_eq(r.n, 3);
+	cr_assert_eq(r.ev[2].kind, EVENT_CLOSED);
+	cr_assert_eq(r.ev[2].from, S(TIME_WAIT));
+	cr_assert_eq(r.ev[2].path_len, 0);
+	cr_assert_eq(t.lingering, 1);
+	struct conn *c = conn_table_get(&t, r.ev[2].conn);
+	cr_assert_not_null(c);
+	cr_assert(c->flags & CONN_CLOSED);
+	cr_assert_eq(c->hist_count, 3);
+	cr_assert_eq(conn_history(c, 0)->to, S(CLOSED));
+	cr_assert_eq(conn_history(c, 1)->to, S(TIME_WAIT));
+	cr_assert_eq(conn_history(c, 1)->inferred, 2);
+	cr_assert_eq(conn_table_update(&t, &s, 9 * SEC, &sink), 0);
+	cr_assert_eq(t.used, 0);
+	cr_assert_null(conn_table_get(&t, r.ev[2].conn));
+	cr_assert_eq(r.n, 3, "nothing more once closed");
+	conn_table_free(&t);
+}
+
+Test(conn_table, illegal_jump_is_flagged)
+{
+	struct conn_table t;
+	struct recorder r = { .n = 0 };
+	struct event_sink sink = { record, &r };
+	struct sockrec a = rec_of(40000, 80, S(TIME_WAIT));
+	struct diag_snapshot s = snap_of(&a, 1);
+
+	conn_table_init(&t, SEC);
+	conn_table_update(&t, &s, 1, &sink);
+	a.state = S(LISTEN); /* no legal path from TIME-WAIT to LISTEN? */
+	enum tcp_state mid[8];
+	int n = tcp_state_path(S(TIME_WAIT), S(LISTEN), mid, 8);
+	conn_table_update(&t, &s, 2, &sink);
+	cr_assert_eq(r.n, 2);
+	cr_assert_eq((r.ev[1].flags & EVENT_ILLEGAL) != 0, n < 0);
+	conn_table_free(&t);
+}
+
+Test(conn_table, listeners_sharing_a_port_stay_apart)
+{
+	struct conn_table t;
+	struct sockrec l[2] = { rec_of(80, 0, S(LISTEN)),
+				rec_of(80, 0, S(LISTEN)) };
+	l[1].cookie = 4242;
+	struct diag_snapshot s = snap_of(l, 2);
+
+	conn_table_init(&t, SEC);
+	conn_table_update(&t, &s, 1, NULL);
+	cr_assert_eq(t.open, 2);
+	cr_assert_eq(t.by_state[S(LISTEN)], 2);
+	conn_table_free(&t);
+}
+
+Test(conn_table, destroyed_between_polls)
+{
+	struct conn_table t;
+	struct recorder r = { .n = 0 };
+	struct event_sink sink = { record, &r };
+	struct sockrec est = rec_of(40000, 80, S(ESTABLISHED));
+	struct diag_snapshot s = snap_of(&est, 1);
+	struct sockrec_ext ext = { .has_info = 1, .segs_in = 5 };
+
+	conn_table_init(&t, 5 * SEC);
+	conn_table_update(&t, &s, 1 * SEC, &sink);
+
+	/* Known connection destroyed, then the poll shows TIME-WAIT: a
+	 * transition, not a close. */
+	struct sockrec gone = est;
+	gone.state = S(CLOSED);
+	conn_table_destroyed(&t, &gone, &ext, 1500000000ull);
+	est.state = S(TIME_WAIT);
+	conn_table_update(&t, &s, 2 * SEC, &sink);
+	cr_assert_eq(r.n, 2);
+	cr_assert_eq(r.ev[1].kind, EVENT_TRANSITION);
+
+	/* A connection never polled: one closed event with its guessed
+	 * last state, stamped at the notification's time. */
+	struct sockrec brief = rec_of(80, 40001, S(CLOSED));
+	conn_table_destroyed(&t, &brief, &ext, 2500000000ull);
+	conn_table_update(&t, &s, 3 * SEC, &sink);
+	cr_assert_eq(r.n, 3);
+	cr_assert_eq(r.ev[2].kind, EVENT_CLOSED);
+	cr_assert_eq(r.ev[2].from, S(LAST_ACK));
+	cr_assert(r.ev[2].flags & EVENT_INFERRED_LAST);
+	cr_assert(r.ev[2].flags & EVENT_VIA_DESTROY);
+	cr_assert_eq(r.ev[2].at_ns, 2500000000ull);
+
+	/* A notification for it again changes nothing. */
+	conn_table_destroyed(&t, &brief, &ext, 3100000000ull);
+	conn_table_update(&t, &s, 4 * SEC, &sink);
+	cr_assert_eq(r.n, 3);
+	conn_table_free(&t);
+}
+
+Test(conn_table, churn_keeps_memory_bounded)
+{
+	enum { N = 5000, ROUNDS = 50 };
+	static struct sockrec recs[N];
+	struct conn_table t;
+	size_t cap_after_warmup = 0, index_after_warmup = 0;
+
+	conn_table_init(&t, 2 * SEC);
+	for (int round = 0; round < ROUNDS; round++) {
+		/* Every round a fresh set of pairs: the old ones close. */
+		for (int i = 0; i < N; i++)
+			recs[i] = rec_of((uint16_t)(1024 + i),
+					 (uint16_t)(1024 + round), S(ESTABLISHED));
+		struct diag_snapshot s = snap_of(recs, N);
+		cr_assert_eq(conn_table_update(&t, &s, (uint64_t)round * SEC,
+					       NULL),
+			     0);
+		cr_assert_eq(t.open, N);
+		if (round == 10) {
+			cap_after_warmup = t.cap;
+			index_after_warmup = t.index_cap;
+		}
+	}
+	cr_assert_eq(t.cap, cap_after_warmup, "slots grew under churn");
+	cr_assert_eq(t.index_cap, index_after_warmup, "index grew under churn");
+	/* Lingering for 2 s at one poll a second: at most two rounds. */
+	cr_assert_leq(t.used, 3 * N);
+	conn_table_free(&t);
+}
+
+Test(conn_table, thousands_of_keys_all_found)
+{
+	enum { N = 20000 };
+	static struct sockrec recs[N];
+	struct conn_table t;
+
+	conn_table_init(&t, 0);
+	for (int i = 0; i < N; i++)
+		recs[i] = rec_of((uint16_t)(i % 60000 + 1),
+				 (uint16_t)(i / 60000 + 1), S(ESTABLISHED));
+	struct diag_snapshot s = snap_of(recs, N);
+	conn_table_update(&t, &s, 1, NULL);
+	for (int i = 0; i < N; i++)
+		cr_assert_not_null(conn_table_find(&t, &recs[i]));
+	/* Removing half keeps the other half reachable (backward shift). */
+	s.count = N / 2;
+	conn_table_update(&t, &s, 2, NULL);
+	conn_table_update(&t, &s, 3, NULL);
+	cr_assert_eq(t.used, N / 2);
+	for (int i = 0; i < N; i++)
+		cr_assert_eq(conn_table_find(&t, &recs[i]) != NULL, i < N / 2);
+	conn_table_free(&t);
+}
