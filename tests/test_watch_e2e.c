@@ -1,0 +1,358 @@
+/*
+ * sockwatch watch against real sockets in a private namespace: the exact
+ * event sequence of one connection's life, and a churn of short
+ * connections that must each be reported once.
+ */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "support/netns.h"
+#include "support/run.h"
+
+#define FLOW_PORT 7100
+
+static void
+sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static int
+listener(uint16_t port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(fd, 4096) < 0)
+		return -1;
+	return fd;
+}
+
+static int
+connect_to(uint16_t port, uint16_t *local_port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -1;
+	if (local_port != NULL) {
+		getsockname(fd, (struct sockaddr *)&sa, &len);
+		*local_port = ntohs(sa.sin_port);
+	}
+	return fd;
+}
+
+/* One connection's life, slowly enough for a 50 ms poll to see each
+ * step the kernel lingers in. */
+static int
+one_flow(void *arg, int ctl)
+{
+	char buf[16];
+	uint16_t cport = 0;
+	int l, c, a;
+
+	(void)arg;
+	if (netns_recv(ctl, buf, sizeof(buf), 10000) < 0)
+		return 1;
+	sleep_ms(400);
+	if ((l = listener(FLOW_PORT)) < 0 || (c = connect_to(FLOW_PORT, &cport)) < 0 ||
+	    (a = accept(l, NULL, NULL)) < 0)
+		return 2;
+	sleep_ms(300);
+	if (write(c, "hello", 5) != 5 || read(a, buf, sizeof(buf)) != 5)
+		return 3;
+	sleep_ms(300);
+	shutdown(c, SHUT_WR); /* client: FIN-WAIT-2, server: CLOSE-WAIT */
+	sleep_ms(400);
+	close(a); /* server: LAST-ACK then gone; client: TIME-WAIT */
+	sleep_ms(400);
+	close(c);
+	netns_send(ctl, &cport, sizeof(cport));
+	netns_wait_hangup(ctl);
+	close(l);
+	return 0;
+}
+
+/* The states one connection went through, observed and inferred, as
+ * "ESTAB FIN-WAIT-1* FIN-WAIT-2 TIME-WAIT" (* marks inferred). */
+static void
+states_of(const char *out, uint16_t local, uint16_t peer, char *seq,
+	  size_t len, int *closed_events)
+{
+	char needle[128];
+	const char *line = out;
+
+	seq[0] = '\0';
+	*closed_events = 0;
+	snprintf(needle, sizeof(needle),
+		 "\"local_port\":%u,\"peer_address\":\"127.0.0.1\","
+		 "\"peer_port\":%u,",
+		 local, peer);
+	while (line && *line) {
+		const char *end = strchr(line, '\n');
+		size_t n = end ? (size_t)(end - line) : strlen(line);
+		char l[2048];
+		snprintf(l, sizeof(l), "%.*s", (int)n, line);
+		line = end ? end + 1 : NULL;
+		if (strstr(l, needle) == NULL)
+			continue;
+		/* Inferred states first, then where it went. */
+		char *inf = strstr(l, "\"inferred\":[");
+		cr_assert_not_null(inf, "no inferred field: %s", l);
+		inf += strlen("\"inferred\":[");
+		while (*inf == '"') {
+			char *q = strchr(inf + 1, '"');
+			snprintf(seq + strlen(seq), len - strlen(seq), "%.*s* ",
+				 (int)(q - inf - 1), inf + 1);
+			inf = q + 1;
+			if (*inf == ',')
+				inf++;
+		}
+		char *to = strstr(l, "\"to\":\"");
+		cr_assert_not_null(to);
+		to += 6;
+		snprintf(seq + strlen(seq), len - strlen(seq), "%.*s ",
+			 (int)(strchr(to, '"') - to), to);
+		if (strstr(l, "\"event\":\"closed\""))
+			(*closed_events)++;
+	}
+}
+
+Test(watch_e2e, one_connection_through_its_states, .timeout = 30)
+{
+	struct netns ns;
+	struct run_result res;
+	struct run_options opt = RUN_OPTIONS_DEFAULT;
+	uint16_t cport = 0;
+	char seq[512];
+	int closed;
+
+	if (!netns_available())
+		cr_skip_test("needs root to create a network namespace");
+	cr_assert_eq(netns_start(&ns, one_flow, NULL), 0);
+	opt.netns_fd = ns.fd;
+	opt.timeout_ms = 15000;
+	netns_send(ns.ctl, "go", 2);
+	cr_assert_eq(run_sockwatch(&opt, &res, "watch", "--jsonl", "-n",
+				   "--interval", "50ms", "--duration", "3s",
+				   "port", "7100", NULL),
+		     0);
+	cr_assert_eq(netns_recv(ns.ctl, &cport, sizeof(cport), 5000),
+		     (ssize_t)sizeof(cport));
+	netns_stop(&ns);
+	cr_assert_eq(res.status, 0, "watch failed: %s", res.err);
+
+	/* The client: opened, actively closed, now in TIME-WAIT (60 s). */
+	states_of(res.out, cport, FLOW_PORT, seq, sizeof(seq), &closed);
+	cr_assert(strcmp(seq, "ESTAB FIN-WAIT-1* FIN-WAIT-2 TIME-WAIT ") == 0 ||
+			  strcmp(seq, "ESTAB FIN-WAIT-1 FIN-WAIT-2 TIME-WAIT ") ==
+				  0,
+		  "client saw '%s'\n%s", seq, res.out);
+	cr_assert_eq(closed, 0);
+
+	/* The server side: passive close, gone after LAST-ACK. */
+	states_of(res.out, FLOW_PORT, cport, seq, sizeof(seq), &closed);
+	cr_assert(strcmp(seq, "ESTAB CLOSE-WAIT LAST-ACK* CLOSED ") == 0 ||
+			  strcmp(seq, "ESTAB CLOSE-WAIT LAST-ACK CLOSED ") == 0,
+		  "server saw '%s'\n%s", seq, res.out);
+	cr_assert_eq(closed, 1);
+	run_result_free(&res);
+}
+
+struct churn {
+	int seconds;
+	int per_second;
+};
+
+/* Open and close per_second connections a second, on four listener
+ * ports so that TIME-WAIT never exhausts the ephemeral ports. */
+static int
+churn_flow(void *arg, int ctl)
+{
+	const struct churn *ch = arg;
+	int l[4];
+	long made = 0;
+	char go[4];
+
+	netns_sysctl("net/ipv4/ip_local_port_range", "1024 65000");
+	for (int i = 0; i < 4; i++)
+		if ((l[i] = listener((uint16_t)(7200 + i))) < 0)
+			return 2;
+	if (netns_recv(ctl, go, sizeof(go), 10000) < 0)
+		return 1;
+	sleep_ms(1500);
+	struct timespec start;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (int s = 0; s < ch->seconds; s++) {
+		for (int i = 0; i < ch->per_second; i++) {
+			int c = connect_to((uint16_t)(7200 + i % 4), NULL);
+			int a = c < 0 ? -1 : accept(l[i % 4], NULL, NULL);
+			if (c < 0 || a < 0)
+				return 3;
+			/* The client closes first: it keeps the TIME-WAIT,
+			 * the server's socket is gone within a round trip. */
+			close(c);
+			close(a);
+			made++;
+		}
+		/* Pace to the second. */
+		struct timespec next = start;
+		next.tv_sec += s + 1;
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+	}
+	netns_send(ctl, &made, sizeof(made));
+	netns_wait_hangup(ctl);
+	return 0;
+}
+
+static long
+rss_kib(pid_t pid)
+{
+	char path[64], line[256];
+	long kib = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+static size_t
+count(const char *text, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = text; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+/*
+ * Every short connection is reported, none twice, and memory stays flat.
+ * SOCKWATCH_CHURN_SECONDS shortens it for a quick run (default 60).
+ */
+Test(watch_e2e, churn_every_connection_once, .timeout = 180)
+{
+	struct churn ch = { .seconds = 60, .per_second = 1000 };
+	const char *env = getenv("SOCKWATCH_CHURN_SECONDS");
+	char outpath[] = "/tmp/sockwatch-churn-XXXXXX";
+	char duration[32];
+	struct netns ns;
+	long made = 0, rss_early = -1, rss_late = -1;
+	int out, status;
+	pid_t pid;
+
+	if (!netns_available())
+		cr_skip_test("needs root to create a network namespace");
+	if (env != NULL && atoi(env) > 0)
+		ch.seconds = atoi(env);
+	cr_assert_eq(netns_start(&ns, churn_flow, &ch), 0);
+	cr_assert((out = mkstemp(outpath)) >= 0);
+	unlink(outpath);
+	snprintf(duration, sizeof(duration), "%ds", ch.seconds + 4);
+
+	pid = fork();
+	if (pid == 0) {
+		setpgid(0, 0);
+		if (netns_enter(&ns) < 0)
+			_exit(125);
+		dup2(out, 1);
+		execl(run_sockwatch_path(), "sockwatch", "watch", "--jsonl", "-n",
+		      "--interval", "1s", "--duration", duration, "sport",
+		      ">=", "7200", "and", "sport", "<=", "7203", (char *)NULL);
+		_exit(127);
+	}
+	cr_assert_gt(pid, 0);
+	netns_send(ns.ctl, "go", 2);
+	for (int s = 0; s < ch.seconds + 4; s++) {
+		sleep_ms(1000);
+		if (s == 10)
+			rss_early = rss_kib(pid);
+		if (s == ch.seconds)
+			rss_late = rss_kib(pid);
+	}
+	cr_assert_eq(netns_recv(ns.ctl, &made, sizeof(made), 10000),
+		     (ssize_t)sizeof(made));
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	run_kill_group(pid);
+	netns_stop(&ns);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "watch ended with status %d", status);
+	cr_assert_eq(made, (long)ch.seconds * ch.per_second);
+
+	off_t size = lseek(out, 0, SEEK_END);
+	char *text = malloc((size_t)size + 1);
+	cr_assert_eq(pread(out, text, (size_t)size, 0), size);
+	text[size] = '\0';
+	close(out);
+
+	/* The server side of each connection closes: exactly one closed
+	 * event each, and nothing else closes (the listeners stay). */
+	size_t closed = count(text, "\"event\":\"closed\"");
+	size_t lines = run_count_lines(text);
+	cr_assert_eq(closed, (size_t)made,
+		     "%zu closed events for %ld connections (%zu lines)",
+		     closed, made, lines);
+	/* No connection reported closed twice: each tuple once. */
+	char *line = text;
+	size_t distinct = 0;
+	static unsigned char seen[65536 * 4];
+	memset(seen, 0, sizeof(seen));
+	while (line && *line) {
+		char *end = strchr(line, '\n');
+		if (end)
+			*end = '\0';
+		unsigned lp, pp;
+		char *lpos = strstr(line, "\"local_port\":");
+		char *ppos = strstr(line, "\"peer_port\":");
+		if (strstr(line, "\"event\":\"closed\"") && lpos && ppos &&
+		    sscanf(lpos, "\"local_port\":%u", &lp) == 1 &&
+		    sscanf(ppos, "\"peer_port\":%u", &pp) == 1) {
+			unsigned key = (lp - 7200) * 65536 + pp;
+			cr_assert_lt(key, sizeof(seen));
+			cr_assert_eq(seen[key], 0, "closed twice: %s", line);
+			seen[key] = 1;
+			distinct++;
+		}
+		line = end ? end + 1 : NULL;
+	}
+	cr_assert_eq(distinct, (size_t)made);
+	free(text);
+
+	/* Memory flat: after warm-up, growth stays within a small margin. */
+	cr_log_info("watch RSS: %ld KiB at 10 s, %ld KiB at %d s", rss_early,
+		    rss_late, ch.seconds);
+	if (ch.seconds >= 30) {
+		cr_assert_gt(rss_early, 0);
+		cr_assert_leq(rss_late, rss_early + rss_early / 4 + 1024,
+			      "RSS grew from %ld to %ld KiB", rss_early,
+			      rss_late);
+	}
+}
