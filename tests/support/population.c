@@ -5,6 +5,8 @@
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -135,6 +137,74 @@ population_expect(const struct population_spec *s, struct population_report *r)
 }
 
 static int
+make_range(struct builder *b, const int *lfds, unsigned from, unsigned to)
+{
+	unsigned n = b->spec->listeners;
+	int fds[2];
+
+	b->next_client = from;
+	for (unsigned i = from; i < to; i++)
+		if (make_pair(b, lfds[i % n], AF_INET, "127.0.0.1",
+			      POPULATION_PORT_BASE + i % n, fds) < 0)
+			return -1;
+	return 0;
+}
+
+/*
+ * Established pairs, in worker processes when one process may not hold
+ * them all.  Workers inherit the listeners, report with one int (0 or an
+ * errno) on a pipe, and then wait, holding their sockets, until the
+ * holder's process group is killed.
+ */
+static int
+make_established(struct builder *b, const int *lfds, rlim_t nofile)
+{
+	unsigned total = b->spec->established;
+	unsigned per = nofile > 512 ? (unsigned)(nofile - 256) / 2 : 128;
+	unsigned from = 0, workers = 0;
+	int pfd[2];
+
+	if (total <= per)
+		return make_range(b, lfds, 0, total);
+	if (pipe(pfd) < 0)
+		return fail_at(b, "pipe");
+	for (; from + per <= total || from < total; from += per) {
+		unsigned to = from + per < total ? from + per : total;
+		pid_t pid = fork();
+		if (pid < 0)
+			return fail_at(b, "fork");
+		if (pid == 0) {
+			int code;
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			close(pfd[0]);
+			errno = 0;
+			code = make_range(b, lfds, from, to) < 0 ? b->rep.error
+								  : 0;
+			if (write(pfd[1], &code, sizeof(code)) < 0)
+				_exit(1);
+			for (;;)
+				pause();
+		}
+		workers++;
+	}
+	close(pfd[1]);
+	for (unsigned w = 0; w < workers; w++) {
+		int code;
+		if (read(pfd[0], &code, sizeof(code)) != sizeof(code)) {
+			errno = EPIPE;
+			return fail_at(b, "worker");
+		}
+		if (code != 0) {
+			errno = code;
+			return fail_at(b, "worker: connect");
+		}
+	}
+	close(pfd[0]);
+	b->next_client = total;
+	return 0;
+}
+
+static int
 build(struct builder *b)
 {
 	const struct population_spec *s = b->spec;
@@ -143,9 +213,15 @@ build(struct builder *b)
 	int fds[2], lfd;
 	unsigned i;
 
+	/* As many descriptors as we may: without CAP_SYS_RESOURCE that is
+	 * the hard limit, and workers share the sockets out below. */
 	rl.rlim_cur = rl.rlim_max = r->total + 1024;
-	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-		return fail_at(b, "setrlimit");
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return fail_at(b, "getrlimit");
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	/* The namespace's own range: wide, for many sockets. */
 	netns_sysctl("net/ipv4/ip_local_port_range", "1024 19999");
 
@@ -154,11 +230,8 @@ build(struct builder *b)
 		if ((lfds[i] = listen_on(b, AF_INET, "127.0.0.1",
 					 POPULATION_PORT_BASE + i, false)) < 0)
 			return -1;
-	for (i = 0; i < s->established; i++)
-		if (make_pair(b, lfds[i % s->listeners], AF_INET, "127.0.0.1",
-			      POPULATION_PORT_BASE + i % s->listeners,
-			      fds) < 0)
-			return -1;
+	if (make_established(b, lfds, rl.rlim_cur) < 0)
+		return -1;
 	if (s->close_wait) {
 		lfd = listen_on(b, AF_INET, "127.0.0.1", r->cw_port, false);
 		for (i = 0; lfd >= 0 && i < s->close_wait; i++) {
