@@ -352,6 +352,12 @@ cli_recompute_states(struct cli *cli)
 	cli->states = base & filter_states(cli->filter);
 }
 
+const char *
+cli_option_name(size_t i)
+{
+	return i < OPTION_COUNT ? options[i].long_name : NULL;
+}
+
 void
 cli_free(struct cli *cli)
 {

@@ -119,6 +119,11 @@ run(struct monitor *m, struct watch *w, uint64_t deadline_ns)
 		if (deadline_ns && event_now_ns() >= deadline_ns)
 			break;
 	}
+	/* Settle what the destroy notifications left pending, so that a
+	 * connection that ended just before the stop is still reported. */
+	if (err >= 0 && !w->write_failed && w->remaining != 0 &&
+	    monitor_fd(m) >= 0 && monitor_read_destroy(m) >= 0)
+		err = monitor_poll(m, &sink);
 	close(timer);
 	close(signals);
 	if (err < 0) {

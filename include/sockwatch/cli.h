@@ -63,6 +63,10 @@ void cli_free(struct cli *cli);
 /* Derive cli->states again after the filter or -a/-l changed. */
 void cli_recompute_states(struct cli *cli);
 
+/* The long name of option i ("numeric"), NULL past the last: the manual
+ * and the completions are checked against these. */
+const char *cli_option_name(size_t i);
+
 /* "250ms", "1s", "1.5s", "2m", a bare number of seconds. */
 int cli_parse_duration(const char *text, uint64_t *ms);
 
