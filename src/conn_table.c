@@ -411,27 +411,37 @@ conn_guess_last_state(const struct sockrec_ext *ext)
 
 int
 conn_table_destroyed(struct conn_table *t, const struct sockrec *rec,
-		     const struct sockrec_ext *ext, uint64_t now_ns)
+		     const struct sockrec_ext *ext, uint64_t now_ns,
+		     const struct event_sink *sink)
 {
 	size_t bucket = index_probe(t, rec);
-	struct conn *c;
+	struct conn *c = NULL;
 
 	t->destroyed_total++;
 	if (t->index[bucket] != 0) {
 		c = &t->conns[t->index[bucket] - 1];
-		if (c->flags & CONN_CLOSED)
+		/* The kernel may say it twice of one socket. */
+		if (c->rec.cookie == rec->cookie &&
+		    (c->flags & (CONN_CLOSED | CONN_DESTROY_PENDING)))
 			return 0;
-		if (!(c->flags & CONN_DESTROY_PENDING))
+		if (!(c->flags & (CONN_CLOSED | CONN_DESTROY_PENDING))) {
 			c->closed_ns = now_ns;
-		c->flags |= CONN_DESTROY_PENDING;
-		return 0;
-	}
-	if ((c = conn_alloc(t, rec, &bucket)) == NULL)
+			c->flags |= CONN_DESTROY_PENDING;
+			c->rec.cookie = rec->cookie;
+			return 0;
+		}
+		/* Another incarnation of the pair (the port was reused)
+		 * ended before a poll saw it: settle the earlier one now. */
+		if (!(c->flags & CONN_CLOSED))
+			conn_closed(t, c, now_ns, sink);
+	} else if ((c = conn_alloc(t, rec, &bucket)) == NULL) {
 		return -ENOMEM;
-	c->flags |= CONN_UNSEEN | CONN_DESTROY_PENDING;
+	}
+	c->rec = *rec;
+	c->rec.ext = SOCKREC_NO_EXT;
+	c->flags = CONN_IN_USE | CONN_UNSEEN | CONN_DESTROY_PENDING;
 	c->first_seen_ns = c->state_since_ns = c->closed_ns = now_ns;
 	c->state = TCP_STATE_CLOSED;
-	c->rec.ext = SOCKREC_NO_EXT;
 	c->last_state = (uint8_t)conn_guess_last_state(ext);
 	/* Never counted as seen by this generation. */
 	c->seen_gen = t->gen - 1;

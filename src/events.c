@@ -162,7 +162,9 @@ write_json(FILE *out, const struct event *ev, const char *local,
 
 	fprintf(out, "{\"time_ms\":%" PRIu64 ",\"event\":\"%s\",", wall,
 		kind_name(ev->kind));
-	fprintf(out, "\"netns\":%" PRIu32 ",\"family\":\"%s\",", ev->rec.netns,
+	fprintf(out, "\"netns\":%" PRIu32 ",\"cookie\":%" PRIu64
+		     ",\"family\":\"%s\",",
+		ev->rec.netns, ev->rec.cookie,
 		ev->rec.family == AF_INET ? "inet" : "inet6");
 	fputs("\"local_address\":", out);
 	format_json_string(out, sockrec_addr(&ev->rec, true, addr, sizeof(addr)));

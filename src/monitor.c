@@ -63,6 +63,8 @@ monitor_poll(struct monitor *m, const struct event_sink *sink)
 		t0 = m->owners_refreshed_ns;
 	}
 	m->owners_wanted = false;
+	if (sink != NULL)
+		m->sink = *sink;
 	if ((err = collector_poll(&m->collector)) < 0)
 		return err;
 	t1 = event_now_ns();
@@ -110,7 +112,8 @@ monitor_read_destroy(struct monitor *m)
 					  &m->collector.filter_ctx))
 				continue;
 		}
-		if ((e = conn_table_destroyed(&m->table, rec, ext, now)) < 0)
+		if ((e = conn_table_destroyed(&m->table, rec, ext, now,
+					      &m->sink)) < 0)
 			return e;
 	}
 	return err == -ENOBUFS ? 1 : 0;

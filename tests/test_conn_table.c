@@ -153,7 +153,7 @@ Test(conn_table, destroyed_between_polls)
 	 * transition, not a close. */
 	struct sockrec gone = est;
 	gone.state = S(CLOSED);
-	conn_table_destroyed(&t, &gone, &ext, 1500000000ull);
+	conn_table_destroyed(&t, &gone, &ext, 1500000000ull, &sink);
 	est.state = S(TIME_WAIT);
 	conn_table_update(&t, &s, 2 * SEC, &sink);
 	cr_assert_eq(r.n, 2);
@@ -162,7 +162,7 @@ Test(conn_table, destroyed_between_polls)
 	/* A connection never polled: one closed event with its guessed
 	 * last state, stamped at the notification's time. */
 	struct sockrec brief = rec_of(80, 40001, S(CLOSED));
-	conn_table_destroyed(&t, &brief, &ext, 2500000000ull);
+	conn_table_destroyed(&t, &brief, &ext, 2500000000ull, &sink);
 	conn_table_update(&t, &s, 3 * SEC, &sink);
 	cr_assert_eq(r.n, 3);
 	cr_assert_eq(r.ev[2].kind, EVENT_CLOSED);
@@ -172,9 +172,23 @@ Test(conn_table, destroyed_between_polls)
 	cr_assert_eq(r.ev[2].at_ns, 2500000000ull);
 
 	/* A notification for it again changes nothing. */
-	conn_table_destroyed(&t, &brief, &ext, 3100000000ull);
+	conn_table_destroyed(&t, &brief, &ext, 3100000000ull, &sink);
 	conn_table_update(&t, &s, 4 * SEC, &sink);
 	cr_assert_eq(r.n, 3);
+
+	/* The port reused: two more incarnations end before a poll; each
+	 * is reported once. */
+	brief.cookie = 77;
+	conn_table_destroyed(&t, &brief, &ext, 4100000000ull, &sink);
+	brief.cookie = 78;
+	conn_table_destroyed(&t, &brief, &ext, 4200000000ull, &sink);
+	cr_assert_eq(r.n, 4);
+	conn_table_update(&t, &s, 5 * SEC, &sink);
+	cr_assert_eq(r.n, 5);
+	cr_assert_eq(r.ev[3].kind, EVENT_CLOSED);
+	cr_assert_eq(r.ev[4].kind, EVENT_CLOSED);
+	cr_assert_eq(r.ev[3].rec.cookie, 77);
+	cr_assert_eq(r.ev[4].rec.cookie, 78);
 	conn_table_free(&t);
 }
 

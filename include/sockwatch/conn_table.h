@@ -87,10 +87,13 @@ int conn_table_update(struct conn_table *t, const struct diag_snapshot *snap,
  * The kernel reported a socket destroyed (its state reads CLOSE).  What
  * happened is settled at the next update: a socket destroyed to make way
  * for its TIME-WAIT object shows up again in that state; any other is
- * closed as of now_ns.  Returns 0 or -ENOMEM.
+ * closed as of now_ns.  A second notification for the same pair with
+ * another cookie (a reused port) settles the first at once, into sink.
+ * Returns 0 or -ENOMEM.
  */
 int conn_table_destroyed(struct conn_table *t, const struct sockrec *rec,
-			 const struct sockrec_ext *ext, uint64_t now_ns);
+			 const struct sockrec_ext *ext, uint64_t now_ns,
+			 const struct event_sink *sink);
 
 /*
  * The last state of a connection known only from its destroy notification

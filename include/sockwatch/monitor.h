@@ -35,13 +35,15 @@ struct monitor {
 	uint64_t owners_refreshed_ns;
 	bool owners_wanted;		/* an inode had no known owner */
 	struct diag_snapshot destroyed; /* reused by monitor_read_destroy */
+	struct event_sink sink;		/* the last poll's, for destroys */
 };
 
 /* Takes over cli->filter.  Returns 0 or a negative errno (netlink). */
 int monitor_open(struct monitor *m, struct cli *cli);
 void monitor_close(struct monitor *m);
 
-/* Poll the kernel now and apply it; events go to sink. */
+/* Poll the kernel now and apply it; events go to sink, which must stay
+ * valid until the next poll (destroy notifications may use it). */
 int monitor_poll(struct monitor *m, const struct event_sink *sink);
 
 /* The destroy listener's descriptor to wait on, or -1. */
