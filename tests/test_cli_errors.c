@@ -1,0 +1,277 @@
+/*
+ * The dump command's answers to bad input (one line on stderr naming the
+ * token, status 2) and to a system that says no (a clear line, status 1),
+ * and its detail outputs: -i, --csv, --jsonl, -p.
+ */
+#include <criterion/criterion.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "support/population.h"
+#include "support/run.h"
+
+static void
+expect_usage_error(const char *token, const char *a1, const char *a2,
+		   const char *a3)
+{
+	struct run_options o = RUN_OPTIONS_DEFAULT;
+	struct run_result r;
+
+	cr_assert_eq(run_sockwatch(&o, &r, "dump", a1, a2, a3, NULL), 0);
+	cr_expect_eq(r.status, 2, "[%s %s] exit %d", a1, a2 ? a2 : "",
+		     r.status);
+	cr_expect_eq(run_count_lines(r.err), 1, "[%s] stderr: %s", token,
+		     r.err);
+	cr_expect_not_null(strstr(r.err, token), "'%s' not named in: %s",
+			   token, r.err);
+	cr_expect_eq(r.out_len, 0, "stdout: %s", r.out);
+	run_result_free(&r);
+}
+
+Test(cli_errors, bad_input_is_one_line_and_status_2)
+{
+	expect_usage_error("--bogus", "--bogus", NULL, NULL);
+	expect_usage_error("-Z", "-Z", NULL, NULL);
+	expect_usage_error("clos-wait", "state", "clos-wait", NULL);
+	expect_usage_error("70000", "sport", "70000", NULL);
+	expect_usage_error("10.0.0.0/33", "src", "10.0.0.0/33", NULL);
+	expect_usage_error("1.2.3.400", "dst", "1.2.3.400", NULL);
+	expect_usage_error("nonsense", "-a", "nonsense", NULL);
+	expect_usage_error("badkey", "--sort", "badkey", NULL);
+	expect_usage_error("--sort", "--sort", NULL, NULL);
+}
+
+Test(cli_errors, help_goes_to_stdout_with_status_0)
+{
+	struct run_options o = RUN_OPTIONS_DEFAULT;
+	struct run_result r;
+
+	cr_assert_eq(run_sockwatch(&o, &r, "dump", "--help", NULL), 0);
+	cr_expect_eq(r.status, 0);
+	cr_expect_not_null(strstr(r.out, "usage: sockwatch dump"));
+	cr_expect_eq(r.err_len, 0);
+	run_result_free(&r);
+}
+
+/* -p as a user who may not read /proc: the process table cannot be had.
+ * (A plain dump needs no privilege, so this is what genuinely fails.) */
+Test(cli_errors, unreadable_proc_is_status_1)
+{
+	const char *argv[] = {
+		"unshare", "-m", "sh", "-c",
+		"mount -t tmpfs -o mode=000 none /proc && exec setpriv "
+		"--reuid=65534 --regid=65534 --clear-groups \"$0\" dump -p",
+		run_sockwatch_path(), NULL
+	};
+	struct run_options o = RUN_OPTIONS_DEFAULT;
+	struct run_result r;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to make /proc unreadable");
+	cr_assert_eq(run_argv(argv, &o, &r), 0);
+	cr_expect_eq(r.status, 1, "exit %d: %s", r.status, r.err);
+	cr_expect_eq(run_count_lines(r.err), 1, "%s", r.err);
+	cr_expect_not_null(strstr(r.err, "Permission denied"), "%s", r.err);
+	run_result_free(&r);
+}
+
+Test(cli_errors, unwritable_output_is_status_1)
+{
+	const char *argv[] = { "sh", "-c", "exec \"$0\" dump -a >/dev/full",
+			       run_sockwatch_path(), NULL };
+	struct run_options o = RUN_OPTIONS_DEFAULT;
+	struct run_result r;
+
+	cr_assert_eq(run_argv(argv, &o, &r), 0);
+	cr_expect_eq(r.status, 1, "exit %d: %s", r.status, r.err);
+	cr_expect_not_null(strstr(r.err, "cannot write"), "%s", r.err);
+	run_result_free(&r);
+}
+
+/* ---- details, in a namespace with a known population ---- */
+
+static const struct population_spec spec = {
+	.listeners = 1, .established = 20, .close_wait = 5, .time_wait = 5,
+	.v6_established = 3, .client_addrs = 2,
+};
+static struct netns ns = { .pid = -1, .fd = -1, .ctl = -1 };
+static struct population_report pop;
+
+static void
+setup(void)
+{
+	int err;
+
+	if (!netns_available())
+		cr_skip_test("needs root to create network namespaces");
+	err = population_start(&ns, &spec, &pop);
+	cr_assert_eq(err, 0, "population: %s: %s", pop.where, strerror(-err));
+}
+
+static void
+teardown(void)
+{
+	netns_stop(&ns);
+}
+
+static struct run_options
+in_ns(void)
+{
+	struct run_options o = RUN_OPTIONS_DEFAULT;
+
+	o.netns_fd = ns.fd;
+	return o;
+}
+
+static double
+number(const char *line, const char *key, bool *is_null)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(line, pat);
+	cr_assert_not_null(p, "no %s in %s", key, line);
+	p += strlen(pat);
+	*is_null = strncmp(p, "null", 4) == 0;
+	return *is_null ? 0 : strtod(p, NULL);
+}
+
+Test(dump_detail, tcp_info_plausible_and_null_for_time_wait, .init = setup,
+     .fini = teardown)
+{
+	struct run_options o = in_ns();
+	struct run_result r;
+	size_t estab = 0, tw = 0;
+	bool null;
+
+	cr_assert_eq(run_sockwatch(&o, &r, "dump", "-a", "-i", "--jsonl",
+				   NULL),
+		     0);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	for (char *l = strtok(r.out, "\n"); l; l = strtok(NULL, "\n")) {
+		if (strstr(l, "\"state\":\"ESTAB\"")) {
+			estab++;
+			double rtt = number(l, "rtt_ms", &null);
+			cr_expect(!null && rtt > 0 && rtt < 1000, "%s", l);
+			double cwnd = number(l, "cwnd", &null);
+			cr_expect(!null && cwnd >= 1 && cwnd <= 1000, "%s", l);
+			number(l, "bytes_acked", &null);
+			cr_expect(!null, "%s", l);
+			double lost = number(l, "lost", &null);
+			cr_expect(!null && lost == 0, "%s", l);
+		} else if (strstr(l, "\"state\":\"TIME-WAIT\"")) {
+			tw++;
+			number(l, "rtt_ms", &null);
+			cr_expect(null, "TIME-WAIT with tcp_info: %s", l);
+			number(l, "cwnd", &null);
+			cr_expect(null, "%s", l);
+		}
+	}
+	cr_expect_eq(estab, pop.by_state[TCP_STATE_ESTABLISHED]);
+	cr_expect_eq(tw, pop.by_state[TCP_STATE_TIME_WAIT]);
+	run_result_free(&r);
+}
+
+Test(dump_detail, csv_parses_and_header_matches_json_keys, .init = setup,
+     .fini = teardown)
+{
+	struct run_options o = in_ns();
+	struct run_result csv, js;
+
+	cr_assert_eq(run_sockwatch(&o, &csv, "dump", "-a", "--csv", NULL), 0);
+	cr_assert_eq(run_sockwatch(&o, &js, "dump", "-a", "--jsonl", NULL), 0);
+	cr_assert_eq(csv.status, 0);
+	char *header = strtok(csv.out, "\n");
+	cr_assert_not_null(header);
+	/* Every header field is a key of the JSON objects, in order. */
+	size_t fields = 1, rows = 0;
+	const char *jpos = js.out;
+	char hdr[1024];
+	snprintf(hdr, sizeof(hdr), "%s", header);
+	for (char *k = strtok(hdr, ","); k; k = strtok(NULL, ",")) {
+		char key[80];
+		snprintf(key, sizeof(key), "\"%s\":", k);
+		const char *at = strstr(jpos, key);
+		cr_expect_not_null(at, "CSV column %s not in JSON", k);
+		if (at)
+			jpos = at;
+	}
+	for (const char *p = header; *p; p++)
+		fields += *p == ',';
+	/* Our fields hold no quotes or commas: a plain split is exact. */
+	char *save = NULL;
+	for (char *l = strtok_r(csv.out + strlen(header) + 1, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		size_t n = 1;
+		for (const char *p = l; *p; p++)
+			n += *p == ',';
+		cr_expect_eq(n, fields, "row with %zu fields: %s", n, l);
+		rows++;
+	}
+	cr_expect_eq(rows, pop.total);
+	cr_expect_eq(run_count_lines(js.out), pop.total);
+	run_result_free(&csv);
+	run_result_free(&js);
+
+	cr_assert_eq(run_sockwatch(&o, &csv, "dump", "-a", "--csv", "-H", NULL),
+		     0);
+	cr_expect_eq(run_count_lines(csv.out), pop.total);
+	run_result_free(&csv);
+}
+
+Test(dump_detail, processes_name_the_helper, .init = setup, .fini = teardown)
+{
+	struct run_options o = in_ns();
+	struct run_result r;
+	char want[64];
+	size_t rows = 0;
+
+	cr_assert_eq(run_sockwatch(&o, &r, "dump", "-a", "-p", "--jsonl", NULL),
+		     0);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	snprintf(want, sizeof(want), "\"pid\":%d,", (int)pop.pid);
+	for (char *l = strtok(r.out, "\n"); l; l = strtok(NULL, "\n")) {
+		if (strstr(l, "TIME-WAIT")) {
+			cr_expect_not_null(strstr(l, "\"pid\":null"), "%s", l);
+			continue;
+		}
+		cr_expect_not_null(strstr(l, want), "%s", l);
+		rows++;
+	}
+	cr_expect_eq(rows, pop.total - pop.by_state[TCP_STATE_TIME_WAIT]);
+	run_result_free(&r);
+
+	/* The pid filter finds the same sockets. */
+	snprintf(want, sizeof(want), "%d", (int)pop.pid);
+	cr_assert_eq(run_sockwatch(&o, &r, "dump", "-H", "pid", want, NULL), 0);
+	cr_expect_eq(run_count_lines(r.out),
+		     pop.total - pop.listen_sockets -
+			     pop.by_state[TCP_STATE_TIME_WAIT],
+		     "%s", r.out);
+	run_result_free(&r);
+}
+
+/* Unprivileged, a dump works (sock_diag needs no capability), but the
+ * owners of root's sockets cannot be read: no pid, and no failure. */
+Test(dump_detail, unprivileged_dump_works_without_owners, .init = setup,
+     .fini = teardown)
+{
+	struct run_options o = in_ns();
+	struct run_result r;
+	struct passwd *pw = getpwnam("nobody");
+
+	if (pw == NULL)
+		cr_skip_test("no user nobody");
+	o.as_user = true;
+	o.uid = pw->pw_uid;
+	o.gid = pw->pw_gid;
+	cr_assert_eq(run_sockwatch(&o, &r, "dump", "-a", "-p", "--jsonl", NULL),
+		     0);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect_eq(run_count_lines(r.out), pop.total);
+	cr_expect_null(strstr(r.out, "\"pid\":1"), "%s", r.out);
+	run_result_free(&r);
+}
