@@ -128,7 +128,13 @@ bc_run(const uint8_t *bc, int len, const struct sockrec *r)
 		struct inet_diag_bc_op op, arg;
 		bool yes = true;
 		memcpy(&op, bc, sizeof(op));
-		memcpy(&arg, bc + sizeof(op), sizeof(arg));
+		/* Port comparisons carry their port in the next op. */
+		if ((op.code >= INET_DIAG_BC_S_GE &&
+		     op.code <= INET_DIAG_BC_D_LE) ||
+		    op.code == INET_DIAG_BC_S_EQ || op.code == INET_DIAG_BC_D_EQ)
+			memcpy(&arg, bc + sizeof(op), sizeof(arg));
+		else
+			memset(&arg, 0, sizeof(arg));
 		switch (op.code) {
 		case INET_DIAG_BC_NOP:
 			break;

@@ -178,7 +178,8 @@ dump_jsonl(const char *const *args)
 	cr_assert_eq(r.err_len, 0, "stderr: %s", r.err);
 	struct recs rs = parse_jsonl(r.out);
 	run_result_free(&r);
-	qsort(rs.v, rs.n, sizeof(*rs.v), cmp_line);
+	if (rs.n > 0)
+		qsort(rs.v, rs.n, sizeof(*rs.v), cmp_line);
 	return rs;
 }
 
