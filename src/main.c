@@ -20,6 +20,8 @@ static const struct command commands[] = {
 	{ "dump", cmd_dump, "print the TCP sockets once (like ss -tan)" },
 	{ "watch", cmd_watch, "stream state transitions as they happen" },
 	{ "states", cmd_states, "explain the eleven TCP states" },
+	{ "monitor", cmd_monitor,
+	  "the live monitor (the default without a command)" },
 };
 #define COMMAND_COUNT (sizeof(commands) / sizeof(*commands))
 
@@ -39,10 +41,9 @@ int
 main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	/* No command, or options only: the live monitor. */
+	if (argc < 2)
+		return cmd_monitor(argc, argv);
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);
@@ -52,6 +53,8 @@ main(int argc, char **argv)
 		printf("sockwatch %s\n", SOCKWATCH_VERSION);
 		return 0;
 	}
+	if (argv[1][0] == '-')
+		return cmd_monitor(argc, argv);
 	for (size_t i = 0; i < COMMAND_COUNT; i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].run(argc - 1, argv + 1);

@@ -5,5 +5,6 @@
 int cmd_dump(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_states(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
 
 #endif

@@ -1,0 +1,32 @@
+/*
+ * The live monitor: a curses screen over the monitor engine.  One thread,
+ * one poll(2) loop (the terminal, a timerfd for the refresh interval, a
+ * signalfd for SIGWINCH/SIGINT/SIGTERM/SIGHUP and the destroy listener);
+ * handlers mark what changed and the screen is drawn once per turn.
+ */
+#ifndef SOCKWATCH_TUI_H
+#define SOCKWATCH_TUI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sockwatch/monitor.h"
+
+struct tui_options {
+	bool no_color;	 /* --no-color (NO_COLOR is honoured as well) */
+	bool ascii;	 /* --ascii (also when the locale is not UTF-8) */
+	bool numeric;	 /* -n */
+	uint64_t interval_ms;
+	const char *sort; /* --sort KEY, NULL for state */
+	bool reverse;	  /* -r */
+	const char *stats_path; /* write per-refresh timings here at exit */
+};
+
+/*
+ * Run the monitor until the user quits or a terminating signal arrives.
+ * The terminal is restored before returning, whatever happened.  Returns
+ * 0 or a negative errno (the terminal could not be set up).
+ */
+int tui_run(struct monitor *m, const struct tui_options *opt);
+
+#endif

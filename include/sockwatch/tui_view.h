@@ -1,0 +1,215 @@
+/*
+ * What the monitor's source files share: the screen state, the views'
+ * small vtable and the drawing helpers.  Not for use outside src/tui.
+ */
+#ifndef SOCKWATCH_TUI_VIEW_H
+#define SOCKWATCH_TUI_VIEW_H
+
+#include <curses.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sockwatch/events.h"
+#include "sockwatch/monitor.h"
+#include "sockwatch/tui.h"
+#include "sockwatch/tui_layout.h"
+
+#define TUI_MIN_COLS 60
+#define TUI_MIN_LINES 12
+#define TUI_LOG_EVENTS 2000
+#define TUI_HIGHLIGHT_NS (3ull * 1000000000ull)
+
+enum tui_motion {
+	TUI_MOVE_UP,
+	TUI_MOVE_DOWN,
+	TUI_MOVE_PGUP,
+	TUI_MOVE_PGDN,
+	TUI_MOVE_HOME,
+	TUI_MOVE_END,
+};
+
+enum tui_focus { TUI_FOCUS_LIST, TUI_FOCUS_LOG };
+
+/* UI colour pairs after the eleven states' (pair 1 + state). */
+enum tui_pair {
+	TUI_PAIR_TITLE = TCP_STATE_COUNT + 1,
+	TUI_PAIR_ERROR,
+	TUI_PAIR_HINT,
+	TUI_PAIR_GREY,
+	TUI_PAIR_FRAME,
+	TUI_PAIR_COUNT
+};
+
+/* Line drawing and marks, UTF-8 or ASCII. */
+struct tui_glyphs {
+	const char *hline, *vline, *arrow, *ellipsis, *up, *down;
+	const char *tl, *tr, *bl, *br, *tee_down, *tee_up, *tee_left,
+		*tee_right, *cross, *head_down, *head_up, *head_left,
+		*head_right, *bullet;
+};
+
+struct tui;
+
+/* A screen that can take the area under the header. */
+struct view_ops {
+	const char *name;
+	void (*draw)(struct tui *t, int y, int h);
+	void (*motion)(struct tui *t, enum tui_motion m);
+	void (*enter)(struct tui *t);
+	/* A click at screen line y, column x (area relative to y0 given to
+	 * draw); returns true when it was taken. */
+	bool (*click)(struct tui *t, int y, int x);
+};
+
+extern const struct view_ops tui_view_list, tui_view_log, tui_view_detail,
+	tui_view_help;
+
+/* What the screen shows of the model while paused. */
+struct tui_frozen {
+	struct conn *conns; /* copies, in list order */
+	uint32_t *slots;    /* each one's slot in the live table */
+	struct sockrec_ext *ext; /* beside them, when tcp_info was on */
+	bool *has_ext;
+	size_t count;
+	uint64_t now_ns;
+	uint64_t log_total; /* the event ring's total at the pause */
+	size_t by_state[TCP_STATE_COUNT];
+	size_t open, lingering;
+	struct tui_history hist;
+};
+
+struct tui_timing {
+	uint64_t refreshes, collect_ns, model_ns, owners_ns, sort_ns, draw_ns,
+		draws;
+	uint64_t max_collect_ns, max_draw_ns;
+	uint64_t keys, key_ns, max_key_ns; /* read to drawn */
+};
+
+struct tui {
+	struct monitor *m;
+	struct tui_options opt;
+	const struct tui_glyphs *g;
+	bool color, utf8;
+	int lines, cols;
+	bool dirty, quit;
+
+	/* The model as the header shows it. */
+	struct tui_history hist;
+	struct event_ring log;
+	bool baseline_done;   /* the first poll's "new" flood is not logged */
+	bool filter_switched; /* the poll after a filter change */
+	int poll_error;
+
+	/* The list: indices into the table's slots (live) or into
+	 * frozen.conns (paused), in display order. */
+	uint32_t *rows, *tmpv;
+	uint64_t *keys, *tmpk;
+	size_t nrows, rows_cap;
+	bool resort;
+	int sort_col;
+	bool sort_reverse;
+	size_t cursor, top;
+	uint32_t sel_index; /* the selected row's index before a re-sort */
+	uint64_t sel_cookie;
+	bool sel_valid;
+	struct tui_layout layout;
+	int list_y, list_h; /* where the rows were drawn */
+
+	/* The log pane. */
+	enum tui_focus focus;
+	size_t log_cursor, log_top;
+	int log_y, log_h;
+
+	/* The view under the header: list (with the log) or another. */
+	const struct view_ops *view;
+	struct sockrec detail_id; /* detail: whom it shows */
+	bool detail_have;
+	int help_state; /* help: the state highlighted in the diagram */
+	int help_scroll;
+
+	bool paused;
+	struct tui_frozen frozen;
+
+	/* The '/' prompt. */
+	bool prompting;
+	char input[256];
+	size_t input_len, input_pos; /* bytes */
+	char input_error[200];
+	size_t error_at, error_len;
+	int quick; /* index of the quick filter in use, -1 */
+
+	/* The status line. */
+	char status[256];
+	bool status_error;
+	uint64_t status_until_ns;
+
+	bool poll_now; /* a filter or tcp_info change wants a fresh poll */
+	bool rearm;    /* the interval changed */
+	bool ext_stale; /* the snapshot behind conn_table_ext() is gone */
+
+	struct tui_timing timing;
+	uint64_t key_started_ns;
+};
+
+/* screen.c */
+int tui_screen_begin(struct tui *t);
+void tui_screen_end(void);
+void tui_screen_resize(struct tui *t);
+attr_t tui_state_attr(const struct tui *t, int state);
+attr_t tui_pair_attr(const struct tui *t, enum tui_pair pair, attr_t mono);
+/* Text at y, x clipped to width columns (UTF-8). */
+void tui_put(int y, int x, int width, const char *text);
+void tui_hline(const struct tui *t, int y, int x, int width);
+void tui_status(struct tui *t, bool error, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* header.c */
+int tui_header_height(const struct tui *t);
+void tui_header_draw(struct tui *t, int h);
+
+/* list.c */
+void tui_list_rebuild(struct tui *t);
+void tui_list_sort_by(struct tui *t, int col, bool reverse);
+const struct conn *tui_list_conn(const struct tui *t, size_t row);
+const struct sockrec_ext *tui_list_ext(const struct tui *t, size_t row);
+uint64_t tui_now(const struct tui *t);
+void tui_pause(struct tui *t, bool pause);
+void tui_list_free(struct tui *t);
+void tui_process_text(struct tui *t, const struct sockrec *rec, char *buf,
+		      size_t len);
+
+/* log.c */
+void tui_log_sink(void *arg, const struct event *ev);
+size_t tui_log_count(const struct tui *t);
+const struct event *tui_log_get(const struct tui *t, size_t i);
+
+/* detail.c */
+void tui_detail_open(struct tui *t, const struct sockrec *rec);
+
+/* keys.c */
+void tui_key(struct tui *t, int key);
+void tui_mouse(struct tui *t);
+void tui_prompt_draw(struct tui *t, int y);
+void tui_apply_filter_text(struct tui *t, const char *text);
+void tui_set_info(struct tui *t, bool on);
+void tui_set_interval(struct tui *t, uint64_t ms);
+
+/* help.c */
+void tui_help_open(struct tui *t);
+
+/* A key code from curses (KEY_*), as opposed to a character. */
+#define TUI_KEYCODE (1 << 24)
+
+/* The key table: dispatch reads it, and so does the help screen.  An
+ * entry without a function is a heading. */
+struct tui_binding {
+	int keys[4];	   /* characters, or KEY_* | TUI_KEYCODE; 0 ends */
+	const char *names; /* as help shows them */
+	const char *what;
+	void (*fn)(struct tui *t);
+};
+extern const struct tui_binding tui_bindings[];
+extern const size_t tui_binding_count;
+
+#endif

@@ -1,0 +1,68 @@
+/* `sockwatch` and `sockwatch monitor`: the live monitor. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sockwatch/cli.h"
+#include "sockwatch/commands.h"
+#include "sockwatch/monitor.h"
+#include "sockwatch/tui.h"
+#include "sockwatch/tui_layout.h"
+
+int
+cmd_monitor(int argc, char **argv)
+{
+	struct cli cli;
+	struct monitor m;
+	struct tui_options opt;
+	int rc;
+
+	rc = cli_parse(&cli, "monitor",
+		       CLI_OPT_SELECT | CLI_OPT_DETAIL | CLI_OPT_INTERVAL |
+			       CLI_OPT_TUI | CLI_OPT_SORT,
+		       argc, argv);
+	if (rc != 0)
+		return rc < 0 ? 0 : rc;
+	if (cli.sort != NULL && tui_column_parse(cli.sort) < 0) {
+		fprintf(stderr,
+			"sockwatch monitor: unknown sort key '%s' (try "
+			"state, age, local, peer, recvq, sendq, rtt, "
+			"retrans, process)\n",
+			cli.sort);
+		cli_free(&cli);
+		return EXIT_USAGE;
+	}
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fputs("sockwatch monitor: needs a terminal (for a stream of "
+		      "events, try 'sockwatch watch')\n",
+		      stderr);
+		cli_free(&cli);
+		return EXIT_USAGE;
+	}
+	cli.processes = true;
+	memset(&opt, 0, sizeof(opt));
+	opt.no_color = cli.no_color;
+	opt.ascii = cli.ascii;
+	opt.numeric = cli.numeric;
+	opt.interval_ms = cli.interval_ms;
+	opt.sort = cli.sort;
+	opt.reverse = cli.reverse;
+	opt.stats_path = getenv("SOCKWATCH_TUI_STATS");
+
+	if ((rc = monitor_open(&m, &cli)) < 0) {
+		cli_error("cannot open netlink socket", rc);
+		cli_free(&cli);
+		return EXIT_RUNTIME;
+	}
+	/* -m or -i: the detail view's memory figures come with tcp_info. */
+	if (m.cli.info)
+		m.collector.req.ext |= DIAG_EXT_MEM;
+	rc = tui_run(&m, &opt);
+	monitor_close(&m);
+	if (rc < 0) {
+		cli_error("cannot run the monitor", rc);
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}

@@ -1,0 +1,318 @@
+/*
+ * The monitor's loop: poll(2) on the terminal, a timerfd for the refresh
+ * interval, a signalfd for SIGWINCH/SIGINT/SIGTERM/SIGHUP, and the
+ * destroy listener.  Handlers change state and set `dirty`; the screen is
+ * drawn once per turn.  Keys are read before a due refresh, so a key that
+ * arrived during a dump is answered right after it.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "sockwatch/tui_view.h"
+
+enum { FD_TTY, FD_TIMER, FD_SIGNAL, FD_DESTROY, FD_COUNT };
+
+static int
+arm_timer(int fd, uint64_t ms)
+{
+	struct itimerspec its = {
+		.it_interval = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 },
+		.it_value = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 },
+	};
+
+	return timerfd_settime(fd, 0, &its, NULL) < 0 ? -errno : 0;
+}
+
+static void
+refresh_model(struct tui *t)
+{
+	struct event_sink sink = { tui_log_sink, t };
+	int err;
+
+	err = monitor_poll(t->m, &sink);
+	t->baseline_done = true;
+	t->filter_switched = false;
+	if (err < 0) {
+		/* Keep running: the next tick may succeed. */
+		if (t->poll_error != err)
+			tui_status(t, true, "cannot poll the kernel: %s",
+				   strerror(-err));
+		t->poll_error = err;
+		return;
+	}
+	if (t->poll_error != 0)
+		tui_status(t, false, "polling again");
+	t->poll_error = 0;
+	t->ext_stale = false;
+	t->timing.refreshes++;
+	t->timing.collect_ns += t->m->last.collect_ns;
+	t->timing.model_ns += t->m->last.model_ns;
+	t->timing.owners_ns += t->m->last.owners_ns;
+	if (t->m->last.collect_ns > t->timing.max_collect_ns)
+		t->timing.max_collect_ns = t->m->last.collect_ns;
+	t->m->last.owners_ns = 0;
+	tui_history_push(&t->hist, t->m->table.by_state);
+	tui_list_rebuild(t);
+	/* Paused, the screen shows the frozen copy: nothing to redraw. */
+	if (!t->paused || t->view == &tui_view_detail)
+		t->dirty = true;
+}
+
+static void
+draw_too_small(struct tui *t)
+{
+	char msg[96];
+
+	erase();
+	snprintf(msg, sizeof(msg), "terminal too small: %dx%d, needs %dx%d",
+		 t->cols, t->lines, TUI_MIN_COLS, TUI_MIN_LINES);
+	tui_put(t->lines / 2, 0, t->cols, msg);
+	if (t->lines > 1)
+		tui_put(t->lines / 2 + 1, 0, t->cols, "q quits");
+}
+
+static void
+draw_status(struct tui *t, int y)
+{
+	const char *hint =
+		"?:help  /:filter  1-9,f:states  s/S:sort  Enter:detail  "
+		"Tab:log  p:pause  i:tcp_info  +/-:interval  q:quit";
+	uint64_t now = event_now_ns();
+
+	if (t->prompting) {
+		tui_prompt_draw(t, y);
+		return;
+	}
+	attrset(A_NORMAL);
+	move(y, 0);
+	clrtoeol();
+	if (t->status[0] != '\0' && (now < t->status_until_ns ||
+				     (t->status_error && t->poll_error))) {
+		attrset(t->status_error ? tui_pair_attr(t, TUI_PAIR_ERROR,
+							A_REVERSE)
+					: tui_pair_attr(t, TUI_PAIR_HINT, A_BOLD));
+		tui_put(y, 0, t->cols, t->status);
+	} else {
+		attrset(tui_pair_attr(t, TUI_PAIR_HINT, A_DIM));
+		tui_put(y, 0, t->cols, hint);
+	}
+	attrset(A_NORMAL);
+}
+
+static void
+draw(struct tui *t)
+{
+	uint64_t t0 = event_now_ns();
+
+	if (t->cols < TUI_MIN_COLS || t->lines < TUI_MIN_LINES) {
+		draw_too_small(t);
+	} else {
+		int hh = tui_header_height(t);
+		tui_header_draw(t, hh);
+		t->view->draw(t, hh, t->lines - hh - 1);
+		draw_status(t, t->lines - 1);
+	}
+	curs_set(t->prompting ? 1 : 0);
+	if (!t->prompting)
+		move(t->lines - 1, t->cols - 1);
+	refresh();
+	uint64_t dt = event_now_ns() - t0;
+	t->timing.draw_ns += dt;
+	t->timing.draws++;
+	if (dt > t->timing.max_draw_ns)
+		t->timing.max_draw_ns = dt;
+	t->dirty = false;
+}
+
+static void
+read_keys(struct tui *t)
+{
+	wint_t wc;
+	int rc;
+
+	while ((rc = get_wch(&wc)) != ERR) {
+		int key = rc == KEY_CODE_YES ? (int)wc | TUI_KEYCODE : (int)wc;
+		if (t->cols < TUI_MIN_COLS || t->lines < TUI_MIN_LINES) {
+			/* Only quit and resizing mean something here. */
+			if (key == 'q' || key == 'Q')
+				t->quit = true;
+			else if (key == (KEY_RESIZE | TUI_KEYCODE))
+				tui_screen_resize(t);
+			t->dirty = true;
+			continue;
+		}
+		tui_key(t, key);
+		t->timing.keys++;
+		if (t->quit)
+			return;
+	}
+}
+
+static bool
+read_signals(struct tui *t, int fd)
+{
+	struct signalfd_siginfo si;
+
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGWINCH)
+			tui_screen_resize(t);
+		else
+			return true;
+	}
+	return false;
+}
+
+static void
+write_stats(const struct tui *t)
+{
+	const struct tui_timing *s = &t->timing;
+	uint64_t n = s->refreshes ? s->refreshes : 1;
+	uint64_t d = s->draws ? s->draws : 1;
+	FILE *f;
+
+	if (t->opt.stats_path == NULL ||
+	    (f = fopen(t->opt.stats_path, "w")) == NULL)
+		return;
+	fprintf(f,
+		"refreshes %" PRIu64 "\nconnections %zu\n"
+		"collect_us %" PRIu64 "\nmodel_us %" PRIu64
+		"\nowners_us %" PRIu64 "\nsort_us %" PRIu64
+		"\ndraw_us %" PRIu64 "\ndraws %" PRIu64
+		"\nmax_collect_us %" PRIu64 "\nmax_draw_us %" PRIu64
+		"\nkeys %" PRIu64 "\n",
+		s->refreshes, t->m->table.used, s->collect_ns / n / 1000,
+		s->model_ns / n / 1000, s->owners_ns / n / 1000,
+		s->sort_ns / n / 1000, s->draw_ns / d / 1000, s->draws,
+		s->max_collect_ns / 1000, s->max_draw_ns / 1000, s->keys);
+	fclose(f);
+}
+
+static void
+tui_free(struct tui *t)
+{
+	tui_list_free(t);
+	event_ring_free(&t->log);
+}
+
+int
+tui_run(struct monitor *m, const struct tui_options *opt)
+{
+	struct tui t;
+	struct pollfd pfd[FD_COUNT];
+	sigset_t mask, old;
+	int tfd = -1, sfd = -1, err = 0;
+	int col;
+
+	memset(&t, 0, sizeof(t));
+	t.m = m;
+	t.opt = *opt;
+	t.view = &tui_view_list;
+	t.quick = -1;
+	t.sort_col = TUI_COL_STATE;
+	t.sort_reverse = opt->reverse;
+	if (opt->sort != NULL && (col = tui_column_parse(opt->sort)) >= 0)
+		t.sort_col = col;
+	if ((err = event_ring_init(&t.log, TUI_LOG_EVENTS)) < 0)
+		return err;
+
+	/* Signals become readable events; block them before anything can
+	 * arrive, and give them back at the end. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGWINCH);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	if ((sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0 ||
+	    (tfd = timerfd_create(CLOCK_MONOTONIC,
+				  TFD_NONBLOCK | TFD_CLOEXEC)) < 0) {
+		err = -errno;
+		goto out;
+	}
+	if ((err = tui_screen_begin(&t)) < 0)
+		goto out;
+	if (m->destroy == NULL && m->destroy_error < 0)
+		tui_status(&t, false,
+			   "no destroy notifications (%s): connections shorter "
+			   "than the interval may be missed",
+			   strerror(-m->destroy_error));
+	draw(&t);
+	refresh_model(&t);
+	if ((err = arm_timer(tfd, t.opt.interval_ms)) < 0)
+		goto out;
+
+	while (!t.quit) {
+		if (t.dirty)
+			draw(&t);
+		pfd[FD_TTY] = (struct pollfd){ STDIN_FILENO, POLLIN, 0 };
+		pfd[FD_TIMER] = (struct pollfd){ tfd, POLLIN, 0 };
+		pfd[FD_SIGNAL] = (struct pollfd){ sfd, POLLIN, 0 };
+		pfd[FD_DESTROY] = (struct pollfd){ monitor_fd(m), POLLIN, 0 };
+		/* The status line's message times out: wake up for it. */
+		int timeout = t.status[0] ? 1000 : -1;
+		if (poll(pfd, FD_COUNT, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		if (t.status[0] && event_now_ns() >= t.status_until_ns &&
+		    !t.prompting) {
+			t.status[0] = '\0';
+			t.dirty = true;
+		}
+		if (pfd[FD_SIGNAL].revents & POLLIN && read_signals(&t, sfd))
+			break;
+		if (pfd[FD_TTY].revents & (POLLIN | POLLHUP | POLLERR)) {
+			if (pfd[FD_TTY].revents & (POLLHUP | POLLERR) &&
+			    !(pfd[FD_TTY].revents & POLLIN))
+				break; /* the terminal went away */
+			read_keys(&t);
+		}
+		if (t.quit)
+			break;
+		if (t.rearm) {
+			arm_timer(tfd, t.opt.interval_ms);
+			t.rearm = false;
+		}
+		if (pfd[FD_DESTROY].revents & POLLIN) {
+			int rc = monitor_read_destroy(m);
+			if (rc == 1)
+				t.poll_now = true;
+			else if (rc < 0)
+				tui_status(&t, true, "destroy events: %s",
+					   strerror(-rc));
+		}
+		if (pfd[FD_TIMER].revents & POLLIN) {
+			uint64_t ticks;
+			if (read(tfd, &ticks, sizeof(ticks)) > 0)
+				t.poll_now = true;
+		}
+		if (t.poll_now) {
+			/* Answer the keys that came meanwhile first. */
+			if (t.dirty)
+				draw(&t);
+			t.poll_now = false;
+			refresh_model(&t);
+		}
+	}
+out:
+	tui_screen_end();
+	if (sfd >= 0)
+		close(sfd);
+	if (tfd >= 0)
+		close(tfd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	write_stats(&t);
+	tui_free(&t);
+	return err;
+}
