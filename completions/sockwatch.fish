@@ -1,6 +1,6 @@
 # fish completion for sockwatch
 set -l commands monitor dump watch states
-set -l states established syn-sent syn-recv fin-wait-1 fin-wait-2 time-wait closed close-wait last-ack listen closing all connected synchronized bucket big opening
+set -l states established syn-sent syn-recv fin-wait-1 fin-wait-2 time-wait closed close-wait last-ack listen closing all connected synchronized bucket big opening closing-states
 complete -c sockwatch -f
 complete -c sockwatch -n "not __fish_seen_subcommand_from $commands" -a monitor -d 'the live monitor'
 complete -c sockwatch -n "not __fish_seen_subcommand_from $commands" -a dump -d 'print the TCP sockets once'

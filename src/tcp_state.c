@@ -282,7 +282,7 @@ const struct tcp_state_group tcp_state_groups[] = {
 	{ "big", TCP_STATE_ALL & ~(B(SYN_RCVD) | B(TIME_WAIT)),
 	  "full sockets: all but SYN-RECV and TIME-WAIT" },
 	{ "opening", B(SYN_SENT) | B(SYN_RCVD), "in the handshake" },
-	{ "closing", B(FIN_WAIT_1) | B(FIN_WAIT_2) | B(CLOSE_WAIT) |
+	{ "closing-states", B(FIN_WAIT_1) | B(FIN_WAIT_2) | B(CLOSE_WAIT) |
 			     B(CLOSING) | B(LAST_ACK) | B(TIME_WAIT),
 	  "one end or both have sent FIN" },
 };

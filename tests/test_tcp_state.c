@@ -70,7 +70,7 @@ Test(tcp_state, names_in_any_spelling)
 	cr_assert_eq(tcp_state_parse("syn-received"), S(SYN_RCVD));
 	cr_assert_eq(tcp_state_parse("fin-wait1"), S(FIN_WAIT_1));
 	cr_assert_eq(tcp_state_parse("clos-wait"), -1);
-	cr_assert_eq(tcp_state_group_parse("closing") &
+	cr_assert_eq(tcp_state_group_parse("closing-states") &
 			     TCP_STATE_BIT(S(ESTABLISHED)),
 		     0);
 	cr_assert_eq(tcp_state_group_parse("nonsense"), 0);
