@@ -156,6 +156,7 @@ struct tui {
 int tui_screen_begin(struct tui *t);
 void tui_screen_end(void);
 void tui_screen_resize(struct tui *t);
+void tui_screen_sync(struct tui *t);
 attr_t tui_state_attr(const struct tui *t, int state);
 attr_t tui_pair_attr(const struct tui *t, enum tui_pair pair, attr_t mono);
 /* Text at y, x clipped to width columns (UTF-8). */

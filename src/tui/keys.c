@@ -290,7 +290,7 @@ act_mouse(struct tui *t)
 static void
 act_resize(struct tui *t)
 {
-	tui_screen_resize(t);
+	tui_screen_sync(t);
 }
 
 /* The quick filters each have their own key; one entry describes them. */

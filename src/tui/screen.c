@@ -148,6 +148,15 @@ tui_screen_resize(struct tui *t)
 	t->dirty = true;
 }
 
+/* ncurses queues KEY_RESIZE after resizeterm(): only take the new size,
+ * or each resize would queue another. */
+void
+tui_screen_sync(struct tui *t)
+{
+	getmaxyx(stdscr, t->lines, t->cols);
+	t->dirty = true;
+}
+
 attr_t
 tui_state_attr(const struct tui *t, int state)
 {

@@ -145,7 +145,7 @@ read_keys(struct tui *t)
 			if (key == 'q' || key == 'Q')
 				t->quit = true;
 			else if (key == (KEY_RESIZE | TUI_KEYCODE))
-				tui_screen_resize(t);
+				tui_screen_sync(t);
 			t->dirty = true;
 			continue;
 		}

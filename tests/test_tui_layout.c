@@ -1,0 +1,181 @@
+/* The monitor's rendering logic, without a terminal. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sockwatch/tui_layout.h"
+
+Test(tui_layout, truncate_end_and_middle)
+{
+	char buf[64];
+
+	cr_assert_eq(tui_truncate(buf, sizeof(buf), "short", 10, TUI_TRUNC_END,
+				  true),
+		     5);
+	cr_assert_str_eq(buf, "short");
+	tui_truncate(buf, sizeof(buf), "a-long-name", 6, TUI_TRUNC_END, true);
+	cr_assert_str_eq(buf, "a-lon~");
+	tui_truncate(buf, sizeof(buf), "a-long-name", 6, TUI_TRUNC_END, false);
+	cr_assert_str_eq(buf, "a-lon\u2026");
+	cr_assert_eq(tui_text_width(buf), 6);
+	/* The port survives. */
+	tui_truncate(buf, sizeof(buf), "[2001:db8::1234:5678]:443", 15,
+		     TUI_TRUNC_MIDDLE, true);
+	cr_assert_str_eq(buf, "[2001:d~78]:443");
+	cr_assert_eq(tui_text_width(buf), 15);
+	cr_assert_eq(tui_truncate(buf, sizeof(buf), "abc", 0, TUI_TRUNC_END,
+				  true),
+		     0);
+	cr_assert_str_eq(buf, "");
+	/* A small buffer is never overrun. */
+	char tiny[4];
+	tui_truncate(tiny, sizeof(tiny), "abcdefgh", 8, TUI_TRUNC_END, true);
+	cr_assert_str_eq(tiny, "abc");
+}
+
+Test(tui_layout, sparkline_scales_to_the_largest)
+{
+	uint32_t v[] = { 0, 1, 4, 8 };
+	char buf[64];
+
+	tui_sparkline(buf, sizeof(buf), v, 4, true);
+	cr_assert_str_eq(buf, " _-#");
+	tui_sparkline(buf, sizeof(buf), v, 4, false);
+	cr_assert_str_eq(buf, " \u2581\u2584\u2588");
+	/* All zero: all blank; a small one still shows. */
+	uint32_t z[] = { 0, 0 }, w[] = { 1, 1000 };
+	tui_sparkline(buf, sizeof(buf), z, 2, true);
+	cr_assert_str_eq(buf, "  ");
+	tui_sparkline(buf, sizeof(buf), w, 2, true);
+	cr_assert_str_eq(buf, "_#");
+	/* Truncated to whole glyphs. */
+	tui_sparkline(buf, 5, v, 4, false);
+	cr_assert_str_eq(buf, " \u2581");
+}
+
+Test(tui_layout, history_keeps_the_newest)
+{
+	struct tui_history h;
+	size_t counts[TCP_STATE_COUNT] = { 0 };
+	uint32_t out[TUI_HISTORY];
+
+	memset(&h, 0, sizeof(h));
+	cr_assert_eq(tui_history_series(&h, TCP_STATE_ESTABLISHED, out, 4), 0);
+	for (size_t i = 0; i < TUI_HISTORY + 3; i++) {
+		counts[TCP_STATE_ESTABLISHED] = i;
+		tui_history_push(&h, counts);
+	}
+	cr_assert_eq(tui_history_series(&h, TCP_STATE_ESTABLISHED, out, 3), 3);
+	cr_assert_eq(out[0], TUI_HISTORY);
+	cr_assert_eq(out[2], TUI_HISTORY + 2);
+	cr_assert_eq(tui_history_series(&h, TCP_STATE_ESTABLISHED, out,
+					TUI_HISTORY + 10),
+		     TUI_HISTORY);
+	cr_assert_eq(out[0], 3);
+	cr_assert_eq(tui_history_series(&h, -1, out, 3), 0);
+}
+
+Test(tui_layout, time_formats)
+{
+	char buf[32];
+
+	tui_format_age(buf, sizeof(buf), 400000000ull);
+	cr_assert_str_eq(buf, "0.4s");
+	tui_format_age(buf, sizeof(buf), 192ull * 1000000000ull);
+	cr_assert_str_eq(buf, "3m12s");
+	tui_format_interval(buf, sizeof(buf), 250);
+	cr_assert_str_eq(buf, "250ms");
+	tui_format_interval(buf, sizeof(buf), 1000);
+	cr_assert_str_eq(buf, "1s");
+	tui_format_interval(buf, sizeof(buf), 1500);
+	cr_assert_str_eq(buf, "1.5s");
+	tui_format_clock(buf, sizeof(buf), 1700000000123ull);
+	cr_assert_eq(strlen(buf), 12);
+	cr_assert_str_eq(buf + 8, ".123");
+}
+
+Test(tui_layout, columns_fit_and_drop_in_order)
+{
+	struct tui_layout l;
+
+	tui_layout_columns(&l, 120, false);
+	cr_assert(l.used <= 120);
+	cr_assert(l.shown[TUI_COL_PROCESS] && !l.shown[TUI_COL_RTT]);
+	cr_assert_geq(l.w[TUI_COL_LOCAL], 22);
+	/* Columns are left to right, without overlap. */
+	for (int c = 1; c < TUI_COL_COUNT; c++)
+		if (l.shown[c] && l.shown[c - 1])
+			cr_assert_gt(l.x[c], l.x[c - 1] + l.w[c - 1] - 1);
+
+	tui_layout_columns(&l, 120, true);
+	cr_assert(l.shown[TUI_COL_RTT] && l.shown[TUI_COL_RETRANS]);
+	cr_assert(l.used <= 120);
+
+	/* Narrow: tcp_info goes first, then the queues; state and the
+	 * endpoints always stay. */
+	tui_layout_columns(&l, 60, true);
+	cr_assert(l.used <= 60, "used %d", l.used);
+	cr_assert(!l.shown[TUI_COL_RETRANS] && !l.shown[TUI_COL_RTT]);
+	cr_assert(l.shown[TUI_COL_STATE] && l.shown[TUI_COL_LOCAL] &&
+		  l.shown[TUI_COL_PEER]);
+
+	/* Wide: the endpoints grow, up to their maximum. */
+	tui_layout_columns(&l, 300, false);
+	cr_assert_eq(l.w[TUI_COL_LOCAL], tui_columns[TUI_COL_LOCAL].max);
+	cr_assert_eq(tui_layout_column_at(&l, l.x[TUI_COL_PEER] + 1),
+		     TUI_COL_PEER);
+	cr_assert_eq(tui_column_parse("recvq"), TUI_COL_RECVQ);
+	cr_assert_eq(tui_column_parse("Local Address:Port"), TUI_COL_LOCAL);
+	cr_assert_eq(tui_column_parse("nonsense"), -1);
+}
+
+Test(tui_layout, radix_sort_is_stable)
+{
+	uint64_t k[] = { 5, 1ull << 40, 3, 5, 0, 1ull << 40 }, tk[6];
+	uint32_t v[] = { 0, 1, 2, 3, 4, 5 }, tv[6];
+
+	tui_radix_sort(k, v, tk, tv, 6);
+	uint32_t want[] = { 4, 2, 0, 3, 1, 5 };
+	for (int i = 0; i < 6; i++)
+		cr_assert_eq(v[i], want[i], "position %d", i);
+	for (int i = 1; i < 6; i++)
+		cr_assert_leq(k[i - 1], k[i]);
+}
+
+Test(tui_layout, wrap_at_words)
+{
+	size_t st[8], ln[8];
+	const char *text = "one two three four";
+	size_t n = tui_wrap(text, 9, st, ln, 8);
+
+	cr_assert_eq(n, 3);
+	cr_assert_eq(ln[0], 7); /* "one two" */
+	cr_assert_eq(strncmp(text + st[1], "three", 5), 0);
+	cr_assert_eq(ln[1], 5);
+	cr_assert_eq(tui_wrap("abcdefghij", 4, st, ln, 8), 3);
+}
+
+Test(tui_layout, diagram_names_every_state_and_draws_corners)
+{
+	for (int s = 0; s < TCP_STATE_COUNT; s++) {
+		char label[32];
+		bool found = false;
+		snprintf(label, sizeof(label), "[%s]", tcp_state_name(s));
+		for (int r = 0; r < tui_diagram_rows; r++)
+			if (strstr(tui_diagram[r], label))
+				found = true;
+		cr_assert(found, "%s is not in the diagram", label);
+	}
+	const char *art[] = { "+-+", "| v", "+-x" };
+	cr_assert_eq(tui_diagram_glyph(art, 3, 0, 0), TUI_GLYPH_TL);
+	cr_assert_eq(tui_diagram_glyph(art, 3, 0, 2), TUI_GLYPH_TR);
+	cr_assert_eq(tui_diagram_glyph(art, 3, 2, 0), TUI_GLYPH_BL);
+	cr_assert_eq(tui_diagram_glyph(art, 3, 1, 2), TUI_GLYPH_HEAD_DOWN);
+	cr_assert_eq(tui_diagram_glyph(art, 3, 0, 1), TUI_GLYPH_HLINE);
+	const char *words[] = { "FIN-WAIT rcv" };
+	cr_assert_eq(tui_diagram_glyph(words, 1, 0, 3), TUI_GLYPH_TEXT);
+	cr_assert_eq(tui_diagram_glyph(words, 1, 0, 11), TUI_GLYPH_TEXT);
+	/* Every line fits 80 columns. */
+	for (int r = 0; r < tui_diagram_rows; r++)
+		cr_assert_leq(strlen(tui_diagram[r]), 80);
+}

@@ -1,0 +1,416 @@
+/*
+ * The live monitor on a real terminal: the real binary in a private tmux
+ * server, inside a private network namespace with known connections.
+ * Keys go in with send-keys, the screen comes out with capture-pane.
+ */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "support/netns.h"
+#include "support/population.h"
+#include "support/run.h"
+#include "support/tmux.h"
+
+#define WAIT_MS 6000
+#define FLOW_PORT 7300
+
+static struct tmux tm;
+static struct netns ns = { .pid = -1, .fd = -1, .ctl = -1 };
+static char script[64];
+
+static void
+cleanup(void)
+{
+	tmux_stop(&tm);
+	if (ns.pid > 0)
+		netns_stop(&ns);
+	ns.pid = -1;
+	if (script[0]) {
+		char pid[80];
+		snprintf(pid, sizeof(pid), "%s.pid", script);
+		unlink(pid);
+		unlink(script);
+	}
+	script[0] = '\0';
+}
+
+static void
+need_root_and_tmux(void)
+{
+	if (!netns_available())
+		cr_skip_test("needs root for a private network namespace");
+	if (system("command -v tmux >/dev/null 2>&1") != 0)
+		cr_skip_test("needs tmux");
+}
+
+/*
+ * Start the monitor with args in the namespace, in a shell script that
+ * reports how it ended and the terminal's modes afterwards.
+ */
+static void
+start_monitor(const char *args, const char *locale)
+{
+	FILE *f;
+	int fd;
+
+	snprintf(script, sizeof(script), "/tmp/sockwatch-tui-XXXXXX");
+	fd = mkstemp(script);
+	cr_assert(fd >= 0);
+	f = fdopen(fd, "w");
+	fprintf(f,
+		"export LC_ALL=%s TERM=screen-256color\n"
+		"echo $$ > %s.pid\n"
+		"nsenter --net=/proc/%d/ns/net %s %s\n"
+		"echo \"EXIT=$?\"\n"
+		"stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon "
+		"-e echo -e -echo | tr '\\n' ' '; echo\n"
+		"sleep 60\n",
+		locale, script, (int)ns.pid, run_sockwatch_path(), args);
+	fclose(f);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "sh %s", script);
+	cr_assert_eq(tmux_start(&tm, 120, 40, cmd), 0, "tmux did not start");
+}
+
+static void
+start_population(const struct population_spec *spec,
+		 struct population_report *rep)
+{
+	int rc = population_start(&ns, spec, rep);
+
+	cr_assert_eq(rc, 0, "population: %s: %s", rep->where, strerror(-rc));
+}
+
+/* The number after a state's name in the header (lines 1..6). */
+static long
+header_count(const char *screen, const char *name)
+{
+	char line[512];
+
+	for (int i = 1; i <= 6; i++) {
+		const char *p = tmux_line(screen, i, line, sizeof(line));
+		const char *at = p;
+		while ((at = strstr(at, name)) != NULL) {
+			const char *q = at + strlen(name);
+			bool word = (at == p || at[-1] == ' ') && *q == ' ';
+			if (word)
+				return strtol(q, NULL, 10);
+			at = q;
+		}
+	}
+	return -1;
+}
+
+/* The list's rows: the lines after the column titles, up to a blank line
+ * or the log's frame. */
+static int
+list_rows(const char *screen, char rows[][512], int max)
+{
+	char line[512];
+	int n = 0, i = 0;
+
+	for (; i < 40; i++)
+		if (strncmp(tmux_line(screen, i, line, sizeof(line)), "State",
+			    5) == 0)
+			break;
+	for (i++; i < 40 && n < max; i++) {
+		tmux_line(screen, i, line, sizeof(line));
+		if (line[0] == '\0' || line[0] == ' ' || line[0] == '-' ||
+		    strstr(line, "Transitions") != NULL)
+			break;
+		snprintf(rows[n++], 512, "%s", line);
+	}
+	return n;
+}
+
+struct want_total {
+	unsigned total;
+};
+
+static bool
+total_shown(const char *screen, const void *arg)
+{
+	char needle[64];
+
+	snprintf(needle, sizeof(needle), " %u sockets",
+		 ((const struct want_total *)arg)->total);
+	return strstr(screen, needle) != NULL;
+}
+
+Test(tui_screen, header_counts_match_population, .timeout = 30,
+     .fini = cleanup)
+{
+	struct population_spec spec = { .listeners = 2, .established = 12,
+					.close_wait = 3, .time_wait = 4,
+					.v6_established = 2 };
+	struct population_report rep;
+	struct want_total want;
+	bool ok;
+
+	need_root_and_tmux();
+	start_population(&spec, &rep);
+	start_monitor("-a -n", "C.UTF-8");
+	want.total = rep.total;
+	char *screen = tmux_wait(&tm, total_shown, &want, WAIT_MS, &ok);
+	cr_assert(ok, "header never showed %u sockets:\n%s", rep.total, screen);
+	for (int s = 0; s < TCP_STATE_COUNT; s++) {
+		long got = header_count(screen, tcp_state_name(s));
+		cr_expect_eq(got, (long)rep.by_state[s],
+			     "%s: header shows %ld, population has %u\n%s",
+			     tcp_state_name(s), got, rep.by_state[s], screen);
+	}
+	free(screen);
+}
+
+/* A connection that closes when told: the client first, then the server. */
+static int
+flow(void *arg, int ctl)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(FLOW_PORT),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int one = 1, l, c, a;
+	char buf[16];
+
+	(void)arg;
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(l, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(l, 8) < 0)
+		return 1;
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	if (connect(c, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    (a = accept(l, NULL, NULL)) < 0)
+		return 1;
+	netns_send(ctl, "ready", 5);
+	if (netns_recv(ctl, buf, sizeof(buf), 20000) < 0)
+		return 1;
+	close(c); /* client: FIN-WAIT-2; server: CLOSE-WAIT */
+	if (netns_recv(ctl, buf, sizeof(buf), 20000) < 0)
+		return 1;
+	close(a); /* server: LAST-ACK, gone; client: TIME-WAIT */
+	netns_wait_hangup(ctl);
+	return 0;
+}
+
+Test(tui_screen, transitions_show_in_the_log, .timeout = 30, .fini = cleanup)
+{
+	char buf[16];
+	bool ok;
+	char *screen;
+
+	need_root_and_tmux();
+	cr_assert_eq(netns_start(&ns, flow, NULL), 0);
+	cr_assert_gt(netns_recv(ns.ctl, buf, sizeof(buf), 10000), 0);
+	start_monitor("-n --ascii --interval 100ms", "C");
+	screen = tmux_wait_text(&tm, ":7300", WAIT_MS, &ok);
+	cr_assert(ok, "the connection never showed:\n%s", screen);
+	free(screen);
+
+	netns_send(ns.ctl, "close", 5);
+	screen = tmux_wait_text(&tm, "ESTAB -> CLOSE-WAIT", WAIT_MS, &ok);
+	cr_assert(ok, "no ESTAB -> CLOSE-WAIT in the log:\n%s", screen);
+	cr_expect(strstr(screen, "-> FIN-WAIT-2") != NULL,
+		  "the client's close is not in the log:\n%s", screen);
+	free(screen);
+
+	netns_send(ns.ctl, "close", 5);
+	screen = tmux_wait_text(&tm, "-> TIME-WAIT", WAIT_MS, &ok);
+	cr_assert(ok, "no TIME-WAIT in the log:\n%s", screen);
+	free(screen);
+	/* The server's socket closed: its row lingers, and the log says so. */
+	screen = tmux_wait_text(&tm, "-> CLOSED", WAIT_MS, &ok);
+	cr_expect(ok, "no close in the log:\n%s", screen);
+	free(screen);
+}
+
+struct rows_of {
+	const char *state;
+	int count;
+};
+
+/* Every row is in state, and there are count of them. */
+static bool
+rows_are(const char *screen, const void *arg)
+{
+	const struct rows_of *w = arg;
+	char rows[40][512];
+	int n = list_rows(screen, rows, 40);
+
+	if (n != w->count)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (strncmp(rows[i], w->state, strlen(w->state)) != 0 ||
+		    rows[i][strlen(w->state)] != ' ')
+			return false;
+	return true;
+}
+
+static bool
+first_row_is(const char *screen, const void *state)
+{
+	char rows[2][512];
+
+	return list_rows(screen, rows, 1) == 1 &&
+	       strncmp(rows[0], state, strlen(state)) == 0;
+}
+
+Test(tui_screen, filter_and_sort_change_the_list, .timeout = 40,
+     .fini = cleanup)
+{
+	struct population_spec spec = { .listeners = 2, .established = 5,
+					.close_wait = 3, .time_wait = 2 };
+	struct population_report rep;
+	struct want_total want;
+	bool ok;
+	char *screen;
+
+	need_root_and_tmux();
+	start_population(&spec, &rep);
+	start_monitor("-a -n --ascii", "C");
+	want.total = rep.total;
+	screen = tmux_wait(&tm, total_shown, &want, WAIT_MS, &ok);
+	cr_assert(ok, "header never showed the population:\n%s", screen);
+	free(screen);
+
+	/* Sorted by state: LISTEN comes first (no CLOSED sockets), and
+	 * reversed, TIME-WAIT. */
+	screen = tmux_wait(&tm, first_row_is, "LISTEN", WAIT_MS, &ok);
+	cr_expect(ok, "LISTEN is not first by state:\n%s", screen);
+	free(screen);
+	tmux_keys(&tm, false, "S");
+	screen = tmux_wait(&tm, first_row_is, "TIME-WAIT", WAIT_MS, &ok);
+	cr_expect(ok, "TIME-WAIT is not first in reverse:\n%s", screen);
+	free(screen);
+
+	/* Quick filter 5: CLOSE-WAIT only. */
+	struct rows_of cw = { "CLOSE-WAIT", (int)rep.by_state[TCP_STATE_CLOSE_WAIT] };
+	tmux_keys(&tm, false, "5");
+	screen = tmux_wait(&tm, rows_are, &cw, WAIT_MS, &ok);
+	cr_assert(ok, "quick filter 5 did not leave %d CLOSE-WAIT rows:\n%s",
+		  cw.count, screen);
+	free(screen);
+
+	/* A bad filter is shown inline and changes nothing. */
+	tmux_keys(&tm, false, "/");
+	tmux_keys(&tm, false, "C-u");
+	tmux_keys(&tm, true, "state nosuch");
+	tmux_keys(&tm, false, "Enter");
+	screen = tmux_wait_text(&tm, "nosuch'", WAIT_MS, &ok);
+	cr_expect(ok, "no inline error:\n%s", screen);
+	free(screen);
+	tmux_keys(&tm, false, "Escape");
+	screen = tmux_wait(&tm, rows_are, &cw, WAIT_MS, &ok);
+	cr_expect(ok, "a bad filter changed the list:\n%s", screen);
+	free(screen);
+
+	/* A typed filter: the listeners. */
+	struct rows_of ls = { "LISTEN", (int)rep.by_state[TCP_STATE_LISTEN] };
+	tmux_keys(&tm, false, "/");
+	tmux_keys(&tm, false, "C-u");
+	tmux_keys(&tm, true, "state listen");
+	tmux_keys(&tm, false, "Enter");
+	screen = tmux_wait(&tm, rows_are, &ls, WAIT_MS, &ok);
+	cr_assert(ok, "'state listen' did not leave %d LISTEN rows:\n%s",
+		  ls.count, screen);
+	free(screen);
+}
+
+Test(tui_screen, resize_tiny_and_back, .timeout = 30, .fini = cleanup)
+{
+	struct population_spec spec = { .listeners = 1, .established = 3 };
+	struct population_report rep;
+	struct want_total want;
+	bool ok;
+	char *screen;
+
+	need_root_and_tmux();
+	start_population(&spec, &rep);
+	start_monitor("-n", "C.UTF-8");
+	want.total = rep.by_state[TCP_STATE_ESTABLISHED];
+	screen = tmux_wait(&tm, total_shown, &want, WAIT_MS, &ok);
+	cr_assert(ok, "no first screen:\n%s", screen);
+	free(screen);
+	tmux_resize(&tm, 20, 5);
+	screen = tmux_wait_text(&tm, "too small", WAIT_MS, &ok);
+	cr_assert(ok, "a tiny terminal does not say so:\n%s", screen);
+	free(screen);
+	tmux_resize(&tm, 120, 40);
+	screen = tmux_wait(&tm, total_shown, &want, WAIT_MS, &ok);
+	cr_assert(ok, "no list after growing again:\n%s", screen);
+	cr_expect(strstr(screen, "too small") == NULL, "%s", screen);
+	free(screen);
+	/* Still answering keys. */
+	tmux_keys(&tm, false, "?");
+	screen = tmux_wait_text(&tm, "TCP states", WAIT_MS, &ok);
+	cr_expect(ok, "help did not open after resizing:\n%s", screen);
+	free(screen);
+}
+
+static bool
+restored(const char *screen, const void *arg)
+{
+	(void)arg;
+	return strstr(screen, "EXIT=") != NULL && strstr(screen, "icanon");
+}
+
+static void
+expect_restored(const char *how)
+{
+	bool ok;
+	char *screen = tmux_wait(&tm, restored, NULL, WAIT_MS, &ok);
+
+	cr_assert(ok, "%s: sockwatch did not end:\n%s", how, screen);
+	cr_expect(strstr(screen, "EXIT=0") != NULL, "%s:\n%s", how, screen);
+	cr_expect(strstr(screen, "-icanon") == NULL &&
+			  strstr(screen, "-echo") == NULL,
+		  "%s: the terminal is left raw:\n%s", how, screen);
+	cr_expect(strstr(screen, " sockwatch  ") == NULL,
+		  "%s: the monitor's screen is still shown:\n%s", how, screen);
+	free(screen);
+}
+
+Test(tui_screen, q_restores_the_terminal, .timeout = 30, .fini = cleanup)
+{
+	struct population_spec spec = { .listeners = 1, .established = 2 };
+	struct population_report rep;
+	bool ok;
+	char *screen;
+
+	need_root_and_tmux();
+	start_population(&spec, &rep);
+	start_monitor("-n", "C.UTF-8");
+	screen = tmux_wait_text(&tm, " sockets", WAIT_MS, &ok);
+	cr_assert(ok, "no first screen:\n%s", screen);
+	free(screen);
+	tmux_keys(&tm, false, "q");
+	expect_restored("q");
+}
+
+Test(tui_screen, sigterm_restores_the_terminal, .timeout = 30,
+     .fini = cleanup)
+{
+	struct population_spec spec = { .listeners = 1, .established = 2 };
+	struct population_report rep;
+	char cmd[256];
+	bool ok;
+	char *screen;
+
+	need_root_and_tmux();
+	start_population(&spec, &rep);
+	start_monitor("-n", "C.UTF-8");
+	screen = tmux_wait_text(&tm, " sockets", WAIT_MS, &ok);
+	cr_assert(ok, "no first screen:\n%s", screen);
+	free(screen);
+	/* The script's child: nsenter exec'd sockwatch. */
+	snprintf(cmd, sizeof(cmd), "pkill -TERM -P $(cat %s.pid) -x sockwatch",
+		 script);
+	cr_assert_eq(system(cmd), 0);
+	expect_restored("SIGTERM");
+}
