@@ -22,6 +22,9 @@ static const struct command commands[] = {
 	{ "states", cmd_states, "explain the eleven TCP states" },
 	{ "monitor", cmd_monitor,
 	  "the live monitor (the default without a command)" },
+	{ "stack", cmd_stack,
+	  "drive a kernel socket through the states with sockwatch's TCP" },
+	{ "lab", cmd_lab, "create or remove the stack mode's namespaces" },
 };
 #define COMMAND_COUNT (sizeof(commands) / sizeof(*commands))
 

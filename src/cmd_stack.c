@@ -1,0 +1,447 @@
+/*
+ * sockwatch stack: run a scenario (or a script) with the stack on one end
+ * of a veth pair and a kernel socket on the other, watched via sock_diag.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "sockwatch/cli.h"
+#include "sockwatch/commands.h"
+#include "sockwatch/stack_lab.h"
+#include "sockwatch/stack_run.h"
+#include "sockwatch/stack_scenario.h"
+#include "sockwatch/stack_script.h"
+#include "sockwatch/stack_source.h"
+
+struct stack_opts {
+	const char *lab, *ifname, *netns, *script;
+	uint32_t addr, peer;
+	unsigned prefix;
+	bool have_addr, have_peer, force, quiet, publish;
+	long port, count;
+	uint64_t hold_ms, msl_ms, timeout_ms;
+};
+
+static void
+usage(FILE *out)
+{
+	fputs("usage: sockwatch stack [options] SCENARIO\n"
+	      "       sockwatch stack [options] script FILE\n"
+	      "       sockwatch stack list\n\n"
+	      "options:\n"
+	      "  --lab NAME        the lab to run in (default "
+	      STACK_LAB_DEFAULT ")\n"
+	      "  --if IFACE        the stack's interface, instead of a lab's\n"
+	      "  --addr A/N        the stack's IPv4 address and prefix\n"
+	      "  --peer A          the kernel peer's address\n"
+	      "  --netns NAME      the kernel peer's namespace (with --if; "
+	      "default: this one)\n"
+	      "  --port N          the kernel socket's port (default 8080)\n"
+	      "  --hold DURATION   how long each state is held (default 2s)\n"
+	      "  --msl DURATION    the stack's MSL; its TIME-WAIT is twice "
+	      "that (default 1s)\n"
+	      "  --timeout DURATION  longest wait for the kernel (default 5s)\n"
+	      "  --count N         connections for 'leak' (default 20)\n"
+	      "  --force           run on loopback or the default route's "
+	      "interface\n"
+	      "  --no-publish      do not show the stack's connections to the "
+	      "monitor\n"
+	      "  -q, --quiet       no segment lines, only the result\n\n"
+	      "scenarios:\n",
+	      out);
+	for (size_t i = 0; i < stack_scenario_count; i++)
+		fprintf(out, "  %-19s %s\n", stack_scenarios[i].name,
+			stack_scenarios[i].summary);
+}
+
+static int
+usage_error(const char *what, const char *arg)
+{
+	fprintf(stderr, "sockwatch: stack: %s '%s' (see 'sockwatch stack "
+			"--help')\n", what, arg);
+	return EXIT_USAGE;
+}
+
+static int
+parse_prefix(const char *text, uint32_t *addr, unsigned *prefix)
+{
+	char buf[INET_ADDRSTRLEN + 4], *slash, *end;
+	long n = 24;
+
+	if (strlen(text) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, text);
+	slash = strchr(buf, '/');
+	if (slash != NULL) {
+		*slash = '\0';
+		n = strtol(slash + 1, &end, 10);
+		if (*end != '\0' || n < 1 || n > 32)
+			return -EINVAL;
+	}
+	if (inet_pton(AF_INET, buf, addr) != 1)
+		return -EINVAL;
+	*prefix = (unsigned)n;
+	return 0;
+}
+
+static int
+parse(struct stack_opts *o, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "lab", required_argument, NULL, 'L' },
+		{ "if", required_argument, NULL, 'i' },
+		{ "addr", required_argument, NULL, 'a' },
+		{ "peer", required_argument, NULL, 'p' },
+		{ "netns", required_argument, NULL, 'N' },
+		{ "port", required_argument, NULL, 'P' },
+		{ "hold", required_argument, NULL, 'H' },
+		{ "msl", required_argument, NULL, 'M' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "no-publish", no_argument, NULL, 'n' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	char *end;
+	int c;
+
+	*o = (struct stack_opts){ .port = 8080, .count = 20, .hold_ms = 2000,
+				  .msl_ms = 1000, .timeout_ms = 5000,
+				  .publish = true };
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "qh", options, NULL)) != -1) {
+		switch (c) {
+		case 'L':
+			o->lab = optarg;
+			break;
+		case 'i':
+			o->ifname = optarg;
+			break;
+		case 'a':
+			if (parse_prefix(optarg, &o->addr, &o->prefix) < 0)
+				return usage_error("bad --addr", optarg);
+			o->have_addr = true;
+			break;
+		case 'p':
+			if (inet_pton(AF_INET, optarg, &o->peer) != 1)
+				return usage_error("bad --peer", optarg);
+			o->have_peer = true;
+			break;
+		case 'N':
+			o->netns = optarg;
+			break;
+		case 'P':
+			o->port = strtol(optarg, &end, 10);
+			if (*end != '\0' || o->port < 1 || o->port > 65535)
+				return usage_error("bad --port", optarg);
+			break;
+		case 'c':
+			o->count = strtol(optarg, &end, 10);
+			if (*end != '\0' || o->count < 1 || o->count > 256)
+				return usage_error("bad --count (1 to 256)",
+						   optarg);
+			break;
+		case 'H':
+		case 'M':
+		case 'T':
+			if (cli_parse_duration(optarg, c == 'H' ? &o->hold_ms :
+						       c == 'M' ? &o->msl_ms :
+								  &o->timeout_ms) < 0)
+				return usage_error("bad duration", optarg);
+			break;
+		case 'f':
+			o->force = true;
+			break;
+		case 'n':
+			o->publish = false;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return -1;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
+/* The interface that carries the default route, from /proc/net/route. */
+static bool
+default_route_on(const char *ifname)
+{
+	FILE *f = fopen("/proc/net/route", "r");
+	char line[256], name[IF_NAMESIZE + 1];
+	unsigned long dest, mask;
+	bool found = false;
+
+	if (f == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "%16s %lx %*x %*x %*d %*d %*d %lx", name, &dest,
+			   &mask) == 3 &&
+		    dest == 0 && mask == 0 && strcmp(name, ifname) == 0)
+			found = true;
+	fclose(f);
+	return found;
+}
+
+/* The safety checks of a raw-socket tool, before anything is sent. */
+static int
+check_interface(const struct stack_opts *o, const char *ifname,
+		uint32_t addr)
+{
+	struct ifaddrs *ifa, *i;
+	struct ifreq ifr = { 0 };
+	int fd;
+
+	if (strlen(ifname) >= IF_NAMESIZE || if_nametoindex(ifname) == 0) {
+		fprintf(stderr, "sockwatch: stack: no interface '%s' here\n",
+			ifname);
+		return EXIT_RUNTIME;
+	}
+	strcpy(ifr.ifr_name, ifname);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 &&
+	    (ifr.ifr_flags & IFF_LOOPBACK) && !o->force) {
+		fprintf(stderr, "sockwatch: stack: %s is a loopback interface "
+				"(--force to use it anyway)\n", ifname);
+		close(fd);
+		return EXIT_RUNTIME;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (default_route_on(ifname) && !o->force) {
+		fprintf(stderr, "sockwatch: stack: %s carries the default "
+				"route; the stack's frames would go to your "
+				"network (--force to use it anyway)\n", ifname);
+		return EXIT_RUNTIME;
+	}
+	if (getifaddrs(&ifa) < 0)
+		return 0;
+	for (i = ifa; i != NULL; i = i->ifa_next) {
+		const struct sockaddr_in *sin = (void *)i->ifa_addr;
+
+		if (sin == NULL || sin->sin_family != AF_INET ||
+		    strcmp(i->ifa_name, ifname) != 0)
+			continue;
+		if (sin->sin_addr.s_addr == addr) {
+			fprintf(stderr, "sockwatch: stack: the kernel owns "
+					"the stack's address on %s: it would "
+					"answer the stack's segments with "
+					"RSTs; remove it (ip addr del) or use "
+					"'sockwatch lab up'\n", ifname);
+			freeifaddrs(ifa);
+			return EXIT_RUNTIME;
+		}
+		fprintf(stderr, "sockwatch: stack: warning: %s has a kernel "
+				"IPv4 address; the kernel sees the same "
+				"frames\n", ifname);
+	}
+	freeifaddrs(ifa);
+	return 0;
+}
+
+static volatile sig_atomic_t interrupted;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+	stack_run_interrupt();
+}
+
+static void
+print_states(FILE *out, const char *what, tcp_state_set set)
+{
+	fprintf(out, "%s:", what);
+	for (int s = 0; s < TCP_STATE_COUNT; s++)
+		if (set & TCP_STATE_BIT(s))
+			fprintf(out, " %s", tcp_state_name((enum tcp_state)s));
+	fputc('\n', out);
+}
+
+static void
+print_counters(const struct stack_host *h)
+{
+	const struct stack_counters *k = &h->counters;
+	unsigned long bad = 0;
+
+	for (int i = 1; i < STACK_DROP_COUNT; i++)
+		bad += k->drops[i];
+	printf("frames: %lu in, %lu out; %lu malformed dropped, %lu not for "
+	       "us, %lu dropped or held on purpose\n",
+	       k->frames_in, k->frames_out, bad, k->not_ours,
+	       k->dropped_by_scenario + k->deferred);
+	for (int i = 1; i < STACK_DROP_COUNT; i++)
+		if (k->drops[i])
+			printf("  %lu %s\n", k->drops[i],
+			       stack_drop_name((enum stack_drop)i));
+}
+
+/* Everything after the interface is known: the run itself. */
+static int
+run_scenario(const struct stack_opts *o, const struct stack_scenario *sc,
+	     const char *ifname, uint32_t addr, unsigned prefix, uint32_t peer,
+	     const char *kernel_ns, const char *stack_ns)
+{
+	static struct stack_host host;
+	static struct stack_observer obs;
+	static struct stack_run run;
+	struct stack_tcp_config cfg;
+	char path[256];
+	FILE *log = o->quiet ? NULL : stdout;
+	int err, status = EXIT_RUNTIME;
+
+	if (stack_ns != NULL && (err = stack_netns_enter(stack_ns)) < 0) {
+		cli_error(stack_ns, err);
+		return EXIT_RUNTIME;
+	}
+	if ((status = check_interface(o, ifname, addr)) != 0)
+		return status;
+	stack_tcp_config_default(&cfg);
+	cfg.msl_ms = o->msl_ms;
+	err = stack_host_open(&host, ifname, addr, prefix, peer, &cfg, log);
+	if (err == -EPERM || err == -EACCES) {
+		fprintf(stderr, "sockwatch: stack: an AF_PACKET socket needs "
+				"CAP_NET_RAW: run as root\n");
+		return EXIT_RUNTIME;
+	}
+	if (err < 0) {
+		fprintf(stderr, "sockwatch: stack: cannot open %s: %s\n",
+			ifname, strerror(-err));
+		return EXIT_RUNTIME;
+	}
+	if (kernel_ns != NULL && (err = stack_netns_enter(kernel_ns)) < 0) {
+		cli_error(kernel_ns, err);
+		goto out;
+	}
+	err = stack_observe_open(&obs, 5, log, host.epoch);
+	if (err < 0) {
+		cli_error("cannot open sock_diag", err);
+		goto out;
+	}
+	host.obs = &obs;
+	stack_source_set_label(sc ? sc->name : "script");
+	if (o->publish && stack_source_path(path, sizeof(path), NULL) == 0)
+		host.publish_path = path;
+	stack_run_init(&run, &host, &obs, log);
+	run.hold_ms = o->hold_ms;
+	run.timeout_ms = o->timeout_ms;
+	run.kport = (uint16_t)o->port;
+	run.count = (unsigned)o->count;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (stack_host_resolve(&host, o->timeout_ms) < 0) {
+		stack_run_fail(&run, "the peer %s does not answer ARP on %s",
+			       inet_ntoa((struct in_addr){ peer }), ifname);
+		err = -1;
+	} else if (sc != NULL) {
+		run.promised = sc->promises;
+		err = sc->run(&run);
+		/* Let the last segments and observations land. */
+		stack_run_for(&run, 50);
+	} else {
+		err = stack_script_run(&run, o->script);
+	}
+	stack_observe_poll(&obs, stack_now());
+	stack_run_cleanup(&run);
+	print_states(stdout, "kernel states observed", obs.seen);
+	if (sc != NULL) {
+		tcp_state_set missing = sc->promises & ~obs.seen;
+
+		print_states(stdout, "promised", sc->promises);
+		if (err == 0 && missing) {
+			print_states(stdout, "NOT observed", missing);
+			stack_run_fail(&run, "the kernel was not seen in every "
+					     "promised state");
+			err = -1;
+		}
+	}
+	print_counters(&host);
+	if (err < 0 || interrupted) {
+		printf("FAILED: %s\n", interrupted ? "interrupted" :
+				       run.failure[0] ? run.failure : "error");
+		status = EXIT_RUNTIME;
+	} else {
+		printf("PASSED: %s\n", sc ? sc->name : o->script);
+		status = 0;
+	}
+	stack_observe_close(&obs);
+out:
+	stack_host_close(&host);
+	return status;
+}
+
+int
+cmd_stack(int argc, char **argv)
+{
+	const struct stack_scenario *sc = NULL;
+	struct stack_opts o;
+	struct stack_lab lab;
+	const char *name;
+	int err = parse(&o, argc, argv);
+
+	if (err != 0)
+		return err < 0 ? 0 : err;
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	name = argv[optind++];
+	if (strcmp(name, "list") == 0) {
+		for (size_t i = 0; i < stack_scenario_count; i++)
+			printf("%s\n", stack_scenarios[i].name);
+		return 0;
+	}
+	if (strcmp(name, "script") == 0) {
+		if (optind >= argc)
+			return usage_error("script needs a", "FILE");
+		o.script = argv[optind++];
+	} else if ((sc = stack_scenario_find(name)) == NULL) {
+		return usage_error("no scenario", name);
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument", argv[optind]);
+	if (o.ifname != NULL) {
+		if (!o.have_addr || !o.have_peer) {
+			fprintf(stderr, "sockwatch: stack: --if needs --addr "
+					"A/N and --peer A\n");
+			return EXIT_USAGE;
+		}
+		return run_scenario(&o, sc, o.ifname, o.addr, o.prefix, o.peer,
+				    o.netns, NULL);
+	}
+	err = stack_lab_load(o.lab, &lab);
+	if (err < 0) {
+		fprintf(stderr, "sockwatch: stack: lab %s is not up: run "
+				"'sockwatch lab up%s%s', or name an interface "
+				"with --if, --addr and --peer\n",
+			o.lab ? o.lab : STACK_LAB_DEFAULT,
+			o.lab ? " --name " : "", o.lab ? o.lab : "");
+		return EXIT_RUNTIME;
+	}
+	if (!o.have_addr) {
+		o.addr = lab.stack_addr;
+		o.prefix = lab.prefix;
+	}
+	if (!o.have_peer)
+		o.peer = lab.kernel_addr;
+	return run_scenario(&o, sc, lab.stack_if, o.addr, o.prefix, o.peer,
+			    o.netns ? o.netns : lab.kernel_ns, lab.stack_ns);
+}
