@@ -61,7 +61,7 @@ cmd_lab(int argc, char **argv)
 	int c, err;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+n:qh", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:qh", options, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			name = optarg;

@@ -219,7 +219,8 @@ run_simultaneous_open(struct stack_run *r)
 	TRY(stack_run_kwrite(r, fd, "crossed"));
 	TRY(stack_run_wait_data(r, c, 7, r->timeout_ms));
 	stack_host_abort(h, c);
-	return stack_run_wait_kernel(r, w, STACK_STATE_GONE, r->timeout_ms);
+	/* The kernel's socket is still open and bound: CLOSED, not gone. */
+	return stack_run_wait_kernel(r, w, TCP_STATE_CLOSED, r->timeout_ms);
 }
 
 static int
