@@ -1,0 +1,77 @@
+/* The stack's connections as the monitor reads them. */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sockwatch/stack_host.h"
+#include "sockwatch/stack_source.h"
+
+Test(stack_source, publish_then_read_back)
+{
+	char dir[] = "/tmp/sockwatch-source-XXXXXX", path[256];
+	struct stack_host *h = calloc(1, sizeof(*h));
+	struct stack_source_rec ext[4];
+	struct sockrec recs[4];
+	struct stack_tcp_config cfg;
+	size_t n;
+
+	cr_assert_not_null(mkdtemp(dir));
+	cr_assert_not_null(h);
+	stack_tcp_config_default(&cfg);
+	strcpy(h->link.name, "swlab0");
+	for (int i = 0; i < 2; i++) {
+		struct stack_conn *c = calloc(1, sizeof(*c));
+
+		cr_assert_not_null(c);
+		c->id = (unsigned)i + 1;
+		inet_pton(AF_INET, "10.77.0.2", &c->tuple.laddr);
+		inet_pton(AF_INET, "10.77.0.1", &c->tuple.raddr);
+		c->tuple.lport = (uint16_t)(40000 + i);
+		c->tuple.rport = 8080;
+		stack_tcp_init(&c->tcb, &cfg, 1);
+		c->tcb.state = i ? TCP_STATE_CLOSING : TCP_STATE_SYN_RCVD;
+		c->since = stack_now();
+		h->conns[h->nconns++] = c;
+	}
+	stack_source_set_label("test");
+	cr_assert_eq(stack_source_path(path, sizeof(path), dir), 0);
+	cr_assert_eq(stack_source_publish(h, path), 0);
+
+	cr_assert_eq(stack_source_read(recs, 4, &n, dir), 0);
+	cr_assert_eq(n, 2);
+	cr_assert(stack_source_is_stack(&recs[0]));
+	cr_assert_eq(recs[0].state, TCP_STATE_SYN_RCVD);
+	cr_assert_eq(recs[1].state, TCP_STATE_CLOSING);
+	cr_assert_eq(recs[1].kernel_state, 11, "Linux's TCP_CLOSING");
+	cr_assert_eq(recs[0].sport, 40000);
+	cr_assert_eq(recs[0].dport, 8080);
+	cr_assert_eq(recs[0].family, AF_INET);
+	cr_assert_eq(memcmp(recs[0].daddr, &h->conns[0]->tuple.raddr, 4), 0);
+	cr_assert_neq(recs[0].cookie, recs[1].cookie);
+
+	cr_assert_eq(stack_source_read_ext(ext, 1, &n, dir), 0);
+	cr_assert_eq(n, 1, "max is respected");
+	cr_assert_eq(ext[0].pid, getpid());
+	cr_assert_str_eq(ext[0].ifname, "swlab0");
+	cr_assert_str_eq(ext[0].scenario, "test");
+
+	unlink(path);
+	cr_assert_eq(stack_source_read(recs, 4, &n, dir), 0);
+	cr_assert_eq(n, 0);
+	rmdir(dir);
+	for (unsigned i = 0; i < h->nconns; i++)
+		free(h->conns[i]);
+	free(h);
+}
+
+Test(stack_source, missing_directory_is_no_stack)
+{
+	struct sockrec recs[1];
+	size_t n = 7;
+
+	cr_assert_eq(stack_source_read(recs, 1, &n, "/nonexistent/sw"), 0);
+	cr_assert_eq(n, 0);
+}
