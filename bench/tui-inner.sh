@@ -10,14 +10,16 @@ trap 'tmux -L $sock kill-server 2>/dev/null || true; rm -f "$stats"' EXIT
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-# The floor: CPU of one bare dump, user + system, from the shell's
-# children's times.
+# The floor: CPU of one bare dump, user + system, from this shell's
+# reaped children's times (/proc/PID/stat cutime and cstime).
+child_ticks() { awk '{ print $16 + $17 }' "/proc/$$/stat"; }
 runs=20
+c0=$(child_ticks)
 i=0
 while [ $i -lt $runs ]; do "$FLOOR" >/dev/null; i=$((i + 1)); done
-floor_ms=$(times | awk -v n=$runs 'NR == 2 {
-	split($1, u, /[ms]/); split($2, s, /[ms]/);
-	printf "%.1f", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000 / n }')
+c1=$(child_ticks)
+floor_ms=$(awk -v a="$c0" -v b="$c1" -v hz="$(getconf CLK_TCK)" -v n=$runs \
+	'BEGIN { printf "%.1f", (b - a) * 1000 / hz / n }')
 
 tmux -u -L $sock -f /dev/null new-session -d -x 160 -y 50 \
 	"exec env SOCKWATCH_TUI_STATS=$stats $SOCKWATCH_BIN -n --interval 1s"
