@@ -60,7 +60,6 @@ int
 stack_source_publish(const struct stack_host *h, const char *path)
 {
 	char tmp[4096], a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
-	uint64_t now = stack_now();
 	FILE *f;
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
@@ -79,11 +78,11 @@ stack_source_publish(const struct stack_host *h, const char *path)
 		fprintf(f, "{\"id\": %u, \"laddr\": \"%s\", \"lport\": %u, "
 			   "\"raddr\": \"%s\", \"rport\": %u, \"state\": "
 			   "\"%s\", \"rqueue\": %zu, \"wqueue\": %zu, "
-			   "\"state_ms\": %" PRIu64 "}%s\n",
+			   "\"since_ms\": %" PRIu64 "}%s\n",
 			c->id, a, c->tuple.lport, c->listener ? "0.0.0.0" : b,
 			c->listener ? 0 : c->tuple.rport,
 			tcp_state_info(c->tcb.state)->key, c->tcb.rcv_len,
-			c->tcb.snd_queued, now - c->since,
+			c->tcb.snd_queued, c->since,
 			i + 1 < h->nconns ? "," : "");
 	}
 	fputs("]}\n", f);
@@ -144,7 +143,7 @@ parse_conn(const char *line, const struct stack_source_rec *head,
 	    !get_str(line, "state", state, sizeof(state)) ||
 	    !get_num(line, "id", &id) || !get_num(line, "lport", &lport) ||
 	    !get_num(line, "rport", &rport) || !get_num(line, "rqueue", &rq) ||
-	    !get_num(line, "wqueue", &wq) || !get_num(line, "state_ms", &ms) ||
+	    !get_num(line, "wqueue", &wq) || !get_num(line, "since_ms", &ms) ||
 	    lport > 65535 || rport > 65535 || (s = tcp_state_parse(state)) < 0)
 		return false;
 	*r = *head;
@@ -153,7 +152,9 @@ parse_conn(const char *line, const struct stack_source_rec *head,
 	    inet_pton(AF_INET, raddr, r->rec.daddr) != 1)
 		return false;
 	r->conn_id = (unsigned)id;
-	r->state_ms = ms;
+	/* CLOCK_MONOTONIC is one clock for every process: the time in the
+	 * state is now minus when the writer saw it change. */
+	r->state_ms = stack_now() > ms ? stack_now() - ms : 0;
 	r->rec.cookie = STACK_SOURCE_COOKIE_TAG |
 			(uint64_t)(uint32_t)head->pid << 24 | (id & 0xffffff);
 	r->rec.netns = head->rec.netns;
