@@ -127,6 +127,8 @@ monitor_set_filter(struct monitor *m, struct filter *f)
 
 	next.filter = f;
 	cli_recompute_states(&next);
+	/* The table must not read the snapshot the collector frees. */
+	m->table.snap = NULL;
 	collector_close(&m->collector);
 	if ((err = collector_open(&m->collector, &next)) < 0) {
 		/* Keep running with the old filter. */
