@@ -34,9 +34,9 @@ PKG_LIBS = $(shell pkg-config --libs libmnl ncursesw)
 TEST_CFLAGS = $(shell pkg-config --cflags criterion)
 TEST_LIBS = $(shell pkg-config --libs criterion)
 
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Iinclude $(WARNINGS) $(SANFLAGS) \
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread -Iinclude $(WARNINGS) $(SANFLAGS) \
 	$(PKG_CFLAGS) $(CFLAGS) -MMD -MP
-ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+ALL_LDFLAGS = -pthread $(SANFLAGS) $(LDFLAGS)
 
 LIB_SRC = $(filter-out src/main.c,$(wildcard src/*.c src/tui/*.c src/stack/*.c))
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)

@@ -55,9 +55,8 @@ cmd_monitor(int argc, char **argv)
 		cli_free(&cli);
 		return EXIT_RUNTIME;
 	}
-	/* -m or -i: the detail view's memory figures come with tcp_info. */
-	if (m.cli.info)
-		m.collector.req.ext |= DIAG_EXT_MEM;
+	/* -i: the detail view's memory figures come with tcp_info. */
+	monitor_set_info(&m, m.cli.info);
 	rc = tui_run(&m, &opt);
 	monitor_close(&m);
 	if (rc < 0) {

@@ -20,34 +20,17 @@ owner_of(void *arg, const struct sockrec *rec, int *pid, const char **comm)
 int
 collector_open(struct collector *c, const struct cli *cli)
 {
-	const void *code = NULL;
-	size_t code_len;
 	int err;
 
 	memset(c, 0, sizeof(*c));
 	if ((err = diag_open(&c->diag)) < 0)
 		return err;
-	c->filter = cli->filter;
 	c->filter_ctx.owner = owner_of;
 	c->filter_ctx.arg = c;
-	c->snap.netns = cli_current_netns();
-	c->req.states = cli->states;
-	c->req.family = cli->family;
-	if (cli->info)
-		c->req.ext |= DIAG_EXT_INFO | DIAG_EXT_CONG;
-	if (cli->memory)
-		c->req.ext |= DIAG_EXT_MEM;
-	code_len = filter_bytecode(cli->filter, &code);
-	if (!cli->no_kernel_filter && code_len > 0) {
-		c->req.bytecode = code;
-		c->req.bytecode_len = code_len;
-	}
-	if (cli->processes || filter_needs_owner(cli->filter)) {
-		if ((err = proc_table_new(&c->procs)) < 0 ||
-		    (err = proc_table_refresh(c->procs)) < 0) {
-			collector_close(c);
-			return err;
-		}
+	c->netns = c->snap.netns = cli_current_netns();
+	if ((err = collector_configure(c, cli)) < 0) {
+		collector_close(c);
+		return err;
 	}
 	return 0;
 }
@@ -59,6 +42,43 @@ collector_close(struct collector *c)
 	diag_snapshot_free(&c->snap);
 	proc_table_free(c->procs);
 	memset(c, 0, sizeof(*c));
+}
+
+int
+collector_configure(struct collector *c, const struct cli *cli)
+{
+	struct diag_request req = { 0 };
+	const void *code = NULL;
+	size_t code_len;
+	int err;
+
+	if ((cli->processes || filter_needs_owner(cli->filter)) &&
+	    c->procs == NULL) {
+		struct proc_table *procs;
+		if ((err = proc_table_new(&procs)) < 0)
+			return err;
+		if ((err = proc_table_refresh(procs)) < 0) {
+			proc_table_free(procs);
+			return err;
+		}
+		c->procs = procs;
+	}
+	req.states = cli->states;
+	req.family = cli->family;
+	if (cli->info)
+		req.ext |= DIAG_EXT_INFO | DIAG_EXT_CONG;
+	if (cli->memory)
+		req.ext |= DIAG_EXT_MEM;
+	code_len = filter_bytecode(cli->filter, &code);
+	if (!cli->no_kernel_filter && code_len > 0) {
+		req.bytecode = code;
+		req.bytecode_len = code_len;
+	}
+	c->req = req;
+	c->filter = cli->filter;
+	c->no_kernel_filter = cli->no_kernel_filter;
+	c->bytecode_refused = false;
+	return 0;
 }
 
 int
@@ -74,33 +94,56 @@ collector_owner(const struct collector *c, const struct sockrec *rec)
 }
 
 int
-collector_poll(struct collector *c)
+collector_fetch(struct diag_socket *ds, const struct diag_request *req,
+		struct diag_snapshot *snap, bool *refused)
 {
-	struct diag_snapshot *snap = &c->snap;
-	size_t kept = 0;
+	struct diag_request plain;
 	int err;
 
-	if (c->req.states == 0) {
-		diag_snapshot_reset(snap);
-		c->unfiltered = 0;
-		return 0;
-	}
 	diag_snapshot_reset(snap);
-	err = diag_dump(c->diag, &c->req, snap);
-	if (err == -EINVAL && c->req.bytecode != NULL) {
+	if (req->states == 0)
+		return 0;
+	err = diag_dump(ds, req, snap);
+	if (err == -EINVAL && req->bytecode != NULL) {
 		/* An older kernel may not know an op: filter here alone. */
-		c->bytecode_refused = true;
-		c->req.bytecode = NULL;
-		c->req.bytecode_len = 0;
+		*refused = true;
+		plain = *req;
+		plain.bytecode = NULL;
+		plain.bytecode_len = 0;
 		diag_snapshot_reset(snap);
-		err = diag_dump(c->diag, &c->req, snap);
+		err = diag_dump(ds, &plain, snap);
 	}
-	if (err < 0)
-		return err;
+	return err;
+}
+
+void
+collector_keep_matching(struct collector *c, struct diag_snapshot *snap)
+{
+	size_t kept = 0;
+
 	c->unfiltered = snap->count;
+	if (c->filter == NULL)
+		return;
 	for (size_t i = 0; i < snap->count; i++)
 		if (filter_match(c->filter, &snap->recs[i], &c->filter_ctx))
 			snap->recs[kept++] = snap->recs[i];
 	snap->count = kept;
+}
+
+int
+collector_poll(struct collector *c)
+{
+	bool refused = false;
+	int err;
+
+	err = collector_fetch(c->diag, &c->req, &c->snap, &refused);
+	if (refused) {
+		c->bytecode_refused = true;
+		c->req.bytecode = NULL;
+		c->req.bytecode_len = 0;
+	}
+	if (err < 0)
+		return err;
+	collector_keep_matching(c, &c->snap);
 	return 0;
 }

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include "sockwatch/destroy.h"
+#include "sockwatch/fetcher.h"
 #include "sockwatch/monitor.h"
 
 /* A /proc scan costs a readlink per open file on the host: do it when a
@@ -23,6 +24,8 @@ monitor_open(struct monitor *m, struct cli *cli)
 	if ((err = conn_table_init(&m->table, m->cli.linger_ms * 1000000ull)) <
 	    0)
 		goto fail;
+	m->snaps[0].netns = m->snaps[1].netns = m->collector.netns;
+	m->destroyed.netns = m->collector.netns;
 	m->destroy_error = destroy_open(&m->destroy);
 	if (m->destroy_error < 0)
 		m->destroy = NULL;
@@ -35,9 +38,14 @@ fail:
 void
 monitor_close(struct monitor *m)
 {
+	/* First the thread, which may still use the socket and snapshot. */
+	fetcher_stop(m->worker);
 	destroy_close(m->destroy);
 	conn_table_free(&m->table);
 	collector_close(&m->collector);
+	proc_table_free(m->owners_next);
+	diag_snapshot_free(&m->snaps[0]);
+	diag_snapshot_free(&m->snaps[1]);
 	diag_snapshot_free(&m->destroyed);
 	cli_free(&m->cli);
 	memset(m, 0, sizeof(*m));
@@ -50,30 +58,117 @@ monitor_fd(const struct monitor *m)
 }
 
 int
-monitor_poll(struct monitor *m, const struct event_sink *sink)
+monitor_worker_fd(const struct monitor *m)
 {
-	uint64_t t0 = event_now_ns(), t1, t2;
-	int err;
+	return m->worker ? fetcher_fd(m->worker) : -1;
+}
 
+/* What the next poll asks for: into the snapshot the model is not
+ * reading, with an owners rescan when one is wanted and due. */
+static void
+prepare_job(struct monitor *m, struct fetch_job *job)
+{
+	uint64_t now = event_now_ns();
+
+	memset(job, 0, sizeof(*job));
+	job->req = m->collector.req;
+	job->snap = &m->snaps[!m->shown];
+	job->tag = m->config_gen;
 	if (m->owners_wanted && m->collector.procs != NULL &&
-	    t0 - m->owners_refreshed_ns >= OWNER_RESCAN_NS) {
-		collector_refresh_owners(&m->collector);
-		m->owners_refreshed_ns = event_now_ns();
-		m->last.owners_ns = m->owners_refreshed_ns - t0;
-		t0 = m->owners_refreshed_ns;
+	    now - m->owners_refreshed_ns >= OWNER_RESCAN_NS) {
+		if (m->owners_next != NULL ||
+		    proc_table_new(&m->owners_next) == 0)
+			job->owners = m->owners_next;
+		m->owners_refreshed_ns = now;
 	}
 	m->owners_wanted = false;
+}
+
+static int
+apply_job(struct monitor *m, struct fetch_job *job,
+	  const struct event_sink *sink)
+{
+	uint64_t t1, t2;
+	int err;
+
+	if (job->owners != NULL && job->owners_err == 0) {
+		/* The fresh owners replace the ones the views read. */
+		m->owners_next = m->collector.procs;
+		m->collector.procs = job->owners;
+		m->last.owners_ns = job->owners_ns;
+	}
+	if (job->tag != m->config_gen)
+		return 0; /* taken under a filter since replaced */
+	if (job->bytecode_refused) {
+		m->collector.bytecode_refused = true;
+		m->collector.req.bytecode = NULL;
+		m->collector.req.bytecode_len = 0;
+	}
 	if (sink != NULL)
 		m->sink = *sink;
-	if ((err = collector_poll(&m->collector)) < 0)
-		return err;
+	if (job->err < 0)
+		return job->err;
 	t1 = event_now_ns();
-	err = conn_table_update(&m->table, &m->collector.snap, t1, sink);
+	collector_keep_matching(&m->collector, job->snap);
 	t2 = event_now_ns();
-	m->last.collect_ns = t1 - t0;
-	m->last.model_ns = t2 - t1;
+	m->last.collect_ns = job->fetch_ns + (t2 - t1);
+	err = conn_table_update(&m->table, job->snap, t2, sink);
+	m->shown = (unsigned)(job->snap - m->snaps);
+	m->last.model_ns = event_now_ns() - t2;
 	m->polls++;
+	return err < 0 ? err : 1;
+}
+
+int
+monitor_poll(struct monitor *m, const struct event_sink *sink)
+{
+	struct fetch_job job;
+	int rc;
+
+	prepare_job(m, &job);
+	fetch_job_run(&job, m->collector.diag);
+	rc = apply_job(m, &job, sink);
+	return rc < 0 ? rc : 0;
+}
+
+int
+monitor_start_worker(struct monitor *m)
+{
+	return fetcher_start(&m->worker, m->collector.diag);
+}
+
+int
+monitor_request(struct monitor *m)
+{
+	struct fetch_job job;
+	int err;
+
+	if (fetcher_busy(m->worker)) {
+		m->request_again = true;
+		return 0;
+	}
+	m->request_again = false;
+	prepare_job(m, &job);
+	if ((err = fetcher_submit(m->worker, &job)) < 0 && job.owners)
+		m->owners_wanted = true;
 	return err;
+}
+
+int
+monitor_finish(struct monitor *m, const struct event_sink *sink)
+{
+	struct fetch_job job;
+	int rc;
+
+	if (fetcher_collect(m->worker, &job) < 0)
+		return 0;
+	rc = apply_job(m, &job, sink);
+	if (job.tag != m->config_gen || m->request_again) {
+		int err = monitor_request(m);
+		if (rc >= 0 && err < 0)
+			rc = err;
+	}
+	return rc;
 }
 
 int
@@ -86,7 +181,6 @@ monitor_read_destroy(struct monitor *m)
 	if (m->destroy == NULL)
 		return 0;
 	diag_snapshot_reset(gone);
-	gone->netns = m->collector.snap.netns;
 	err = destroy_read(m->destroy, gone, &m->destroy_lost);
 	if (err < 0 && err != -ENOBUFS)
 		return err;
@@ -127,30 +221,32 @@ monitor_set_filter(struct monitor *m, struct filter *f)
 
 	next.filter = f;
 	cli_recompute_states(&next);
-	/* The table must not read the snapshot the collector frees. */
-	m->table.snap = NULL;
-	collector_close(&m->collector);
-	if ((err = collector_open(&m->collector, &next)) < 0) {
-		/* Keep running with the old filter. */
-		next.filter = m->cli.filter;
-		cli_recompute_states(&next);
-		collector_open(&m->collector, &next);
+	/* The worker has its own copy of the request and bytecode, so the
+	 * old filter can go now; the poll it is taking is thrown away. */
+	if ((err = collector_configure(&m->collector, &next)) < 0) {
 		filter_free(f);
 		return err;
 	}
+	monitor_set_info(m, next.info);
 	filter_free(m->cli.filter);
 	m->cli = next;
+	m->config_gen++;
 	return 0;
 }
 
 void
 monitor_set_info(struct monitor *m, bool info)
 {
+	const unsigned with_info = DIAG_EXT_INFO | DIAG_EXT_CONG | DIAG_EXT_MEM;
+
 	m->cli.info = info;
+	/* Memory figures come with tcp_info: the detail view shows both. */
 	if (info)
-		m->collector.req.ext |= DIAG_EXT_INFO | DIAG_EXT_CONG;
+		m->collector.req.ext |= with_info;
 	else
-		m->collector.req.ext &= ~(unsigned)(DIAG_EXT_INFO | DIAG_EXT_CONG);
+		m->collector.req.ext &= ~with_info;
+	if (m->cli.memory)
+		m->collector.req.ext |= DIAG_EXT_MEM;
 }
 
 const struct proc_owner *

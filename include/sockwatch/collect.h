@@ -2,6 +2,12 @@
  * One poll of the kernel as every command wants it: the sock_diag dump
  * with the kernel doing what filtering it can, the owners of sockets when
  * asked for, and the filter's final word applied in place.
+ *
+ * A poll has two halves.  collector_fetch() is the kernel's half: it uses
+ * only the netlink socket, the request and the snapshot it is given, so
+ * it may run on another thread while that thread alone uses them.
+ * collector_keep_matching() is the filter's half and reads the owners
+ * table, so it runs where the views run.
  */
 #ifndef SOCKWATCH_COLLECT_H
 #define SOCKWATCH_COLLECT_H
@@ -19,16 +25,37 @@ struct collector {
 	struct diag_request req;
 	const struct filter *filter;
 	struct filter_context filter_ctx;
+	bool no_kernel_filter;
 	bool bytecode_refused; /* the kernel said EINVAL: filter here */
 	size_t unfiltered;     /* records the kernel sent, last poll */
+	uint32_t netns;	       /* where the collector runs */
 };
 
-/* Returns 0 or a negative errno (from opening the netlink socket). */
+/* Returns 0 or a negative errno (netlink socket, /proc). */
 int collector_open(struct collector *c, const struct cli *cli);
 void collector_close(struct collector *c);
 
-/* Replace the snapshot with a fresh poll. */
+/*
+ * Take cli's filter, states, family and extensions for the next polls,
+ * keeping the netlink socket and the owners already known.  Returns 0 or
+ * a negative errno (the first /proc scan a filter on owners needs); on
+ * error the collector is as it was.
+ */
+int collector_configure(struct collector *c, const struct cli *cli);
+
+/* Replace c->snap with a fresh, filtered poll. */
 int collector_poll(struct collector *c);
+
+/*
+ * The kernel's half of a poll: append what req asks for to snap.  When
+ * the kernel refuses the bytecode (-EINVAL from an older kernel), the dump
+ * is retried without it and *refused is set.
+ */
+int collector_fetch(struct diag_socket *ds, const struct diag_request *req,
+		    struct diag_snapshot *snap, bool *refused);
+
+/* The filter's half: drop the records of snap that the filter refuses. */
+void collector_keep_matching(struct collector *c, struct diag_snapshot *snap);
 
 /* Rescan /proc (when owners are wanted); callers rate-limit this. */
 int collector_refresh_owners(struct collector *c);

@@ -1,8 +1,16 @@
 /*
  * The engine behind `watch` and the live monitor: polls through the
  * collector, listens to the kernel's destroy notifications, and applies
- * both to the model.  It owns no loop: the caller polls monitor_fd() and
- * its own timer, and calls monitor_poll() / monitor_read_destroy().
+ * both to the model.  It owns no loop: the caller waits on monitor_fd()
+ * (destroy notifications), monitor_worker_fd() (a finished background
+ * poll) and its own timer.
+ *
+ * Two ways to poll.  monitor_poll() does the whole poll on the caller's
+ * thread (watch).  After monitor_start_worker(), monitor_request() hands
+ * the kernel's half to a worker thread and monitor_finish() applies the
+ * result, so the caller stays responsive during a long dump (the
+ * monitor).  The model, the filter and the owners the views read are
+ * only ever touched by the caller's thread.
  */
 #ifndef SOCKWATCH_MONITOR_H
 #define SOCKWATCH_MONITOR_H
@@ -16,6 +24,8 @@
 #include "sockwatch/events.h"
 
 struct destroy_listener;
+struct fetcher;
+struct fetch_job;
 
 struct monitor_timing {
 	uint64_t collect_ns; /* the dump and the filter */
@@ -27,6 +37,14 @@ struct monitor {
 	struct cli cli; /* a copy; the filter is owned by the monitor */
 	struct collector collector;
 	struct conn_table table;
+	/* Two snapshots: the model reads one while the next poll fills the
+	 * other. */
+	struct diag_snapshot snaps[2];
+	unsigned shown; /* the one the model read last */
+	struct proc_table *owners_next; /* rescanned by a poll, then swapped */
+	struct fetcher *worker;		/* NULL until monitor_start_worker */
+	uint64_t config_gen;	/* bumped by each filter change */
+	bool request_again;	/* asked for while a poll was out */
 	struct destroy_listener *destroy; /* NULL without CAP_NET_ADMIN */
 	int destroy_error;		  /* why it is NULL (negative errno) */
 	uint64_t destroy_lost;		  /* notifications lost (ENOBUFS) */
@@ -46,6 +64,25 @@ void monitor_close(struct monitor *m);
  * valid until the next poll (destroy notifications may use it). */
 int monitor_poll(struct monitor *m, const struct event_sink *sink);
 
+/* Start the worker thread for monitor_request().  Returns 0 or a
+ * negative errno. */
+int monitor_start_worker(struct monitor *m);
+
+/* Ask the worker for a poll; when one is out already, another follows
+ * it.  Returns 0 or a negative errno. */
+int monitor_request(struct monitor *m);
+
+/* The worker's descriptor, readable when its poll is done; or -1. */
+int monitor_worker_fd(const struct monitor *m);
+
+/*
+ * Apply the worker's finished poll, events into sink (as monitor_poll).
+ * Returns 1 when the model was updated, 0 when there was nothing to apply
+ * (not done yet, or taken under a filter since replaced, in which case a
+ * new poll is already out), or the poll's negative errno.
+ */
+int monitor_finish(struct monitor *m, const struct event_sink *sink);
+
 /* The destroy listener's descriptor to wait on, or -1. */
 int monitor_fd(const struct monitor *m);
 
@@ -56,9 +93,12 @@ int monitor_fd(const struct monitor *m);
  */
 int monitor_read_destroy(struct monitor *m);
 
-/* Replace the filter (the monitor takes it over) and re-derive the
- * kernel request; with tcp_info on or off. */
+/* Replace the filter (the monitor takes it over, also on error) and
+ * re-derive the kernel request.  Returns 0 or a negative errno, in which
+ * case the old filter stays. */
 int monitor_set_filter(struct monitor *m, struct filter *f);
+
+/* tcp_info (and, with it, memory figures) on or off from the next poll. */
 void monitor_set_info(struct monitor *m, bool info);
 
 /* The socket's owner (pid, comm), when known; may trigger a rate-limited

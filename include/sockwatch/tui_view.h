@@ -146,7 +146,6 @@ struct tui {
 
 	bool poll_now; /* a filter or tcp_info change wants a fresh poll */
 	bool rearm;    /* the interval changed */
-	bool ext_stale; /* the snapshot behind conn_table_ext() is gone */
 
 	struct tui_timing timing;
 	uint64_t key_started_ns;

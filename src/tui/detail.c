@@ -289,8 +289,7 @@ detail_draw(struct tui *t, int y, int h)
 	if (t->cols < 110) {
 		right.y = left.y + 1;
 	}
-	draw_info(t, &right,
-		  t->ext_stale ? NULL : conn_table_ext(&t->m->table, c));
+	draw_info(t, &right, conn_table_ext(&t->m->table, c));
 	if (right.y < right.end) {
 		right.y++;
 		line(&right, A_DIM,

@@ -74,7 +74,7 @@ draw_title(struct tui *t, size_t open, size_t lingering)
 	hline(' ', t->cols);
 	n = snprintf(line, sizeof(line),
 		     " sockwatch  %s  netns %" PRIu32 "  every %s  ", host,
-		     t->m->collector.snap.netns, iv);
+		     t->m->collector.netns, iv);
 	tui_put(0, 0, t->cols, line);
 	attron(A_BOLD);
 	tui_put(0, n, t->cols - n, t->paused ? "PAUSED" : "LIVE");

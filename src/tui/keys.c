@@ -58,7 +58,6 @@ tui_apply_filter_text(struct tui *t, const char *text)
 		return;
 	}
 	t->filter_switched = true;
-	t->ext_stale = true;
 	t->poll_now = true;
 	t->cursor = t->top = 0;
 	if (*text)
@@ -71,11 +70,6 @@ void
 tui_set_info(struct tui *t, bool on)
 {
 	monitor_set_info(t->m, on);
-	/* Memory figures come with tcp_info: the detail view shows both. */
-	if (on)
-		t->m->collector.req.ext |= DIAG_EXT_MEM;
-	else if (!t->m->cli.memory)
-		t->m->collector.req.ext &= ~(unsigned)DIAG_EXT_MEM;
 	t->poll_now = true;
 	tui_status(t, false, "tcp_info %s", on ? "on: rtt and retransmits"
 					       : "off");

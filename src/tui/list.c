@@ -41,8 +41,6 @@ tui_list_ext(const struct tui *t, size_t row)
 			       ? &t->frozen.ext[i]
 			       : NULL;
 	}
-	if (t->ext_stale)
-		return NULL;
 	return conn_table_ext(&t->m->table, &t->m->table.conns[t->rows[row]]);
 }
 

@@ -1,9 +1,10 @@
 /*
  * The monitor's loop: poll(2) on the terminal, a timerfd for the refresh
- * interval, a signalfd for SIGWINCH/SIGINT/SIGTERM/SIGHUP, and the
- * destroy listener.  Handlers change state and set `dirty`; the screen is
- * drawn once per turn.  Keys are read before a due refresh, so a key that
- * arrived during a dump is answered right after it.
+ * interval, a signalfd for SIGWINCH/SIGINT/SIGTERM/SIGHUP, the destroy
+ * listener, and the worker that takes the kernel's dumps.  Handlers change
+ * state and set `dirty`; the screen is drawn once per turn.  A dump runs
+ * on the worker's thread, so keys are answered while it is under way;
+ * only applying its result to the model holds the loop.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -18,7 +19,7 @@
 
 #include "sockwatch/tui_view.h"
 
-enum { FD_TTY, FD_TIMER, FD_SIGNAL, FD_DESTROY, FD_COUNT };
+enum { FD_TTY, FD_TIMER, FD_SIGNAL, FD_DESTROY, FD_WORKER, FD_COUNT };
 
 static int
 arm_timer(int fd, uint64_t ms)
@@ -37,7 +38,8 @@ refresh_model(struct tui *t)
 	struct event_sink sink = { tui_log_sink, t };
 	int err;
 
-	err = monitor_poll(t->m, &sink);
+	if ((err = monitor_finish(t->m, &sink)) == 0)
+		return; /* not a poll to show */
 	t->baseline_done = true;
 	t->filter_switched = false;
 	if (err < 0) {
@@ -51,7 +53,6 @@ refresh_model(struct tui *t)
 	if (t->poll_error != 0)
 		tui_status(t, false, "polling again");
 	t->poll_error = 0;
-	t->ext_stale = false;
 	t->timing.refreshes++;
 	t->timing.collect_ns += t->m->last.collect_ns;
 	t->timing.model_ns += t->m->last.model_ns;
@@ -245,9 +246,11 @@ tui_run(struct monitor *m, const struct tui_options *opt)
 			   "no destroy notifications (%s): connections shorter "
 			   "than the interval may be missed",
 			   strerror(-m->destroy_error));
+	if ((err = monitor_start_worker(m)) < 0)
+		goto out;
 	draw(&t);
-	refresh_model(&t);
-	if ((err = arm_timer(tfd, t.opt.interval_ms)) < 0)
+	if ((err = monitor_request(m)) < 0 ||
+	    (err = arm_timer(tfd, t.opt.interval_ms)) < 0)
 		goto out;
 
 	while (!t.quit) {
@@ -257,6 +260,8 @@ tui_run(struct monitor *m, const struct tui_options *opt)
 		pfd[FD_TIMER] = (struct pollfd){ tfd, POLLIN, 0 };
 		pfd[FD_SIGNAL] = (struct pollfd){ sfd, POLLIN, 0 };
 		pfd[FD_DESTROY] = (struct pollfd){ monitor_fd(m), POLLIN, 0 };
+		pfd[FD_WORKER] = (struct pollfd){ monitor_worker_fd(m), POLLIN,
+						  0 };
 		/* The status line's message times out: wake up for it. */
 		int timeout = t.status[0] ? 1000 : -1;
 		if (poll(pfd, FD_COUNT, timeout) < 0) {
@@ -297,12 +302,18 @@ tui_run(struct monitor *m, const struct tui_options *opt)
 			if (read(tfd, &ticks, sizeof(ticks)) > 0)
 				t.poll_now = true;
 		}
-		if (t.poll_now) {
+		if (pfd[FD_WORKER].revents & POLLIN) {
 			/* Answer the keys that came meanwhile first. */
 			if (t.dirty)
 				draw(&t);
-			t.poll_now = false;
 			refresh_model(&t);
+		}
+		if (t.poll_now) {
+			t.poll_now = false;
+			if ((err = monitor_request(m)) < 0)
+				tui_status(&t, true, "cannot poll: %s",
+					   strerror(-err));
+			err = 0;
 		}
 	}
 out:
