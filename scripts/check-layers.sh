@@ -2,7 +2,8 @@
 # The data flows one way: collectors never draw, views never talk to netlink.
 set -eu
 status=0
-collectors="src/diag.c src/destroy.c src/proc.c src/netns.c src/bytecode.c"
+collectors="src/diag.c src/destroy.c src/proc.c src/netns.c src/collect.c src/fetcher.c
+	src/filter_bytecode.c src/stack/source.c"
 for f in $collectors; do
 	[ -f "$f" ] || continue
 	if grep -n '#include <n\?curses' "$f"; then

@@ -402,8 +402,10 @@ conn_table_update(struct conn_table *t, const struct diag_snapshot *snap,
  * received nothing never got past SYN-SENT.
  */
 unsigned
-conn_guess_last_state(const struct sockrec_ext *ext)
+conn_guess_last_state(const struct sockrec *rec, const struct sockrec_ext *ext)
 {
+	if (!has_peer(rec))
+		return TCP_STATE_LISTEN;
 	if (ext == NULL || !ext->has_info)
 		return EVENT_STATE_UNKNOWN;
 	return ext->segs_in > 1 ? TCP_STATE_LAST_ACK : TCP_STATE_SYN_SENT;
@@ -442,7 +444,7 @@ conn_table_destroyed(struct conn_table *t, const struct sockrec *rec,
 	c->flags = CONN_IN_USE | CONN_UNSEEN | CONN_DESTROY_PENDING;
 	c->first_seen_ns = c->state_since_ns = c->closed_ns = now_ns;
 	c->state = TCP_STATE_CLOSED;
-	c->last_state = (uint8_t)conn_guess_last_state(ext);
+	c->last_state = (uint8_t)conn_guess_last_state(rec, ext);
 	/* Never counted as seen by this generation. */
 	c->seen_gen = t->gen - 1;
 	return 0;

@@ -110,6 +110,18 @@ grow(void **array, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
+int
+diag_snapshot_append(struct diag_snapshot *snap, const struct sockrec *rec)
+{
+	if (grow((void **)&snap->recs, &snap->cap, snap->count + 1,
+		 sizeof(*snap->recs)) < 0)
+		return -ENOMEM;
+	snap->recs[snap->count] = *rec;
+	snap->recs[snap->count].ext = SOCKREC_NO_EXT;
+	snap->count++;
+	return 0;
+}
+
 static void
 copy_tcp_info(struct sockrec_ext *x, const void *payload, size_t len)
 {

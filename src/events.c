@@ -8,6 +8,7 @@
 
 #include "sockwatch/events.h"
 #include "sockwatch/format.h"
+#include "sockwatch/stack_source.h"
 
 int
 event_ring_init(struct event_ring *r, size_t cap)
@@ -162,8 +163,9 @@ write_json(FILE *out, const struct event *ev, const char *local,
 
 	fprintf(out, "{\"time_ms\":%" PRIu64 ",\"event\":\"%s\",", wall,
 		kind_name(ev->kind));
-	fprintf(out, "\"netns\":%" PRIu32 ",\"cookie\":%" PRIu64
-		     ",\"family\":\"%s\",",
+	fprintf(out, "\"source\":\"%s\",\"netns\":%" PRIu32
+		     ",\"cookie\":%" PRIu64 ",\"family\":\"%s\",",
+		stack_source_is_stack(&ev->rec) ? "stack" : "kernel",
 		ev->rec.netns, ev->rec.cookie,
 		ev->rec.family == AF_INET ? "inet" : "inet6");
 	fputs("\"local_address\":", out);
@@ -225,6 +227,8 @@ event_write(FILE *out, const struct event_format *fmt, const struct event *ev)
 		fputs(" (last state inferred)", out);
 	if (ev->rec.netns != fmt->home_netns)
 		fprintf(out, " netns:%" PRIu32, ev->rec.netns);
+	if (stack_source_is_stack(&ev->rec))
+		fprintf(out, " stack:%d", (int)stack_source_pid(&ev->rec));
 	event_note(ev, note, sizeof(note));
 	fprintf(out, "  # %s\n", note);
 }

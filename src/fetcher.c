@@ -45,7 +45,7 @@ fetch_job_run(struct fetch_job *job, struct diag_socket *ds)
 {
 	uint64_t t0 = now_ns();
 
-	job->err = job->owners_err = 0;
+	job->err = job->owners_err = job->stack_err = 0;
 	job->bytecode_refused = false;
 	job->owners_ns = 0;
 	if (job->owners != NULL) {
@@ -55,6 +55,9 @@ fetch_job_run(struct fetch_job *job, struct diag_socket *ds)
 	}
 	job->err = collector_fetch(ds, &job->req, job->snap,
 				   &job->bytecode_refused);
+	if (job->err == 0 && job->with_stack)
+		job->stack_err = collector_fetch_stack(&job->req, job->netns,
+						       job->snap, NULL);
 	job->fetch_ns = now_ns() - t0;
 }
 

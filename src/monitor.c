@@ -74,6 +74,8 @@ prepare_job(struct monitor *m, struct fetch_job *job)
 	job->req = m->collector.req;
 	job->snap = &m->snaps[!m->shown];
 	job->tag = m->config_gen;
+	job->with_stack = true;
+	job->netns = m->collector.netns;
 	if (m->owners_wanted && m->collector.procs != NULL &&
 	    now - m->owners_refreshed_ns >= OWNER_RESCAN_NS) {
 		if (m->owners_next != NULL ||
@@ -108,6 +110,7 @@ apply_job(struct monitor *m, struct fetch_job *job,
 		m->sink = *sink;
 	if (job->err < 0)
 		return job->err;
+	m->stack_error = job->stack_err;
 	t1 = event_now_ns();
 	collector_keep_matching(&m->collector, job->snap);
 	t2 = event_now_ns();
@@ -195,7 +198,7 @@ monitor_read_destroy(struct monitor *m)
 		 * says CLOSE for all). */
 		if (known == NULL) {
 			struct sockrec probe = *rec;
-			unsigned last = conn_guess_last_state(ext);
+			unsigned last = conn_guess_last_state(rec, ext);
 			probe.state = last < TCP_STATE_COUNT
 					      ? last
 					      : TCP_STATE_ESTABLISHED;

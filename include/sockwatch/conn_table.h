@@ -97,9 +97,11 @@ int conn_table_destroyed(struct conn_table *t, const struct sockrec *rec,
 
 /*
  * The last state of a connection known only from its destroy notification
- * (EVENT_STATE_UNKNOWN without tcp_info): a guess, flagged as such.
+ * (EVENT_STATE_UNKNOWN without tcp_info): a guess, flagged as such.  A
+ * socket without a peer was listening.
  */
-unsigned conn_guess_last_state(const struct sockrec_ext *ext);
+unsigned conn_guess_last_state(const struct sockrec *rec,
+			       const struct sockrec_ext *ext);
 
 /* A connection by slot, or NULL when the slot is free. */
 struct conn *conn_table_get(const struct conn_table *t, size_t slot);

@@ -104,6 +104,10 @@ int diag_dump(struct diag_socket *ds, const struct diag_request *req,
 void diag_snapshot_reset(struct diag_snapshot *snap);
 void diag_snapshot_free(struct diag_snapshot *snap);
 
+/* Add a record from another source (without extension).  Returns 0 or
+ * -ENOMEM. */
+int diag_snapshot_append(struct diag_snapshot *snap, const struct sockrec *rec);
+
 /* The extension of a record, or NULL when none was received. */
 const struct sockrec_ext *diag_snapshot_ext(const struct diag_snapshot *snap,
 					    const struct sockrec *rec);

@@ -23,10 +23,13 @@ struct fetch_job {
 	struct diag_request req; /* its bytecode is copied on submit */
 	struct diag_snapshot *snap;
 	struct proc_table *owners; /* rescan this first, or NULL */
+	bool with_stack;	   /* add the stack's connections */
+	uint32_t netns;		   /* ... those related to this one */
 	uint64_t tag;		   /* the caller's, handed back */
 	/* Done: filled in by the thread. */
 	int err;
 	int owners_err;
+	int stack_err;
 	bool bytecode_refused;
 	uint64_t fetch_ns, owners_ns;
 };

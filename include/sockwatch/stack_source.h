@@ -47,11 +47,19 @@ stack_source_is_stack(const struct sockrec *rec)
 	return (rec->cookie & STACK_SOURCE_COOKIE_TAG) != 0;
 }
 
+/* The sockwatch stack process a record comes from. */
+static inline pid_t
+stack_source_pid(const struct sockrec *rec)
+{
+	return (pid_t)((rec->cookie & ~STACK_SOURCE_COOKIE_TAG) >> 24);
+}
+
 struct stack_source_rec {
 	struct sockrec rec;
 	pid_t pid;		    /* the sockwatch stack process */
 	unsigned conn_id;	    /* its connection number, from 1 */
 	uint64_t state_ms;	    /* time in the current state */
+	uint32_t peer_netns;	    /* the kernel peer's namespace, or 0 */
 	char ifname[IF_NAMESIZE];   /* the stack's interface */
 	char scenario[32];	    /* what it runs, "" when unknown */
 };

@@ -56,6 +56,17 @@ stack_source_path(char *buf, size_t len, const char *dir)
 	return 0;
 }
 
+/* The stack observes its kernel peer from the peer's namespace, so the
+ * namespace this thread is in now is the peer's. */
+static uint32_t
+observed_netns(void)
+{
+	struct stat st;
+
+	return stat("/proc/thread-self/ns/net", &st) == 0 ? (uint32_t)st.st_ino
+							   : 0;
+}
+
 int
 stack_source_publish(const struct stack_host *h, const char *path)
 {
@@ -68,8 +79,10 @@ stack_source_publish(const struct stack_host *h, const char *path)
 	if (f == NULL)
 		return -errno;
 	fprintf(f, "{\"pid\": %ld, \"ifname\": \"%s\", \"scenario\": \"%s\", "
-		   "\"netns\": %" PRIu32 ", \"conns\": [\n",
-		(long)getpid(), h->link.name, label, h->link.netns);
+		   "\"netns\": %" PRIu32 ", \"peer_netns\": %" PRIu32
+		   ", \"conns\": [\n",
+		(long)getpid(), h->link.name, label, h->link.netns,
+		observed_netns());
 	for (unsigned i = 0; i < h->nconns; i++) {
 		const struct stack_conn *c = h->conns[i];
 
@@ -184,6 +197,8 @@ read_file(FILE *f, pid_t pid, struct stack_source_rec *out, size_t max)
 	get_str(line, "scenario", head.scenario, sizeof(head.scenario));
 	if (get_num(line, "netns", &ns))
 		head.rec.netns = (uint32_t)ns;
+	if (get_num(line, "peer_netns", &ns))
+		head.peer_netns = (uint32_t)ns;
 	while (n < max && fgets(line, sizeof(line), f) != NULL)
 		if (parse_conn(line, &head, &out[n]))
 			n++;

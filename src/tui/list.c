@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "sockwatch/format.h"
+#include "sockwatch/stack_source.h"
 #include "sockwatch/tui_view.h"
 
 uint64_t
@@ -57,6 +58,11 @@ tui_process_text(struct tui *t, const struct sockrec *rec, char *buf,
 {
 	const struct proc_owner *o;
 
+	if (stack_source_is_stack(rec)) {
+		/* The other end of a lab: sockwatch's own stack. */
+		snprintf(buf, len, "%d/stack", (int)stack_source_pid(rec));
+		return;
+	}
 	if (rec->inode == 0) {
 		/* TIME-WAIT and request sockets belong to no process. */
 		snprintf(buf, len, "-");
@@ -122,6 +128,8 @@ sort_key(struct tui *t, const struct conn *c, const struct sockrec_ext *x)
 						  x->retransmits
 					: UINT64_MAX;
 	case TUI_COL_PROCESS:
+		if (stack_source_is_stack(r))
+			return (uint64_t)(uint32_t)stack_source_pid(r) << 32;
 		if (r->inode == 0)
 			return UINT64_MAX;
 		o = monitor_owner(t->m, r);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sockwatch/format.h"
+#include "sockwatch/stack_source.h"
 #include "sockwatch/tui_view.h"
 
 #define PATH_COLUMNS 50
@@ -146,7 +147,8 @@ draw_event(struct tui *t, int y, const struct event *ev, bool selected)
 	p.x++;
 	format_endpoint(local, sizeof(local), &ev->rec, true, t->opt.numeric);
 	format_endpoint(peer, sizeof(peer), &ev->rec, false, t->opt.numeric);
-	snprintf(text, sizeof(text), "%s %s %s", local, t->g->arrow, peer);
+	snprintf(text, sizeof(text), "%s %s %s%s", local, t->g->arrow, peer,
+		 stack_source_is_stack(&ev->rec) ? "  [stack]" : "");
 	piece(&p, text, base);
 	if (ev->kind != EVENT_NEW && ev->state_ns > 0) {
 		char age[24];
