@@ -9,6 +9,21 @@
 #include "sockwatch/commands.h"
 #include "sockwatch/stack_lab.h"
 
+static const struct option options[] = {
+	{ "name", required_argument, NULL, 'n' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+const char *
+lab_option_name(size_t i)
+{
+	size_t n = sizeof(options) / sizeof(*options) - 1; /* less { 0 } */
+
+	return i < n ? options[i].name : NULL;
+}
+
 static void
 usage(FILE *out)
 {
@@ -19,8 +34,10 @@ usage(FILE *out)
 	      "side)\n"
 	      "  down     remove them\n"
 	      "  status   say whether the lab is up, and how it is set up\n\n"
-	      "  --name NAME  the lab's name (default " STACK_LAB_DEFAULT ")\n"
-	      "  -q, --quiet  do not print the ip(8) commands\n",
+	      "  -n, --name NAME  the lab's name (default " STACK_LAB_DEFAULT
+	      ")\n"
+	      "  -q, --quiet      do not print the ip(8) commands\n"
+	      "  -h, --help       this help\n",
 	      out);
 }
 
@@ -49,12 +66,6 @@ status(const char *name)
 int
 cmd_lab(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "name", required_argument, NULL, 'n' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	const char *name = NULL, *verb;
 	struct stack_lab lab;
 	FILE *log = stderr;

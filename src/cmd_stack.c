@@ -32,6 +32,32 @@ struct stack_opts {
 	uint64_t hold_ms, msl_ms, timeout_ms;
 };
 
+static const struct option options[] = {
+	{ "lab", required_argument, NULL, 'L' },
+	{ "if", required_argument, NULL, 'i' },
+	{ "addr", required_argument, NULL, 'a' },
+	{ "peer", required_argument, NULL, 'p' },
+	{ "netns", required_argument, NULL, 'N' },
+	{ "port", required_argument, NULL, 'P' },
+	{ "hold", required_argument, NULL, 'H' },
+	{ "msl", required_argument, NULL, 'M' },
+	{ "timeout", required_argument, NULL, 'T' },
+	{ "count", required_argument, NULL, 'c' },
+	{ "force", no_argument, NULL, 'f' },
+	{ "no-publish", no_argument, NULL, 'n' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+const char *
+stack_option_name(size_t i)
+{
+	size_t n = sizeof(options) / sizeof(*options) - 1; /* less { 0 } */
+
+	return i < n ? options[i].name : NULL;
+}
+
 static void
 usage(FILE *out)
 {
@@ -56,7 +82,8 @@ usage(FILE *out)
 	      "interface\n"
 	      "  --no-publish      do not show the stack's connections to the "
 	      "monitor\n"
-	      "  -q, --quiet       no segment lines, only the result\n\n"
+	      "  -q, --quiet       no segment lines, only the result\n"
+	      "  -h, --help        this help\n\n"
 	      "scenarios:\n",
 	      out);
 	for (size_t i = 0; i < stack_scenario_count; i++)
@@ -97,23 +124,6 @@ parse_prefix(const char *text, uint32_t *addr, unsigned *prefix)
 static int
 parse(struct stack_opts *o, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "lab", required_argument, NULL, 'L' },
-		{ "if", required_argument, NULL, 'i' },
-		{ "addr", required_argument, NULL, 'a' },
-		{ "peer", required_argument, NULL, 'p' },
-		{ "netns", required_argument, NULL, 'N' },
-		{ "port", required_argument, NULL, 'P' },
-		{ "hold", required_argument, NULL, 'H' },
-		{ "msl", required_argument, NULL, 'M' },
-		{ "timeout", required_argument, NULL, 'T' },
-		{ "count", required_argument, NULL, 'c' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "no-publish", no_argument, NULL, 'n' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	char *end;
 	int c;
 
