@@ -1,10 +1,14 @@
-/* The manual and the completions know every option the program takes. */
+/* The manual and the completions know every option and scenario the
+ * program takes. */
 #include <criterion/criterion.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sockwatch/cli.h"
+#include "sockwatch/commands.h"
+#include "sockwatch/stack_scenario.h"
 
 static char *
 slurp(const char *path)
@@ -24,18 +28,65 @@ slurp(const char *path)
 	return text;
 }
 
+typedef const char *(*name_fn)(size_t i);
+
+/* The options whose long names the manual and the completions must know:
+ * the shared table, and the tables of stack and lab. */
+static const name_fn option_tables[] = {
+	cli_option_name,
+	stack_option_name,
+	lab_option_name,
+};
+
+static bool
+word_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+/* prefix then word, not as a part of a longer one: "connect" is not found
+ * in "connections", nor "--json" in "--jsonl". */
+static bool
+has_word(const char *text, const char *prefix, const char *word)
+{
+	char needle[64];
+	size_t n;
+
+	snprintf(needle, sizeof(needle), "%s%s", prefix, word);
+	n = strlen(needle);
+	for (const char *p = strstr(text, needle); p != NULL;
+	     p = strstr(p + 1, needle))
+		if ((p == text || !word_char(p[-1])) && !word_char(p[n]))
+			return true;
+	return false;
+}
+
 static void
 check_file(const char *path, const char *prefix)
 {
 	char *text = slurp(path);
 
-	for (size_t i = 0; cli_option_name(i) != NULL; i++) {
-		char needle[64];
-		snprintf(needle, sizeof(needle), "%s%s", prefix,
-			 cli_option_name(i));
-		cr_expect_not_null(strstr(text, needle), "%s lacks %s", path,
-				   needle);
+	for (size_t t = 0; t < sizeof(option_tables) / sizeof(*option_tables);
+	     t++) {
+		name_fn name = option_tables[t];
+
+		for (size_t i = 0; name(i) != NULL; i++)
+			cr_expect(has_word(text, prefix, name(i)),
+				  "%s lacks %s%s", path, prefix, name(i));
 	}
+	free(text);
+}
+
+static void
+check_scenarios(const char *path, const char *prefix)
+{
+	char *text = slurp(path);
+
+	for (size_t i = 0; i < stack_scenario_count; i++)
+		cr_expect(has_word(text, prefix, stack_scenarios[i].name),
+			  "%s lacks the scenario %s%s", path, prefix,
+			  stack_scenarios[i].name);
 	free(text);
 }
 
@@ -50,6 +101,19 @@ Test(docs, completions_list_every_option)
 	check_file("completions/sockwatch.bash", "--");
 	check_file("completions/_sockwatch", "--");
 	check_file("completions/sockwatch.fish", "-l ");
+}
+
+Test(docs, manual_lists_every_scenario)
+{
+	/* Each scenario is an item of its own: ".It Cm name". */
+	check_scenarios("man/sockwatch.8", ".It Cm ");
+}
+
+Test(docs, completions_list_every_scenario)
+{
+	check_scenarios("completions/sockwatch.bash", "");
+	check_scenarios("completions/_sockwatch", "");
+	check_scenarios("completions/sockwatch.fish", "");
 }
 
 Test(docs, readme_quick_start_is_two_commands)
