@@ -98,6 +98,7 @@ test-build: $(PROG) $(BUILD)/tests/run $(BENCH_BIN)
 # run on. Tests that need root skip themselves with a message otherwise.
 check: test-build layers
 	SOCKWATCH_BIN=$(CURDIR)/$(PROG) ASAN_OPTIONS=detect_leaks=1 \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 		$(BUILD)/tests/run --jobs=2 $(CHECK_ARGS)
 
 layers:

@@ -41,6 +41,9 @@ cmd_monitor(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	cli.processes = true;
+	/* The header counts every state: a LISTEN of 0 while the host has
+	 * listeners would mislead. */
+	cli_follow_every_state(&cli);
 	memset(&opt, 0, sizeof(opt));
 	opt.no_color = cli.no_color;
 	opt.ascii = cli.ascii;

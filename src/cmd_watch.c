@@ -155,11 +155,8 @@ cmd_watch(int argc, char **argv)
 		cli_free(&cli);
 		return EXIT_USAGE;
 	}
-	/* Listeners come and go too: watch every state unless told. */
-	if (!cli.listening && !filter_names_states(cli.filter)) {
-		cli.all = true;
-		cli_recompute_states(&cli);
-	}
+	/* Listeners come and go too. */
+	cli_follow_every_state(&cli);
 	w.fmt.numeric = cli.numeric;
 	w.fmt.json = cli.format == CLI_FORMAT_JSONL;
 	w.fmt.home_netns = cli_current_netns();

@@ -62,6 +62,9 @@ int cli_parse(struct cli *cli, const char *command, unsigned allowed,
 void cli_free(struct cli *cli);
 /* Derive cli->states again after the filter or -a/-l changed. */
 void cli_recompute_states(struct cli *cli);
+/* For commands that follow connections over time: every state unless -l
+ * or the filter names states (dump's default is the connected ones). */
+void cli_follow_every_state(struct cli *cli);
 
 /* The long name of option i ("numeric"), NULL past the last: the manual
  * and the completions are checked against these. */
