@@ -354,7 +354,8 @@ diag_parse_buffer(const void *buf, size_t len, uint32_t seq, uint32_t portid,
 }
 
 static int
-send_request(struct diag_socket *ds, int family, const struct diag_request *req)
+send_request(struct diag_socket *ds, int family, const struct diag_request *req,
+	     const struct sockrec *exact)
 {
 	char sendbuf[MNL_SOCKET_BUFFER_SIZE];
 	struct inet_diag_req_v2 *r;
@@ -364,11 +365,22 @@ send_request(struct diag_socket *ds, int family, const struct diag_request *req)
 		return -E2BIG;
 	nlh = mnl_nlmsg_put_header(sendbuf);
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_flags = NLM_F_REQUEST | (exact ? 0 : NLM_F_DUMP);
 	nlh->nlmsg_seq = ++ds->seq;
 	r = mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
 	r->sdiag_family = (uint8_t)family;
 	r->sdiag_protocol = IPPROTO_TCP;
+	if (exact != NULL) {
+		/* The kernel looks the socket up as a segment from the peer
+		 * would find it, and checks the cookie (inet_diag.c). */
+		r->id.idiag_sport = htons(exact->sport);
+		r->id.idiag_dport = htons(exact->dport);
+		memcpy(r->id.idiag_src, exact->saddr, sizeof(r->id.idiag_src));
+		memcpy(r->id.idiag_dst, exact->daddr, sizeof(r->id.idiag_dst));
+		r->id.idiag_if = exact->ifindex;
+		r->id.idiag_cookie[0] = (uint32_t)exact->cookie;
+		r->id.idiag_cookie[1] = (uint32_t)(exact->cookie >> 32);
+	}
 	r->idiag_states = tcp_state_kernel_mask(req->states ? req->states
 							    : TCP_STATE_ALL);
 	if (req->ext & DIAG_EXT_INFO)
@@ -390,7 +402,7 @@ static int
 dump_family(struct diag_socket *ds, int family, const struct diag_request *req,
 	    struct diag_snapshot *snap)
 {
-	int err = send_request(ds, family, req);
+	int err = send_request(ds, family, req, NULL);
 
 	while (err == 0) {
 		ssize_t n = mnl_socket_recvfrom(ds->nl, ds->buf,
@@ -431,6 +443,29 @@ reopen(struct diag_socket *ds)
 	ds->portid = fresh->portid;
 	free(fresh);
 	return 0;
+}
+
+int
+diag_get(struct diag_socket *ds, const struct sockrec *rec, unsigned ext,
+	 struct diag_snapshot *snap)
+{
+	const struct diag_request req = { .states = TCP_STATE_ALL, .ext = ext };
+	size_t before = snap->count;
+	ssize_t n;
+	int err;
+
+	if ((err = send_request(ds, rec->family, &req, rec)) < 0)
+		return err;
+	/* Not a dump: the one reply, or the error, is queued already. */
+	do
+		n = mnl_socket_recvfrom(ds->nl, ds->buf, DIAG_RECV_BUFFER);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == ENOSPC ? -EBADMSG : -errno;
+	err = diag_parse_buffer(ds->buf, (size_t)n, ds->seq, ds->portid, snap);
+	if (err < 0)
+		return err;
+	return snap->count > before ? 0 : -ENOENT;
 }
 
 int

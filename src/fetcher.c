@@ -45,7 +45,7 @@ fetch_job_run(struct fetch_job *job, struct diag_socket *ds)
 {
 	uint64_t t0 = now_ns();
 
-	job->err = job->owners_err = job->stack_err = 0;
+	job->err = job->owners_err = job->stack_err = job->detail_err = 0;
 	job->bytecode_refused = false;
 	job->owners_ns = 0;
 	if (job->owners != NULL) {
@@ -58,6 +58,13 @@ fetch_job_run(struct fetch_job *job, struct diag_socket *ds)
 	if (job->err == 0 && job->with_stack)
 		job->stack_err = collector_fetch_stack(&job->req, job->netns,
 						       job->snap, NULL);
+	if (job->detail != NULL) {
+		diag_snapshot_reset(job->detail);
+		job->detail_err = diag_get(ds, &job->detail_rec,
+					   DIAG_EXT_INFO | DIAG_EXT_MEM |
+						   DIAG_EXT_CONG,
+					   job->detail);
+	}
 	job->fetch_ns = now_ns() - t0;
 }
 

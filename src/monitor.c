@@ -6,6 +6,7 @@
 #include "sockwatch/destroy.h"
 #include "sockwatch/fetcher.h"
 #include "sockwatch/monitor.h"
+#include "sockwatch/stack_source.h"
 
 /* A /proc scan costs a readlink per open file on the host: do it when a
  * socket's owner is unknown, but not more often than this. */
@@ -44,8 +45,10 @@ monitor_close(struct monitor *m)
 	conn_table_free(&m->table);
 	collector_close(&m->collector);
 	proc_table_free(m->owners_next);
-	diag_snapshot_free(&m->snaps[0]);
-	diag_snapshot_free(&m->snaps[1]);
+	for (int i = 0; i < 2; i++) {
+		diag_snapshot_free(&m->snaps[i]);
+		diag_snapshot_free(&m->detail_snaps[i]);
+	}
 	diag_snapshot_free(&m->destroyed);
 	cli_free(&m->cli);
 	memset(m, 0, sizeof(*m));
@@ -76,6 +79,11 @@ prepare_job(struct monitor *m, struct fetch_job *job)
 	job->tag = m->config_gen;
 	job->with_stack = true;
 	job->netns = m->collector.netns;
+	/* A dump with tcp_info has the followed connection's already. */
+	if (m->following && !(job->req.ext & DIAG_EXT_INFO)) {
+		job->detail = &m->detail_snaps[!m->shown];
+		job->detail_rec = m->follow;
+	}
 	if (m->owners_wanted && m->collector.procs != NULL &&
 	    now - m->owners_refreshed_ns >= OWNER_RESCAN_NS) {
 		if (m->owners_next != NULL ||
@@ -117,6 +125,7 @@ apply_job(struct monitor *m, struct fetch_job *job,
 	m->last.collect_ns = job->fetch_ns + (t2 - t1);
 	err = conn_table_update(&m->table, job->snap, t2, sink);
 	m->shown = (unsigned)(job->snap - m->snaps);
+	m->detail_valid = job->detail != NULL && job->detail_err == 0;
 	m->last.model_ns = event_now_ns() - t2;
 	m->polls++;
 	return err < 0 ? err : 1;
@@ -250,6 +259,26 @@ monitor_set_info(struct monitor *m, bool info)
 		m->collector.req.ext &= ~with_info;
 	if (m->cli.memory)
 		m->collector.req.ext |= DIAG_EXT_MEM;
+}
+
+void
+monitor_follow(struct monitor *m, const struct sockrec *rec)
+{
+	/* The stack's connections are not the kernel's to look up. */
+	m->following = rec != NULL && !stack_source_is_stack(rec);
+	if (m->following)
+		m->follow = *rec;
+}
+
+const struct sockrec_ext *
+monitor_ext(const struct monitor *m, const struct conn *c)
+{
+	const struct diag_snapshot *d = &m->detail_snaps[m->shown];
+
+	if (m->detail_valid && d->count == 1 &&
+	    d->recs[0].cookie == c->rec.cookie)
+		return diag_snapshot_ext(d, &d->recs[0]);
+	return conn_table_ext(&m->table, c);
 }
 
 const struct proc_owner *

@@ -322,6 +322,35 @@ Test(tui_screen, filter_and_sort_change_the_list, .timeout = 40,
 	free(screen);
 }
 
+Test(tui_screen, detail_follows_tcp_info_with_it_off, .timeout = 30,
+     .fini = cleanup)
+{
+	struct population_spec spec = { .listeners = 1, .established = 4 };
+	struct population_report rep;
+	struct rows_of est;
+	bool ok;
+	char *screen;
+
+	need_root_and_tmux();
+	start_population(&spec, &rep);
+	start_monitor("-n", "C.UTF-8");
+	est = (struct rows_of){ "ESTAB",
+				(int)rep.by_state[TCP_STATE_ESTABLISHED] };
+	tmux_keys(&tm, false, "/");
+	tmux_keys(&tm, true, "state established");
+	tmux_keys(&tm, false, "Enter");
+	screen = tmux_wait(&tm, rows_are, &est, WAIT_MS, &ok);
+	cr_assert(ok, "no ESTAB rows:\n%s", screen);
+	free(screen);
+	/* tcp_info is off for the dump, but the detail view asks the
+	 * kernel for this one connection's. */
+	tmux_keys(&tm, false, "Enter");
+	screen = tmux_wait_text(&tm, "rtt ", WAIT_MS, &ok);
+	cr_assert(ok, "the detail view shows no tcp_info:\n%s", screen);
+	cr_expect_not_null(strstr(screen, "rmem "), "no memory:\n%s", screen);
+	free(screen);
+}
+
 Test(tui_screen, resize_tiny_and_back, .timeout = 30, .fini = cleanup)
 {
 	struct population_spec spec = { .listeners = 1, .established = 3 };

@@ -101,6 +101,15 @@ void diag_close(struct diag_socket *ds);
 int diag_dump(struct diag_socket *ds, const struct diag_request *req,
 	      struct diag_snapshot *snap);
 
+/*
+ * Append the one socket rec names (its addresses, ports, interface and
+ * cookie) with the extensions ext asks for: what a detail view needs
+ * without tcp_info for every socket.  Returns 0, -ENOENT when it is gone,
+ * or a negative errno as diag_dump.
+ */
+int diag_get(struct diag_socket *ds, const struct sockrec *rec, unsigned ext,
+	     struct diag_snapshot *snap);
+
 void diag_snapshot_reset(struct diag_snapshot *snap);
 void diag_snapshot_free(struct diag_snapshot *snap);
 

@@ -25,11 +25,14 @@ struct fetch_job {
 	struct proc_table *owners; /* rescan this first, or NULL */
 	bool with_stack;	   /* add the stack's connections */
 	uint32_t netns;		   /* ... those related to this one */
+	struct diag_snapshot *detail; /* one socket with tcp_info, or NULL */
+	struct sockrec detail_rec;    /* ... this one */
 	uint64_t tag;		   /* the caller's, handed back */
 	/* Done: filled in by the thread. */
 	int err;
 	int owners_err;
 	int stack_err;
+	int detail_err;
 	bool bytecode_refused;
 	uint64_t fetch_ns, owners_ns;
 };

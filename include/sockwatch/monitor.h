@@ -41,6 +41,11 @@ struct monitor {
 	 * other. */
 	struct diag_snapshot snaps[2];
 	unsigned shown; /* the one the model read last */
+	/* One connection followed with tcp_info and memory when the dump
+	 * carries none (the detail view), double-buffered the same way. */
+	struct diag_snapshot detail_snaps[2];
+	struct sockrec follow;
+	bool following, detail_valid;
 	struct proc_table *owners_next; /* rescanned by a poll, then swapped */
 	struct fetcher *worker;		/* NULL until monitor_start_worker */
 	uint64_t config_gen;	/* bumped by each filter change */
@@ -98,6 +103,17 @@ int monitor_read_destroy(struct monitor *m);
  * re-derive the kernel request.  Returns 0 or a negative errno, in which
  * case the old filter stays. */
 int monitor_set_filter(struct monitor *m, struct filter *f);
+
+/*
+ * Follow one connection (rec), or none (NULL): each poll then also asks the
+ * kernel for its tcp_info and memory, even with tcp_info off for the rest.
+ */
+void monitor_follow(struct monitor *m, const struct sockrec *rec);
+
+/* The tcp_info and memory of a connection as of the last poll, from the
+ * dump or from following it; NULL when there are none. */
+const struct sockrec_ext *monitor_ext(const struct monitor *m,
+				      const struct conn *c);
 
 /* tcp_info (and, with it, memory figures) on or off from the next poll. */
 void monitor_set_info(struct monitor *m, bool info);

@@ -19,6 +19,9 @@ tui_detail_open(struct tui *t, const struct sockrec *rec)
 	t->detail_have = true;
 	t->view = &tui_view_detail;
 	t->dirty = true;
+	/* Its tcp_info now, not a refresh interval later. */
+	if (!t->m->cli.info)
+		t->poll_now = true;
 }
 
 struct col {
@@ -161,13 +164,9 @@ static void
 draw_info(struct tui *t, struct col *c, const struct sockrec_ext *x)
 {
 	section(t, c, "tcp_info");
-	if (!t->m->cli.info) {
-		line(c, A_DIM, "  off: press i to collect tcp_info and memory");
-		return;
-	}
 	if (x == NULL || !x->has_info) {
 		line(c, A_DIM, "  none (TIME-WAIT, request and closed sockets "
-			       "carry none)");
+			       "and the stack's own carry none)");
 	} else {
 		line(c, 0, "  rtt %.3f ms  rttvar %.3f  min %.3f  rto %.0f ms",
 		     x->rtt_us / 1000.0, x->rttvar_us / 1000.0,
@@ -289,7 +288,7 @@ detail_draw(struct tui *t, int y, int h)
 	if (t->cols < 110) {
 		right.y = left.y + 1;
 	}
-	draw_info(t, &right, conn_table_ext(&t->m->table, c));
+	draw_info(t, &right, monitor_ext(t->m, c));
 	if (right.y < right.end) {
 		right.y++;
 		line(&right, A_DIM,

@@ -67,6 +67,19 @@ refresh_model(struct tui *t)
 		t->dirty = true;
 }
 
+/* The detail view's connection is followed with tcp_info by each poll,
+ * under its latest cookie (a TIME-WAIT socket has a new one). */
+static void
+follow_detail(struct tui *t)
+{
+	const struct conn *c = NULL;
+
+	if (t->view == &tui_view_detail && t->detail_have)
+		c = conn_table_find(&t->m->table, &t->detail_id);
+	monitor_follow(t->m, c != NULL && !(c->flags & CONN_CLOSED) ? &c->rec
+								  : NULL);
+}
+
 static void
 draw_too_small(struct tui *t)
 {
@@ -310,6 +323,7 @@ tui_run(struct monitor *m, const struct tui_options *opt)
 		}
 		if (t.poll_now) {
 			t.poll_now = false;
+			follow_detail(&t);
 			if ((err = monitor_request(m)) < 0)
 				tui_status(&t, true, "cannot poll: %s",
 					   strerror(-err));
