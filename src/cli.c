@@ -66,8 +66,8 @@ static const struct cli_option options[] = {
 	{ "summary", OPT_SUMMARY, no_argument, CLI_OPT_SUMMARY, NULL,
 	  "a count per state instead of the sockets" },
 	{ "sort", OPT_SORT, required_argument, CLI_OPT_SORT, "KEY",
-	  "sort by state, local, peer, sport, dport, recvq, sendq, age, "
-	  "count" },
+	  "sort by state, local, peer, sport, dport, recvq or sendq (the "
+	  "monitor: also age, rtt, retrans, process)" },
 	{ "reverse", 'r', no_argument, CLI_OPT_SORT, NULL,
 	  "reverse the sort order" },
 	{ "interval", OPT_INTERVAL, required_argument, CLI_OPT_INTERVAL,
