@@ -66,23 +66,30 @@ find_event(const char *out, const char *const parts[])
 	return NULL;
 }
 
-Test(stack_monitor, watch_shows_both_ends_of_close_passive)
+/* `watch --jsonl` in the lab's kernel namespace for seconds, while a
+ * stack scenario (its arguments) runs from the second second on. */
+static void
+watch_during(const char *stack_args, unsigned seconds, struct run_result *r)
 {
 	char cmd[1024];
-	struct run_result r;
 	const char *bin = run_sockwatch_path();
 
-	/* watch in the kernel's namespace while the scenario runs. */
 	snprintf(cmd, sizeof(cmd),
 		 "ip netns exec %s %s watch --jsonl -n --interval 50ms "
-		 "--duration 7s & sleep 1; %s stack --lab %s -q --hold 600ms "
-		 "close-passive >&2; wait",
-		 lab, bin, bin, lab);
+		 "--duration %us & sleep 1; %s stack --lab %s -q %s >&2; wait",
+		 lab, bin, seconds, bin, lab, stack_args);
 	cr_assert_eq(run_command(&(struct run_options){ .netns_fd = -1,
 							.timeout_ms = 30000 },
-				 &r, "sh", "-c", cmd, NULL),
+				 r, "sh", "-c", cmd, NULL),
 		     0);
-	cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+	cr_assert_eq(r->status, 0, "%s\n%s", r->out, r->err);
+}
+
+Test(stack_monitor, watch_shows_both_ends_of_close_passive)
+{
+	struct run_result r;
+
+	watch_during("--hold 600ms close-passive", 7, &r);
 
 	/* The kernel's end, as before. */
 	cr_assert_not_null(find_event(r.out, (const char *[]){
@@ -114,20 +121,9 @@ Test(stack_monitor, watch_shows_both_ends_of_close_passive)
 
 Test(stack_monitor, no_publish_keeps_the_stack_off_the_monitor)
 {
-	char cmd[1024];
 	struct run_result r;
-	const char *bin = run_sockwatch_path();
 
-	snprintf(cmd, sizeof(cmd),
-		 "ip netns exec %s %s watch --jsonl -n --interval 50ms "
-		 "--duration 5s & sleep 1; %s stack --lab %s -q --hold 300ms "
-		 "--no-publish close-passive >&2; wait",
-		 lab, bin, bin, lab);
-	cr_assert_eq(run_command(&(struct run_options){ .netns_fd = -1,
-							.timeout_ms = 30000 },
-				 &r, "sh", "-c", cmd, NULL),
-		     0);
-	cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+	watch_during("--hold 300ms --no-publish close-passive", 5, &r);
 	cr_assert_not_null(strstr(r.out, "\"to\":\"LAST-ACK\""), "%s", r.out);
 	cr_assert_null(strstr(r.out, "\"source\":\"stack\""), "%s", r.out);
 	run_result_free(&r);
