@@ -330,6 +330,22 @@ conn_closed(struct conn_table *t, struct conn *c, uint64_t now,
 	emit(t, sink, &ev);
 }
 
+/*
+ * A dump that began before a socket's destroy notification may still list
+ * it.  The same cookie after the destroy is only legitimate for the
+ * timewait object that took its place (it inherits the cookie), whose
+ * state reads TIME-WAIT, or FIN-WAIT-2 for an orphan past
+ * tcp_fin_timeout's handover.
+ */
+static bool
+listed_before_destroy(const struct conn *c, const struct sockrec *rec)
+{
+	return (c->flags & CONN_DESTROY_PENDING) &&
+	       c->rec.cookie == rec->cookie &&
+	       rec->state != TCP_STATE_TIME_WAIT &&
+	       rec->state != TCP_STATE_FIN_WAIT_2;
+}
+
 static int
 apply_record(struct conn_table *t, const struct sockrec *rec, uint64_t now,
 	     const struct event_sink *sink)
@@ -345,6 +361,8 @@ apply_record(struct conn_table *t, const struct sockrec *rec, uint64_t now,
 		c = &t->conns[t->index[bucket] - 1];
 		if (c->seen_gen == t->gen)
 			return 0; /* the same pair twice in one dump */
+		if (listed_before_destroy(c, rec))
+			return 0; /* the sweep closes it */
 		if (c->flags & (CONN_CLOSED | CONN_UNSEEN)) {
 			/* A new incarnation of a closed pair, or one the
 			 * destroy notification told of first. */

@@ -192,6 +192,33 @@ Test(conn_table, destroyed_between_polls)
 	conn_table_free(&t);
 }
 
+Test(conn_table, dump_older_than_the_destroy)
+{
+	struct conn_table t;
+	struct recorder r = { .n = 0 };
+	struct event_sink sink = { record, &r };
+	struct sockrec lastack = rec_of(80, 40002, S(LAST_ACK));
+	struct diag_snapshot s = snap_of(&lastack, 1);
+	struct sockrec gone = lastack;
+
+	conn_table_init(&t, 5 * SEC);
+	conn_table_update(&t, &s, 1 * SEC, &sink);
+	cr_assert_eq(r.n, 1);
+	/* The notification lands while the next dump, which had listed the
+	 * socket already, is under way: it is closed all the same, at the
+	 * notification's time, once. */
+	gone.state = S(CLOSED);
+	conn_table_destroyed(&t, &gone, NULL, 1500000000ull, &sink);
+	conn_table_update(&t, &s, 2 * SEC, &sink);
+	cr_assert_eq(r.n, 2);
+	cr_assert_eq(r.ev[1].kind, EVENT_CLOSED);
+	cr_assert_eq(r.ev[1].from, S(LAST_ACK));
+	cr_assert_eq(r.ev[1].at_ns, 1500000000ull);
+	cr_assert(r.ev[1].flags & EVENT_VIA_DESTROY);
+	cr_assert_eq(t.open, 0);
+	conn_table_free(&t);
+}
+
 Test(conn_table, churn_keeps_memory_bounded)
 {
 	enum { N = 5000, ROUNDS = 50 };
