@@ -93,6 +93,7 @@ write_sockets(const struct cli *cli, const struct collector *c)
 	struct format_options opt = {
 		.numeric = cli->numeric,
 		.info = cli->info,
+		.memory = cli->memory,
 		.process = cli->processes,
 		.header = cli->header,
 	};

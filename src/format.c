@@ -178,6 +178,9 @@ endpoint_width(const struct format_options *opt)
 	return opt->wide ? 40 : 21;
 }
 
+/* "skmem:(r0,rb131072,t0,tb2626560,f0,w0,o0,bl0,d0)" and some room. */
+#define MEMORY_WIDTH 56
+
 static void
 table_begin(FILE *out, const struct format_options *opt)
 {
@@ -192,6 +195,10 @@ table_begin(FILE *out, const struct format_options *opt)
 			"rtt(ms)", "rttvar", "retrans", "cwnd", "unacked",
 			"lost", "bytes_acked", "bytes_rcvd", "lastsnd",
 			"lastrcv");
+	/* Padded only when a column follows: no trailing blanks. */
+	if (opt->memory)
+		fprintf(out, " %-*s", opt->process ? MEMORY_WIDTH : 0,
+			"Memory");
 	if (opt->process)
 		fputs(" Process", out);
 	putc('\n', out);
@@ -260,6 +267,20 @@ table_row(FILE *out, const struct format_options *opt,
 				"-", "-", "-", "-", "-", "-", "-", "-", "-",
 				"-");
 	}
+	if (opt->memory) {
+		const struct sockrec_ext *x = row->ext;
+		char mem[128] = "-";
+		/* As ss -m prints it, in SK_MEMINFO_* order. */
+		if (x != NULL && x->has_mem)
+			snprintf(mem, sizeof(mem),
+				 "skmem:(r%" PRIu32 ",rb%" PRIu32 ",t%" PRIu32
+				 ",tb%" PRIu32 ",f%" PRIu32 ",w%" PRIu32
+				 ",o%" PRIu32 ",bl%" PRIu32 ",d%" PRIu32 ")",
+				 x->skmem[0], x->skmem[1], x->skmem[2],
+				 x->skmem[3], x->skmem[4], x->skmem[5],
+				 x->skmem[6], x->skmem[7], x->skmem[8]);
+		fprintf(out, " %-*s", opt->process ? MEMORY_WIDTH : 0, mem);
+	}
 	if (opt->process && row->owner != NULL)
 		fprintf(out, " %d/%s", row->owner->pid, row->owner->comm);
 	putc('\n', out);
@@ -293,6 +314,7 @@ enum value_kind { VALUE_NULL, VALUE_NUMBER, VALUE_STRING };
 
 #define NEED_INFO 1
 #define NEED_PROCESS 2
+#define NEED_MEMORY 4
 
 struct column {
 	const char *key;
@@ -400,6 +422,27 @@ INFO_NUMBER(bytes_received, "%" PRIu64, x->bytes_received)
 INFO_NUMBER(last_data_sent_ms, "%" PRIu32, x->last_data_sent_ms)
 INFO_NUMBER(last_data_recv_ms, "%" PRIu32, x->last_data_recv_ms)
 
+/* Socket memory: null for sockets that carry none (TIME-WAIT, SYN-RECV). */
+#define MEM_NUMBER(name, index)                                                \
+	static enum value_kind get_##name(const struct format_row *r,          \
+					  char *buf, size_t len)               \
+	{                                                                      \
+		const struct sockrec_ext *x = r->ext;                          \
+		if (x == NULL || !x->has_mem)                                  \
+			return VALUE_NULL;                                     \
+		return NUMBER("%" PRIu32, x->skmem[index]);                    \
+	}
+/* SK_MEMINFO_* order, include/uapi/linux/sock_diag.h. */
+MEM_NUMBER(rmem_alloc, 0)
+MEM_NUMBER(rcvbuf, 1)
+MEM_NUMBER(wmem_alloc, 2)
+MEM_NUMBER(sndbuf, 3)
+MEM_NUMBER(fwd_alloc, 4)
+MEM_NUMBER(wmem_queued, 5)
+MEM_NUMBER(optmem, 6)
+MEM_NUMBER(backlog, 7)
+MEM_NUMBER(drops, 8)
+
 static const struct column columns[] = {
 	{ "state", 0, get_state },
 	{ "family", 0, get_family },
@@ -428,12 +471,22 @@ static const struct column columns[] = {
 	{ "bytes_received", NEED_INFO, get_bytes_received },
 	{ "last_data_sent_ms", NEED_INFO, get_last_data_sent_ms },
 	{ "last_data_recv_ms", NEED_INFO, get_last_data_recv_ms },
+	{ "rmem_alloc", NEED_MEMORY, get_rmem_alloc },
+	{ "rcvbuf", NEED_MEMORY, get_rcvbuf },
+	{ "wmem_alloc", NEED_MEMORY, get_wmem_alloc },
+	{ "sndbuf", NEED_MEMORY, get_sndbuf },
+	{ "fwd_alloc", NEED_MEMORY, get_fwd_alloc },
+	{ "wmem_queued", NEED_MEMORY, get_wmem_queued },
+	{ "optmem", NEED_MEMORY, get_optmem },
+	{ "backlog", NEED_MEMORY, get_backlog },
+	{ "drops", NEED_MEMORY, get_drops },
 };
 
 static bool
 column_wanted(const struct column *c, const struct format_options *opt)
 {
 	return !((c->needs & NEED_INFO) && !opt->info) &&
+	       !((c->needs & NEED_MEMORY) && !opt->memory) &&
 	       !((c->needs & NEED_PROCESS) && !opt->process);
 }
 

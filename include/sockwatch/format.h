@@ -23,6 +23,7 @@ struct format_row {
 struct format_options {
 	bool numeric;	 /* ports as numbers, not service names */
 	bool info;	 /* tcp_info columns */
+	bool memory;	 /* socket memory (SK_MEMINFO_*) columns */
 	bool process;	 /* process column */
 	bool header;	 /* table and CSV header line */
 	bool wide;	 /* table: room for IPv6 addresses */
