@@ -167,7 +167,8 @@ cmd_dump(int argc, char **argv)
 			counts.by_state[c.snap.recs[i].state]++;
 		summary_write(stdout, cli.format, cli.header, &counts);
 	} else {
-		if (sort_cmp != NULL)
+		/* An empty dump may have no array at all: qsort wants one. */
+		if (sort_cmp != NULL && c.snap.count > 0)
 			qsort(c.snap.recs, c.snap.count, sizeof(*c.snap.recs),
 			      cmp_sorted);
 		write_sockets(&cli, &c);
