@@ -66,8 +66,8 @@ static const struct cli_option options[] = {
 	{ "summary", OPT_SUMMARY, no_argument, CLI_OPT_SUMMARY, NULL,
 	  "a count per state instead of the sockets" },
 	{ "sort", OPT_SORT, required_argument, CLI_OPT_SORT, "KEY",
-	  "sort by state, local, peer, sport, dport, recvq or sendq (the "
-	  "monitor: also age, rtt, retrans, process)" },
+	  "sort by state, local, peer, sport, dport, recvq or sendq; the "
+	  "monitor also by age, rtt, retrans or process" },
 	{ "reverse", 'r', no_argument, CLI_OPT_SORT, NULL,
 	  "reverse the sort order" },
 	{ "interval", OPT_INTERVAL, required_argument, CLI_OPT_INTERVAL,
@@ -350,15 +350,6 @@ cli_recompute_states(struct cli *cli)
 	if (cli->listening)
 		base = TCP_STATE_BIT(TCP_STATE_LISTEN);
 	cli->states = base & filter_states(cli->filter);
-}
-
-void
-cli_follow_every_state(struct cli *cli)
-{
-	if (!cli->listening && !filter_names_states(cli->filter)) {
-		cli->all = true;
-		cli_recompute_states(cli);
-	}
 }
 
 const char *
