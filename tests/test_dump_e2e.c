@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "support/json.h"
 #include "support/population.h"
 #include "support/run.h"
 
@@ -69,30 +70,6 @@ struct recs {
 	struct rec *v;
 	size_t n;
 };
-
-/* The raw text of "key": value in a one-line JSON object. */
-static bool
-json_get(const char *obj, const char *key, char *out, size_t len)
-{
-	char pat[64];
-	const char *p, *e;
-
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	if ((p = strstr(obj, pat)) == NULL)
-		return false;
-	p += strlen(pat);
-	if (*p == '"') {
-		p++;
-		e = strchr(p, '"');
-	} else {
-		e = p + strcspn(p, ",}");
-	}
-	if (e == NULL || (size_t)(e - p) >= len)
-		return false;
-	memcpy(out, p, (size_t)(e - p));
-	out[e - p] = '\0';
-	return true;
-}
 
 static struct recs
 parse_jsonl(const char *text)

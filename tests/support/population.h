@@ -22,12 +22,26 @@
  *   dual-stack listener [::]:MAPPED_PORT, IPv4 clients: the accepted
  *                       end is AF_INET6 with ::ffff:127.0.0.1
  * CLOSE-WAIT pairs use the listener PORT_BASE + listeners (its own),
- * TIME-WAIT pairs PORT_BASE + listeners + 1, so each kind can be found by
- * port.
+ * TIME-WAIT pairs PORT_BASE + listeners + 1, and the kinds below the next
+ * ports in this order (see the report), so each kind can be found by port:
+ *   SYN-SENT    clients of a listener (backlog 1) whose accept queue was
+ *               filled by a few established pairs: their SYNs are dropped
+ *   SYN-RECV    clients of a TCP_DEFER_ACCEPT listener that send nothing:
+ *               the listener keeps a request socket, the client is ESTAB
+ *   unread      pair i: the client sent (i + 1) * POPULATION_UNREAD_UNIT
+ *               bytes that the server never reads (its Recv-Q)
+ *   stuffed     pair i: the server's receive buffer is tiny, the client's
+ *               send buffer (i + 1) * POPULATION_STUFFED_UNIT bytes, and the
+ *               client wrote until it was full (its Send-Q)
  */
 #define POPULATION_PORT_BASE 20000
 #define POPULATION_V6_PORT 21000
 #define POPULATION_MAPPED_PORT 22000
+#define POPULATION_UNREAD_UNIT 1000
+#define POPULATION_STUFFED_UNIT 8192
+/* Established pairs that fill the SYN-SENT listener's accept queue, as
+ * Linux counts (backlog 1: full past two); the report has the real count. */
+#define POPULATION_SYN_FILLERS 2
 
 struct population_spec {
 	unsigned listeners;   /* IPv4 listeners for established pairs (>= 1) */
@@ -37,6 +51,10 @@ struct population_spec {
 	unsigned v6_established;     /* pairs on ::1 */
 	unsigned mapped_established; /* IPv4 clients to a dual-stack listener */
 	unsigned client_addrs;	     /* 127.0.0.x client addresses (>= 1) */
+	unsigned syn_sent; /* SYN-SENT clients (and their fillers) */
+	unsigned syn_recv; /* SYN-RECV request sockets and their clients */
+	unsigned unread;   /* pairs with data unread by the server */
+	unsigned stuffed;  /* pairs with the client's send queue full */
 };
 
 struct population_report {
@@ -47,6 +65,8 @@ struct population_report {
 	unsigned v4, v6, total;
 	unsigned listen_sockets; /* of which are listeners */
 	unsigned cw_port, tw_port; /* the listeners of those pairs */
+	unsigned syn_sent_port, syn_recv_port, unread_port, stuffed_port;
+	unsigned syn_fillers; /* established pairs on syn_sent_port */
 };
 
 /*
