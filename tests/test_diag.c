@@ -1,12 +1,19 @@
 /*
  * diag_parse_buffer() and diag_parse_message() fed crafted netlink
  * buffers: well formed, multipart, and every kind of broken.  A broken
- * buffer must give a clear error, never a crash or a short count.
+ * buffer must give a clear error, never a crash or a short count.  Then
+ * diag_dump()'s retries, on a live socket (diag_retry, below).
  */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
@@ -14,6 +21,7 @@
 #include <linux/tcp.h>
 
 #include "sockwatch/diag.h"
+#include "support/population.h"
 
 #define SEQ 77
 #define PORT 4242
@@ -379,5 +387,304 @@ Test(diag, live_dump_of_this_namespace)
 
 	cr_assert_eq(diag_open(&ds), 0);
 	cr_assert_eq(diag_dump(ds, &req, &snap), 0);
+	diag_close(ds);
+}
+
+/*
+ * The retry path of diag_dump(), on a real sock_diag socket in a private
+ * namespace with a known population.  As root, another netlink socket may
+ * send to ours: that is how the tests below make the kernel overrun it
+ * (ENOBUFS, for real), or put crafted replies ahead of the kernel's (a
+ * dump that ends with EINTR, or with another error, after some records).
+ * Messages with sequence and port 0 pass the checks, as libmnl's do.
+ */
+static const struct population_spec retry_spec = {
+	.listeners = 2,
+	.established = 400,
+	.time_wait = 20,
+	.v6_established = 30,
+	.client_addrs = 2,
+};
+static struct netns retry_ns = { .pid = -1, .fd = -1, .ctl = -1 };
+static struct population_report retry_pop;
+
+static void
+retry_setup(void)
+{
+	int err;
+
+	fresh();
+	if (!netns_available())
+		cr_skip_test("needs root: namespaces, and sending to another "
+			     "netlink socket");
+	err = population_start(&retry_ns, &retry_spec, &retry_pop);
+	cr_assert_eq(err, 0, "population: %s: %s", retry_pop.where,
+		     strerror(-err));
+	cr_assert_eq(netns_enter(&retry_ns), 0);
+}
+
+static void
+retry_teardown(void)
+{
+	done();
+	netns_stop(&retry_ns);
+}
+
+TestSuite(diag_retry, .init = retry_setup, .fini = retry_teardown,
+	  .timeout = 60);
+
+struct nl_target {
+	int fd;
+	uint32_t port;
+	ino_t inode;
+};
+
+/* The one NETLINK_SOCK_DIAG socket this process holds besides except:
+ * diag_open's. */
+static struct nl_target
+diag_socket_of_this_process(int except)
+{
+	struct nl_target t = { .fd = -1 };
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int found = 0;
+
+	cr_assert_not_null(d);
+	while ((e = readdir(d)) != NULL) {
+		int fd = atoi(e->d_name), dom = 0, proto = 0;
+		socklen_t len = sizeof(int);
+		struct sockaddr_nl sa;
+		struct stat st;
+		if (e->d_name[0] == '.' || fd == dirfd(d) || fd == except ||
+		    getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) < 0 ||
+		    dom != AF_NETLINK)
+			continue;
+		len = sizeof(int);
+		if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) < 0 ||
+		    proto != NETLINK_SOCK_DIAG)
+			continue;
+		len = sizeof(sa);
+		cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+		cr_assert_eq(fstat(fd, &st), 0);
+		t.fd = fd;
+		t.port = sa.nl_pid;
+		t.inode = st.st_ino;
+		found++;
+	}
+	closedir(d);
+	cr_assert_eq(found, 1, "%d sock_diag sockets", found);
+	return t;
+}
+
+/* A socket to send from: opened after diag_open's was found. */
+static int
+injector(void)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+
+	cr_assert_geq(fd, 0, "%s", strerror(errno));
+	return fd;
+}
+
+static int
+send_to(int from, const struct nl_target *t, const void *msg, size_t len)
+{
+	struct sockaddr_nl to = { .nl_family = AF_NETLINK, .nl_pid = t->port };
+
+	return sendto(from, msg, len, MSG_DONTWAIT, (struct sockaddr *)&to,
+		      sizeof(to)) == (ssize_t)len
+		       ? 0
+		       : -errno;
+}
+
+/* Sequence and port 0 on every message of a crafted buffer. */
+static void
+anonymous(struct buf *x)
+{
+	struct nlmsghdr *h = (struct nlmsghdr *)x->data;
+	int left = (int)x->len;
+
+	for (; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left))
+		h->nlmsg_seq = h->nlmsg_pid = 0;
+}
+
+/* A few records as a dump would bring them, each with tcp_info, and an
+ * ending: NLMSG_DONE or NLMSG_ERROR with code. */
+static void
+inject_dump(int from, const struct nl_target *t, int records, int type,
+	    int code)
+{
+	struct buf *x = calloc(1, sizeof(*x));
+	struct tcp_info ti = { .tcpi_rtt = 1 };
+
+	cr_assert_not_null(x);
+	for (int k = 0; k < records; k++) {
+		struct nlmsghdr *h = put_sock(x, 200 + k, 1);
+		put_attr(x, h, INET_DIAG_INFO, &ti, sizeof(ti));
+	}
+	struct nlmsghdr *h = put_header(x, (uint16_t)type, SEQ, PORT);
+	if (type == NLMSG_ERROR) {
+		struct nlmsgerr e = { .error = code };
+		put_bytes(x, h, &e, sizeof(e));
+	} else {
+		put_bytes(x, h, &code, sizeof(code));
+	}
+	anonymous(x);
+	cr_assert_lt(x->len, 32768, "one recv() must hold it");
+	cr_assert_eq(send_to(from, t, x->data, x->len), 0);
+	free(x);
+}
+
+/* Three records of our own that any dump appends to. */
+static void
+records_before(void)
+{
+	memset(&b, 0, sizeof(b));
+	for (int k = 0; k < 3; k++) {
+		struct nlmsghdr *h = put_sock(&b, k, 1);
+		struct tcp_info ti = { .tcpi_rtt = 7 };
+		put_attr(&b, h, INET_DIAG_INFO, &ti, sizeof(ti));
+	}
+	cr_assert_eq(diag_parse_buffer(b.data, b.len, SEQ, PORT, &snap), 1);
+	cr_assert_eq(snap.count, 3);
+	cr_assert_eq(snap.ext_count, 3);
+}
+
+/* snap holds records_before()'s three, then exactly the population: no
+ * crafted record (port 80), no socket twice. */
+static void
+expect_population_after_ours(void)
+{
+	size_t v4 = 0, v6 = 0;
+
+	cr_expect_eq(snap.count, 3 + retry_pop.total,
+		     "%zu records, want 3 + %u", snap.count, retry_pop.total);
+	for (size_t i = 0; i < 3 && i < snap.count; i++) {
+		const struct sockrec_ext *x =
+			diag_snapshot_ext(&snap, &snap.recs[i]);
+		cr_expect_eq(snap.recs[i].sport, 1000 + i);
+		cr_expect(x != NULL && x->rtt_us == 7);
+	}
+	for (size_t i = 3; i < snap.count; i++) {
+		cr_expect_neq(snap.recs[i].dport, 80, "a crafted record kept");
+		snap.recs[i].family == AF_INET ? v4++ : v6++;
+		for (size_t j = 3; j < i; j++)
+			cr_assert_neq(snap.recs[i].cookie, snap.recs[j].cookie,
+				      "socket %zu twice", i);
+	}
+	cr_expect_eq(v4, retry_pop.v4);
+	cr_expect_eq(v6, retry_pop.v6);
+}
+
+Test(diag_retry, overrun_socket_is_reopened_and_the_family_dumped_again)
+{
+	struct diag_socket *ds;
+	struct diag_request req = { .family = AF_UNSPEC };
+	struct nlmsghdr noop = { .nlmsg_len = NLMSG_HDRLEN,
+				 .nlmsg_type = NLMSG_NOOP };
+	int tiny = 1, from, err = 0, sent = 0;
+
+	records_before();
+	cr_assert_eq(diag_open(&ds), 0);
+	struct nl_target t = diag_socket_of_this_process(-1);
+	from = injector();
+	/* Fill its receive queue until the kernel drops a message: the
+	 * socket's error is now ENOBUFS, and its queue full. */
+	cr_assert_eq(setsockopt(t.fd, SOL_SOCKET, SO_RCVBUF, &tiny,
+				sizeof(tiny)),
+		     0);
+	while (sent < 100000 &&
+	       (err = send_to(from, &t, &noop, sizeof(noop))) == 0)
+		sent++;
+	cr_assert_eq(err, -EAGAIN, "after %d messages: %s", sent,
+		     strerror(-err));
+	cr_assert_gt(sent, 0);
+
+	err = diag_dump(ds, &req, &snap);
+	cr_assert_eq(err, 0, "%s", strerror(-err));
+	expect_population_after_ours();
+	/* Dumped on a new socket: the old one, overrun, is gone. */
+	struct nl_target now = diag_socket_of_this_process(from);
+	cr_expect_neq(now.inode, t.inode);
+	close(from);
+	diag_close(ds);
+}
+
+Test(diag_retry, dump_ending_in_eintr_is_dropped_whole_and_retried)
+{
+	struct diag_socket *ds;
+	struct diag_request req = { .family = AF_UNSPEC };
+	int from;
+
+	records_before();
+	cr_assert_eq(diag_open(&ds), 0);
+	struct nl_target t = diag_socket_of_this_process(-1);
+	from = injector();
+	/* Forty records, then the dump says it was interrupted: none of
+	 * them may stay, and the kernel's real reply behind them must not
+	 * be read as the retry's. */
+	inject_dump(from, &t, 40, NLMSG_DONE, -EINTR);
+	int err = diag_dump(ds, &req, &snap);
+	cr_assert_eq(err, 0, "%s", strerror(-err));
+	expect_population_after_ours();
+	cr_expect_eq(snap.ext_count, 3, "tcp_info of dropped records kept");
+	cr_expect_neq(diag_socket_of_this_process(from).inode, t.inode);
+	close(from);
+	diag_close(ds);
+}
+
+Test(diag_retry, other_errors_are_returned_with_the_snapshot_as_before)
+{
+	struct diag_socket *ds;
+	struct diag_request req = { .family = AF_UNSPEC };
+	int from;
+
+	records_before();
+	cr_assert_eq(diag_open(&ds), 0);
+	struct nl_target t = diag_socket_of_this_process(-1);
+	from = injector();
+	inject_dump(from, &t, 25, NLMSG_ERROR, -EPERM);
+	int err = diag_dump(ds, &req, &snap);
+	cr_assert_eq(err, -EPERM, "%s", strerror(-err));
+	cr_expect_eq(snap.count, 3);
+	cr_expect_eq(snap.ext_count, 3);
+	/* Not retried, but the socket was replaced all the same: the
+	 * kernel's reply queued behind the error is not read by the next
+	 * dump, which sees the population and nothing else. */
+	cr_expect_neq(diag_socket_of_this_process(from).inode, t.inode);
+	err = diag_dump(ds, &req, &snap);
+	cr_assert_eq(err, 0, "%s", strerror(-err));
+	expect_population_after_ours();
+	close(from);
+	diag_close(ds);
+}
+
+Test(diag_retry, failed_reopen_returns_the_dumps_error)
+{
+	struct diag_socket *ds;
+	struct diag_request req = { .family = AF_INET };
+	struct rlimit saved, rl;
+	int from, lowest;
+
+	records_before();
+	cr_assert_eq(diag_open(&ds), 0);
+	struct nl_target t = diag_socket_of_this_process(-1);
+	from = injector();
+	inject_dump(from, &t, 10, NLMSG_DONE, -EINTR);
+	/* No descriptor left for the new socket. */
+	lowest = dup(0);
+	cr_assert_geq(lowest, 0);
+	close(lowest);
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	rl = saved;
+	rl.rlim_cur = (rlim_t)lowest;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	int err = diag_dump(ds, &req, &snap);
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
+	cr_expect_eq(err, -EINTR, "%d", err);
+	cr_expect_eq(snap.count, 3);
+	cr_expect_eq(snap.ext_count, 3);
+	cr_expect_eq(diag_socket_of_this_process(from).inode, t.inode);
+	close(from);
 	diag_close(ds);
 }
