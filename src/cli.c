@@ -352,6 +352,15 @@ cli_recompute_states(struct cli *cli)
 	cli->states = base & filter_states(cli->filter);
 }
 
+void
+cli_follow_every_state(struct cli *cli)
+{
+	if (!cli->listening && !filter_names_states(cli->filter)) {
+		cli->all = true;
+		cli_recompute_states(cli);
+	}
+}
+
 const char *
 cli_option_name(size_t i)
 {
