@@ -10,11 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "sockwatch/collect.h"
 #include "sockwatch/fetcher.h"
+
+/* How much nicer than the caller's thread the worker is. */
+#define FETCHER_NICE 5
 
 enum fetch_phase { FETCH_IDLE, FETCH_QUEUED, FETCH_RUNNING, FETCH_DONE };
 
@@ -74,6 +78,14 @@ fetcher_main(void *arg)
 	struct fetcher *f = arg;
 	uint64_t one = 1;
 
+	/* When the CPU is short, the person at the keyboard goes first: a
+	 * dump that finishes a little later costs nothing, a key that waits
+	 * does.  Linux applies a thread id's nice value to that thread. */
+	errno = 0;
+	int nice_now = getpriority(PRIO_PROCESS, (id_t)gettid());
+	if (errno == 0)
+		(void)setpriority(PRIO_PROCESS, (id_t)gettid(),
+				  nice_now + FETCHER_NICE);
 	pthread_mutex_lock(&f->lock);
 	for (;;) {
 		while (f->phase != FETCH_QUEUED && !f->stopping)
