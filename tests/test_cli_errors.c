@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "support/population.h"
+#include "support/fixture.h"
 #include "support/run.h"
 
 static void
@@ -100,33 +100,10 @@ static const struct population_spec spec = {
 	.listeners = 1, .established = 20, .close_wait = 5, .time_wait = 5,
 	.v6_established = 3, .client_addrs = 2,
 };
-static struct netns ns = { .pid = -1, .fd = -1, .ctl = -1 };
-static struct population_report pop;
-
 static void
 setup(void)
 {
-	int err;
-
-	if (!netns_available())
-		cr_skip_test("needs root to create network namespaces");
-	err = population_start(&ns, &spec, &pop);
-	cr_assert_eq(err, 0, "population: %s: %s", pop.where, strerror(-err));
-}
-
-static void
-teardown(void)
-{
-	netns_stop(&ns);
-}
-
-static struct run_options
-in_ns(void)
-{
-	struct run_options o = RUN_OPTIONS_DEFAULT;
-
-	o.netns_fd = ns.fd;
-	return o;
+	fixture_population_up(&spec);
 }
 
 static double
@@ -144,9 +121,9 @@ number(const char *line, const char *key, bool *is_null)
 }
 
 Test(dump_detail, tcp_info_plausible_and_null_for_time_wait, .init = setup,
-     .fini = teardown)
+     .fini = fixture_population_down)
 {
-	struct run_options o = in_ns();
+	struct run_options o = fixture_in_ns();
 	struct run_result r;
 	size_t estab = 0, tw = 0;
 	bool null;
@@ -174,15 +151,15 @@ Test(dump_detail, tcp_info_plausible_and_null_for_time_wait, .init = setup,
 			cr_expect(null, "%s", l);
 		}
 	}
-	cr_expect_eq(estab, pop.by_state[TCP_STATE_ESTABLISHED]);
-	cr_expect_eq(tw, pop.by_state[TCP_STATE_TIME_WAIT]);
+	cr_expect_eq(estab, fixture_pop.by_state[TCP_STATE_ESTABLISHED]);
+	cr_expect_eq(tw, fixture_pop.by_state[TCP_STATE_TIME_WAIT]);
 	run_result_free(&r);
 }
 
 Test(dump_detail, csv_parses_and_header_matches_json_keys, .init = setup,
-     .fini = teardown)
+     .fini = fixture_population_down)
 {
-	struct run_options o = in_ns();
+	struct run_options o = fixture_in_ns();
 	struct run_result csv, js;
 
 	cr_assert_eq(run_sockwatch(&o, &csv, "dump", "-a", "--csv", NULL), 0);
@@ -215,20 +192,20 @@ Test(dump_detail, csv_parses_and_header_matches_json_keys, .init = setup,
 		cr_expect_eq(n, fields, "row with %zu fields: %s", n, l);
 		rows++;
 	}
-	cr_expect_eq(rows, pop.total);
-	cr_expect_eq(run_count_lines(js.out), pop.total);
+	cr_expect_eq(rows, fixture_pop.total);
+	cr_expect_eq(run_count_lines(js.out), fixture_pop.total);
 	run_result_free(&csv);
 	run_result_free(&js);
 
 	cr_assert_eq(run_sockwatch(&o, &csv, "dump", "-a", "--csv", "-H", NULL),
 		     0);
-	cr_expect_eq(run_count_lines(csv.out), pop.total);
+	cr_expect_eq(run_count_lines(csv.out), fixture_pop.total);
 	run_result_free(&csv);
 }
 
-Test(dump_detail, processes_name_the_helper, .init = setup, .fini = teardown)
+Test(dump_detail, processes_name_the_helper, .init = setup, .fini = fixture_population_down)
 {
-	struct run_options o = in_ns();
+	struct run_options o = fixture_in_ns();
 	struct run_result r;
 	char want[64];
 	size_t rows = 0;
@@ -236,7 +213,7 @@ Test(dump_detail, processes_name_the_helper, .init = setup, .fini = teardown)
 	cr_assert_eq(run_sockwatch(&o, &r, "dump", "-a", "-p", "--jsonl", NULL),
 		     0);
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	snprintf(want, sizeof(want), "\"pid\":%d,", (int)pop.pid);
+	snprintf(want, sizeof(want), "\"pid\":%d,", (int)fixture_pop.pid);
 	for (char *l = strtok(r.out, "\n"); l; l = strtok(NULL, "\n")) {
 		if (strstr(l, "TIME-WAIT")) {
 			cr_expect_not_null(strstr(l, "\"pid\":null"), "%s", l);
@@ -245,15 +222,15 @@ Test(dump_detail, processes_name_the_helper, .init = setup, .fini = teardown)
 		cr_expect_not_null(strstr(l, want), "%s", l);
 		rows++;
 	}
-	cr_expect_eq(rows, pop.total - pop.by_state[TCP_STATE_TIME_WAIT]);
+	cr_expect_eq(rows, fixture_pop.total - fixture_pop.by_state[TCP_STATE_TIME_WAIT]);
 	run_result_free(&r);
 
 	/* The pid filter finds the same sockets. */
-	snprintf(want, sizeof(want), "%d", (int)pop.pid);
+	snprintf(want, sizeof(want), "%d", (int)fixture_pop.pid);
 	cr_assert_eq(run_sockwatch(&o, &r, "dump", "-H", "pid", want, NULL), 0);
 	cr_expect_eq(run_count_lines(r.out),
-		     pop.total - pop.listen_sockets -
-			     pop.by_state[TCP_STATE_TIME_WAIT],
+		     fixture_pop.total - fixture_pop.listen_sockets -
+			     fixture_pop.by_state[TCP_STATE_TIME_WAIT],
 		     "%s", r.out);
 	run_result_free(&r);
 }
@@ -261,9 +238,9 @@ Test(dump_detail, processes_name_the_helper, .init = setup, .fini = teardown)
 /* Unprivileged, a dump works (sock_diag needs no capability), but the
  * owners of root's sockets cannot be read: no pid, and no failure. */
 Test(dump_detail, unprivileged_dump_works_without_owners, .init = setup,
-     .fini = teardown)
+     .fini = fixture_population_down)
 {
-	struct run_options o = in_ns();
+	struct run_options o = fixture_in_ns();
 	struct run_result r;
 	struct passwd *pw = getpwnam("nobody");
 
@@ -287,7 +264,7 @@ Test(dump_detail, unprivileged_dump_works_without_owners, .init = setup,
 	cr_assert_eq(run_sockwatch(&o, &r, "dump", "-a", "-p", "--jsonl", NULL),
 		     0);
 	cr_expect_eq(r.status, 0, "%s", r.err);
-	cr_expect_eq(run_count_lines(r.out), pop.total);
+	cr_expect_eq(run_count_lines(r.out), fixture_pop.total);
 	cr_expect_null(strstr(r.out, "\"pid\":1"), "%s", r.out);
 	run_result_free(&r);
 }

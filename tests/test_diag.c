@@ -21,7 +21,7 @@
 #include <linux/tcp.h>
 
 #include "sockwatch/diag.h"
-#include "support/population.h"
+#include "support/fixture.h"
 
 #define SEQ 77
 #define PORT 4242
@@ -405,29 +405,20 @@ static const struct population_spec retry_spec = {
 	.v6_established = 30,
 	.client_addrs = 2,
 };
-static struct netns retry_ns = { .pid = -1, .fd = -1, .ctl = -1 };
-static struct population_report retry_pop;
-
+/* Root also lets the tests send to another netlink socket. */
 static void
 retry_setup(void)
 {
-	int err;
-
 	fresh();
-	if (!netns_available())
-		cr_skip_test("needs root: namespaces, and sending to another "
-			     "netlink socket");
-	err = population_start(&retry_ns, &retry_spec, &retry_pop);
-	cr_assert_eq(err, 0, "population: %s: %s", retry_pop.where,
-		     strerror(-err));
-	cr_assert_eq(netns_enter(&retry_ns), 0);
+	fixture_population_up(&retry_spec);
+	cr_assert_eq(netns_enter(&fixture_ns), 0);
 }
 
 static void
 retry_teardown(void)
 {
 	done();
-	netns_stop(&retry_ns);
+	fixture_population_down();
 }
 
 TestSuite(diag_retry, .init = retry_setup, .fini = retry_teardown,
@@ -557,8 +548,8 @@ expect_population_after_ours(void)
 {
 	size_t v4 = 0, v6 = 0;
 
-	cr_expect_eq(snap.count, 3 + retry_pop.total,
-		     "%zu records, want 3 + %u", snap.count, retry_pop.total);
+	cr_expect_eq(snap.count, 3 + fixture_pop.total,
+		     "%zu records, want 3 + %u", snap.count, fixture_pop.total);
 	for (size_t i = 0; i < 3 && i < snap.count; i++) {
 		const struct sockrec_ext *x =
 			diag_snapshot_ext(&snap, &snap.recs[i]);
@@ -572,8 +563,8 @@ expect_population_after_ours(void)
 			cr_assert_neq(snap.recs[i].cookie, snap.recs[j].cookie,
 				      "socket %zu twice", i);
 	}
-	cr_expect_eq(v4, retry_pop.v4);
-	cr_expect_eq(v6, retry_pop.v6);
+	cr_expect_eq(v4, fixture_pop.v4);
+	cr_expect_eq(v6, fixture_pop.v6);
 }
 
 Test(diag_retry, overrun_socket_is_reopened_and_the_family_dumped_again)

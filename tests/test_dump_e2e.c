@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "support/json.h"
-#include "support/population.h"
+#include "support/fixture.h"
 #include "support/run.h"
 
 static const struct population_spec small = {
@@ -25,33 +25,10 @@ static const struct population_spec small = {
 	.client_addrs = 4,
 };
 
-static struct netns ns = { .pid = -1, .fd = -1, .ctl = -1 };
-static struct population_report pop;
-
 static void
 setup(void)
 {
-	int err;
-
-	if (!netns_available())
-		cr_skip_test("needs root to create network namespaces");
-	err = population_start(&ns, &small, &pop);
-	cr_assert_eq(err, 0, "population: %s: %s", pop.where, strerror(-err));
-}
-
-static void
-teardown(void)
-{
-	netns_stop(&ns);
-}
-
-static struct run_options
-in_ns(void)
-{
-	struct run_options o = RUN_OPTIONS_DEFAULT;
-
-	o.netns_fd = ns.fd;
-	return o;
+	fixture_population_up(&small);
 }
 
 /* ---- records read back from --jsonl ---- */
@@ -143,7 +120,7 @@ static struct recs
 dump_jsonl(const char *const *args)
 {
 	const char *argv[32] = { run_sockwatch_path(), "dump", "--jsonl" };
-	struct run_options o = in_ns();
+	struct run_options o = fixture_in_ns();
 	struct run_result r;
 	size_t n = 3;
 
@@ -166,7 +143,7 @@ static void
 ss_counts(const char *const *ss_args, size_t *counts, size_t *total)
 {
 	const char *argv[16] = { "ss", "-tanH" };
-	struct run_options o = in_ns();
+	struct run_options o = fixture_in_ns();
 	struct run_result r;
 	size_t n = 2;
 	static const char *names[TCP_STATE_COUNT] = {
@@ -195,9 +172,9 @@ ss_counts(const char *const *ss_args, size_t *counts, size_t *total)
 }
 
 Test(dump_e2e, summary_and_json_match_population_and_ss, .init = setup,
-     .fini = teardown, .timeout = 60)
+     .fini = fixture_population_down, .timeout = 60)
 {
-	struct run_options o = in_ns();
+	struct run_options o = fixture_in_ns();
 	struct run_result r;
 	size_t ss[TCP_STATE_COUNT], ss_total;
 	char line[64];
@@ -218,8 +195,8 @@ Test(dump_e2e, summary_and_json_match_population_and_ss, .init = setup,
 		cr_assert_eq(strncmp(p, line, strlen(line)), 0,
 			     "line %d is '%s'", s, p);
 		count = strtoul(p + strlen(line), NULL, 10);
-		cr_expect_eq(count, pop.by_state[s], "%s: %zu, made %u",
-			     tcp_state_name(s), count, pop.by_state[s]);
+		cr_expect_eq(count, fixture_pop.by_state[s], "%s: %zu, made %u",
+			     tcp_state_name(s), count, fixture_pop.by_state[s]);
 		cr_expect_eq(count, ss[s], "%s: %zu, ss says %zu",
 			     tcp_state_name(s), count, ss[s]);
 		p = nl + 1;
@@ -230,30 +207,30 @@ Test(dump_e2e, summary_and_json_match_population_and_ss, .init = setup,
 	cr_assert_eq(run_sockwatch(&o, &r, "dump", "-a", "--summary", "--json",
 				   NULL),
 		     0);
-	snprintf(line, sizeof(line), "\"total\":%u}", pop.total);
+	snprintf(line, sizeof(line), "\"total\":%u}", fixture_pop.total);
 	cr_expect_not_null(strstr(r.out, line), "%s", r.out);
 	snprintf(line, sizeof(line), "\"ESTAB\":%u,",
-		 pop.by_state[TCP_STATE_ESTABLISHED]);
+		 fixture_pop.by_state[TCP_STATE_ESTABLISHED]);
 	cr_expect_not_null(strstr(r.out, line), "%s", r.out);
 	run_result_free(&r);
-	cr_expect_eq(ss_total, pop.total);
+	cr_expect_eq(ss_total, fixture_pop.total);
 
 	/* The JSON document: one object per socket, count at the end. */
 	cr_assert_eq(run_sockwatch(&o, &r, "dump", "-a", "-n", "--json", NULL),
 		     0);
 	cr_assert_eq(r.status, 0);
 	struct recs rs = parse_jsonl(strchr(r.out, '\n') + 1);
-	snprintf(line, sizeof(line), "],\"count\":%u}\n", pop.total);
+	snprintf(line, sizeof(line), "],\"count\":%u}\n", fixture_pop.total);
 	cr_expect_not_null(strstr(r.out, line));
-	cr_expect_eq(rs.n, pop.total);
+	cr_expect_eq(rs.n, fixture_pop.total);
 	for (int s = 0; s < TCP_STATE_COUNT; s++)
 		cr_expect_eq(count_state(&rs, tcp_state_name(s)),
-			     pop.by_state[s], "%s", tcp_state_name(s));
+			     fixture_pop.by_state[s], "%s", tcp_state_name(s));
 	size_t v4 = 0, v6 = 0;
 	for (size_t i = 0; i < rs.n; i++)
 		rs.v[i].family == AF_INET ? v4++ : v6++;
-	cr_expect_eq(v4, pop.v4);
-	cr_expect_eq(v6, pop.v6);
+	cr_expect_eq(v4, fixture_pop.v4);
+	cr_expect_eq(v6, fixture_pop.v6);
 	free(rs.v);
 	run_result_free(&r);
 
@@ -261,7 +238,7 @@ Test(dump_e2e, summary_and_json_match_population_and_ss, .init = setup,
 	cr_assert_eq(run_sockwatch(&o, &r, "dump", "--summary", "--json", NULL),
 		     0);
 	snprintf(line, sizeof(line), "\"total\":%u}",
-		 pop.total - pop.listen_sockets);
+		 fixture_pop.total - fixture_pop.listen_sockets);
 	cr_expect_not_null(strstr(r.out, line), "%s", r.out);
 	run_result_free(&r);
 }
@@ -444,12 +421,12 @@ check_case(const struct oracle_case *c, const struct recs *all)
 }
 
 Test(dump_e2e, filters_agree_with_oracle_and_userspace, .init = setup,
-     .fini = teardown, .timeout = 60)
+     .fini = fixture_population_down, .timeout = 60)
 {
 	static const char *const all_args[] = { "-a", NULL };
 	struct recs all = dump_jsonl(all_args);
 
-	cr_assert_eq(all.n, pop.total);
+	cr_assert_eq(all.n, fixture_pop.total);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		check_case(&cases[i], &all);
 	}

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "support/json.h"
-#include "support/population.h"
+#include "support/fixture.h"
 #include "support/run.h"
 
 static const struct population_spec spec = {
@@ -29,37 +29,14 @@ static const struct population_spec spec = {
 	.stuffed = 3,
 };
 
-static struct netns ns = { .pid = -1, .fd = -1, .ctl = -1 };
-static struct population_report pop;
-
 static void
 setup(void)
 {
-	int err;
-
-	if (!netns_available())
-		cr_skip_test("needs root to create network namespaces");
-	err = population_start(&ns, &spec, &pop);
-	cr_assert_eq(err, 0, "population: %s: %s", pop.where, strerror(-err));
-}
-
-static void
-teardown(void)
-{
-	netns_stop(&ns);
+	fixture_population_up(&spec);
 }
 
 /* The end-to-end tests: a population each, gone with the test. */
-#define E2E .init = setup, .fini = teardown, .timeout = 60
-
-static struct run_options
-in_ns(void)
-{
-	struct run_options o = RUN_OPTIONS_DEFAULT;
-
-	o.netns_fd = ns.fd;
-	return o;
-}
+#define E2E .init = setup, .fini = fixture_population_down, .timeout = 60
 
 /* Run sockwatch dump in the namespace with a NULL-terminated list of
  * arguments; it must succeed and say nothing on stderr. */
@@ -67,7 +44,7 @@ static void
 dump(struct run_result *r, const char *const *args)
 {
 	const char *argv[32] = { run_sockwatch_path(), "dump" };
-	struct run_options o = in_ns();
+	struct run_options o = fixture_in_ns();
 	size_t n = 2;
 
 	for (; *args; args++)
@@ -299,7 +276,7 @@ Test(dump_options, sort_orders_rows_by_every_key_and_r_reverses, E2E)
 	static const char *const plain[] = { "-a", "-n", "--json", NULL };
 	struct rows all = dump_rows(plain);
 
-	cr_assert_eq(all.n, pop.total);
+	cr_assert_eq(all.n, fixture_pop.total);
 	for (size_t k = 0; k < sizeof(sort_cases) / sizeof(*sort_cases); k++) {
 		const struct sort_case *c = &sort_cases[k];
 		const char *up[] = { "-a", "-n", "--json", "--sort", c->key,
@@ -361,7 +338,7 @@ Test(dump_options, sort_applies_to_csv, E2E)
 		prev = q;
 		rows++;
 	}
-	cr_expect_eq(rows, pop.total);
+	cr_expect_eq(rows, fixture_pop.total);
 	cr_expect_eq(first,
 		     (unsigned long)spec.unread * POPULATION_UNREAD_UNIT);
 	cr_expect_eq(prev, 0);
@@ -380,7 +357,7 @@ Test(dump_options, recv_and_send_queues_are_the_kernels, E2E)
 		const struct row *r = &rs.v[i];
 		if (strcmp(r->state, "ESTAB") != 0)
 			continue;
-		if (r->lport == pop.unread_port) {
+		if (r->lport == fixture_pop.unread_port) {
 			unsigned long units = r->recvq / POPULATION_UNREAD_UNIT;
 			cr_expect_eq(r->recvq % POPULATION_UNREAD_UNIT, 0, "%s",
 				     r->line);
@@ -391,7 +368,7 @@ Test(dump_options, recv_and_send_queues_are_the_kernels, E2E)
 					     "twice: %s", r->line);
 				seen |= 1u << units;
 			}
-		} else if (r->pport == pop.stuffed_port) {
+		} else if (r->pport == fixture_pop.stuffed_port) {
 			cr_expect_gt(r->sendq, 0, "%s", r->line);
 			stuffed++;
 		}
@@ -430,16 +407,12 @@ static void
 setup_listener_only(void)
 {
 	static const struct population_spec one = { .listeners = 1 };
-	int err;
 
-	if (!netns_available())
-		cr_skip_test("needs root to create network namespaces");
-	err = population_start(&ns, &one, &pop);
-	cr_assert_eq(err, 0, "population: %s: %s", pop.where, strerror(-err));
+	fixture_population_up(&one);
 }
 
 Test(dump_options, sorting_an_empty_dump, .init = setup_listener_only,
-     .fini = teardown, .timeout = 60)
+     .fini = fixture_population_down, .timeout = 60)
 {
 	struct run_result r;
 
@@ -558,14 +531,14 @@ Test(dump_options, memory_figures_are_plausible_and_match_ss, E2E)
 {
 	static const char *const args[] = { "-a", "-n", "-m", "--json", NULL };
 	static const char *const table_args[] = { "-a", "-n", "-m", NULL };
-	struct run_options o = in_ns();
+	struct run_options o = fixture_in_ns();
 	struct run_result ss, table;
 	struct rows rs = dump_rows(args);
 	unsigned long m[MEM_KEYS];
 	size_t unread = 0, stuffed = 0, compared = 0;
 	unsigned sndbufs = 0;
 
-	cr_assert_eq(rs.n, pop.total);
+	cr_assert_eq(rs.n, fixture_pop.total);
 	cr_assert_eq(run_command(&o, &ss, "ss", "-tanmH", NULL), 0);
 	cr_assert_eq(ss.status, 0, "ss: %s", ss.err);
 	dump(&table, table_args);
@@ -587,7 +560,7 @@ Test(dump_options, memory_figures_are_plausible_and_match_ss, E2E)
 			/* The SYN waits in the write queue. */
 			cr_expect_gt(m[5], 0, "wmem_queued: %s", r->line);
 		if (strcmp(r->state, "ESTAB") == 0 &&
-		    r->lport == pop.unread_port) {
+		    r->lport == fixture_pop.unread_port) {
 			/* Unread data is charged to the receive buffer, its
 			 * overhead too. */
 			cr_expect_geq(m[0], r->recvq, "%s", r->line);
@@ -595,7 +568,7 @@ Test(dump_options, memory_figures_are_plausible_and_match_ss, E2E)
 			unread++;
 		}
 		if (strcmp(r->state, "ESTAB") == 0 &&
-		    r->pport == pop.stuffed_port) {
+		    r->pport == fixture_pop.stuffed_port) {
 			cr_expect_geq(m[5], r->sendq, "%s", r->line);
 			/* The kernel doubles what SO_SNDBUF asks. */
 			cr_expect_eq(m[3] % (2 * POPULATION_STUFFED_UNIT), 0,
@@ -607,13 +580,13 @@ Test(dump_options, memory_figures_are_plausible_and_match_ss, E2E)
 			stuffed++;
 		}
 		if (strcmp(r->state, "ESTAB") == 0 && r->recvq == 0 &&
-		    r->lport != pop.stuffed_port)
+		    r->lport != fixture_pop.stuffed_port)
 			cr_expect_eq(m[0], 0, "nothing to read: %s", r->line);
 
 		/* ss, for the same connection: same figures.  The unread
 		 * pairs' servers are still, and so is any idle pair. */
-		if (r->pport == 0 || (r->lport != pop.unread_port &&
-				      r->pport != pop.unread_port))
+		if (r->pport == 0 || (r->lport != fixture_pop.unread_port &&
+				      r->pport != fixture_pop.unread_port))
 			continue;
 		char local[80], peer[80], want[160], got[160];
 		ss_endpoint(local, sizeof(local), r->family, r->laddr,
@@ -929,7 +902,7 @@ parse_exposition(const char *text, struct exposition *e)
 static void
 ss_counts(size_t counts[TCP_STATE_COUNT])
 {
-	struct run_options o = in_ns();
+	struct run_options o = fixture_in_ns();
 	struct run_result r;
 
 	memset(counts, 0, TCP_STATE_COUNT * sizeof(*counts));
@@ -978,8 +951,8 @@ Test(dump_options, prometheus_is_valid_exposition_with_the_populations_counts,
 		const char *key = tcp_state_info(s)->key;
 		const struct sample *x = state_sample(&e, key);
 		cr_assert_not_null(x, "no sample for %s", key);
-		cr_expect_eq(x->value, (double)pop.by_state[s],
-			     "%s: %g, made %u", key, x->value, pop.by_state[s]);
+		cr_expect_eq(x->value, (double)fixture_pop.by_state[s],
+			     "%s: %g, made %u", key, x->value, fixture_pop.by_state[s]);
 		cr_expect_eq(x->value, (double)ss[s], "%s: %g, ss says %zu",
 			     key, x->value, ss[s]);
 	}
@@ -988,10 +961,10 @@ Test(dump_options, prometheus_is_valid_exposition_with_the_populations_counts,
 	cr_expect_eq(per_state, TCP_STATE_COUNT);
 	for (size_t i = 0; i < e.ns; i++)
 		if (strcmp(e.s[i].name, "sockwatch_tcp_sockets_total") == 0)
-			cr_expect_eq(e.s[i].value, (double)pop.total);
+			cr_expect_eq(e.s[i].value, (double)fixture_pop.total);
 	/* The states this population exercises are not all zero. */
-	cr_expect_gt(pop.by_state[TCP_STATE_SYN_SENT], 0);
-	cr_expect_gt(pop.by_state[TCP_STATE_SYN_RCVD], 0);
+	cr_expect_gt(fixture_pop.by_state[TCP_STATE_SYN_SENT], 0);
+	cr_expect_gt(fixture_pop.by_state[TCP_STATE_SYN_RCVD], 0);
 
 	/* Without -a, the counts are those of dump --summary: connected
 	 * sockets. */
@@ -1078,11 +1051,11 @@ Test(dump_options, syn_sent_and_syn_recv_are_seen_in_their_states, E2E)
 	for (size_t i = 0; i < rs.n; i++) {
 		const struct row *r = &rs.v[i];
 		if (strcmp(r->state, "SYN-SENT") == 0) {
-			cr_expect_eq(r->pport, pop.syn_sent_port, "%s",
+			cr_expect_eq(r->pport, fixture_pop.syn_sent_port, "%s",
 				     r->line);
 			n_sent++;
 		} else if (strcmp(r->state, "SYN-RECV") == 0) {
-			cr_expect_eq(r->lport, pop.syn_recv_port, "%s",
+			cr_expect_eq(r->lport, fixture_pop.syn_recv_port, "%s",
 				     r->line);
 			n_recv++;
 		}
@@ -1101,7 +1074,7 @@ Test(dump_options, syn_sent_and_syn_recv_are_seen_in_their_states, E2E)
 	rs = dump_rows(recv);
 	cr_expect_eq(rs.n, spec.syn_recv);
 	for (size_t i = 0; i < rs.n; i++)
-		cr_expect_eq(rs.v[i].lport, pop.syn_recv_port, "%s",
+		cr_expect_eq(rs.v[i].lport, fixture_pop.syn_recv_port, "%s",
 			     rs.v[i].line);
 	free(rs.v);
 	rs = dump_rows(recv_here);
@@ -1110,12 +1083,12 @@ Test(dump_options, syn_sent_and_syn_recv_are_seen_in_their_states, E2E)
 
 	/* The SYN-SENT listener's port: the clients that got in (its accept
 	 * queue) and those still trying. */
-	snprintf(port, sizeof(port), "%u", pop.syn_sent_port);
+	snprintf(port, sizeof(port), "%u", fixture_pop.syn_sent_port);
 	rs = dump_rows(sent_port);
 	n_sent = 0;
 	for (size_t i = 0; i < rs.n; i++)
 		n_sent += strcmp(rs.v[i].state, "SYN-SENT") == 0;
 	cr_expect_eq(n_sent, spec.syn_sent);
-	cr_expect_eq(rs.n, spec.syn_sent + pop.syn_fillers);
+	cr_expect_eq(rs.n, spec.syn_sent + fixture_pop.syn_fillers);
 	free(rs.v);
 }
