@@ -81,7 +81,6 @@ collector_configure(struct collector *c, const struct cli *cli)
 	}
 	c->req = req;
 	c->filter = cli->filter;
-	c->no_kernel_filter = cli->no_kernel_filter;
 	c->bytecode_refused = false;
 	return 0;
 }

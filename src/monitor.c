@@ -118,7 +118,6 @@ apply_job(struct monitor *m, struct fetch_job *job,
 		m->sink = *sink;
 	if (job->err < 0)
 		return job->err;
-	m->stack_error = job->stack_err;
 	t1 = event_now_ns();
 	collector_keep_matching(&m->collector, job->snap);
 	t2 = event_now_ns();

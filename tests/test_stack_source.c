@@ -4,17 +4,33 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sockwatch/stack_host.h"
+#include "sockwatch/collect.h"
 #include "sockwatch/stack_source.h"
+
+static const struct diag_request all = { .states = TCP_STATE_ALL,
+					 .family = AF_UNSPEC };
+
+/* This namespace's inode, as the stack writes it. */
+static uint32_t
+here(void)
+{
+	struct stat st;
+
+	cr_assert_eq(stat("/proc/thread-self/ns/net", &st), 0);
+	return (uint32_t)st.st_ino;
+}
 
 Test(stack_source, publish_then_read_back)
 {
 	char dir[] = "/tmp/sockwatch-source-XXXXXX", path[256];
 	struct stack_host *h = calloc(1, sizeof(*h));
 	struct stack_source_rec ext[4];
-	struct sockrec recs[4];
+	struct diag_snapshot snap = { 0 };
+	const struct sockrec *recs;
 	struct stack_tcp_config cfg;
 	size_t n;
 
@@ -40,8 +56,11 @@ Test(stack_source, publish_then_read_back)
 	cr_assert_eq(stack_source_path(path, sizeof(path), dir), 0);
 	cr_assert_eq(stack_source_publish(h, path), 0);
 
-	cr_assert_eq(stack_source_read(recs, 4, &n, dir), 0);
-	cr_assert_eq(n, 2);
+	/* Read back as the monitor does, from the namespace the stack
+	 * observed its peer from: this one. */
+	cr_assert_eq(collector_fetch_stack(&all, here(), &snap, dir), 0);
+	cr_assert_eq(snap.count, 2);
+	recs = snap.recs;
 	cr_assert(stack_source_is_stack(&recs[0]));
 	cr_assert_eq(recs[0].state, TCP_STATE_SYN_RCVD);
 	cr_assert_eq(recs[1].state, TCP_STATE_CLOSING);
@@ -57,11 +76,18 @@ Test(stack_source, publish_then_read_back)
 	cr_assert_eq(ext[0].pid, getpid());
 	cr_assert_str_eq(ext[0].ifname, "swlab0");
 	cr_assert_str_eq(ext[0].scenario, "test");
+	cr_assert_eq(ext[0].peer_netns, here());
+
+	/* A monitor in another namespace is not shown this lab's. */
+	diag_snapshot_reset(&snap);
+	cr_assert_eq(collector_fetch_stack(&all, here() + 1, &snap, dir), 0);
+	cr_assert_eq(snap.count, 0);
 
 	unlink(path);
-	cr_assert_eq(stack_source_read(recs, 4, &n, dir), 0);
-	cr_assert_eq(n, 0);
+	cr_assert_eq(collector_fetch_stack(&all, here(), &snap, dir), 0);
+	cr_assert_eq(snap.count, 0);
 	rmdir(dir);
+	diag_snapshot_free(&snap);
 	for (unsigned i = 0; i < h->nconns; i++)
 		free(h->conns[i]);
 	free(h);
@@ -69,9 +95,11 @@ Test(stack_source, publish_then_read_back)
 
 Test(stack_source, missing_directory_is_no_stack)
 {
-	struct sockrec recs[1];
-	size_t n = 7;
+	struct diag_snapshot snap = { 0 };
 
-	cr_assert_eq(stack_source_read(recs, 1, &n, "/nonexistent/sw"), 0);
-	cr_assert_eq(n, 0);
+	cr_assert_eq(collector_fetch_stack(&all, here(), &snap,
+					   "/nonexistent/sw"),
+		     0);
+	cr_assert_eq(snap.count, 0);
+	diag_snapshot_free(&snap);
 }

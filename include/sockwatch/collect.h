@@ -25,7 +25,6 @@ struct collector {
 	struct diag_request req;
 	const struct filter *filter;
 	struct filter_context filter_ctx;
-	bool no_kernel_filter;
 	bool bytecode_refused; /* the kernel said EINVAL: filter here */
 	size_t unfiltered;     /* records the kernel sent, last poll */
 	uint32_t netns;	       /* where the collector runs */

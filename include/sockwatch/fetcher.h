@@ -31,7 +31,6 @@ struct fetch_job {
 	/* Done: filled in by the thread. */
 	int err;
 	int owners_err;
-	int stack_err;
 	int detail_err;
 	bool bytecode_refused;
 	uint64_t fetch_ns, owners_ns;

@@ -50,7 +50,6 @@ struct monitor {
 	struct fetcher *worker;		/* NULL until monitor_start_worker */
 	uint64_t config_gen;	/* bumped by each filter change */
 	bool request_again;	/* asked for while a poll was out */
-	int stack_error;	/* reading the stack's connections failed */
 	struct destroy_listener *destroy; /* NULL without CAP_NET_ADMIN */
 	int destroy_error;		  /* why it is NULL (negative errno) */
 	uint64_t destroy_lost;		  /* notifications lost (ENOBUFS) */

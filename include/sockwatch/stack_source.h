@@ -4,7 +4,7 @@
  * A running `sockwatch stack` publishes its connections in one file per
  * process, STACK_SOURCE_DIR/<pid>.json, rewritten (write to a temporary
  * file, then rename) whenever a connection changes state, and removed
- * when it exits.  The monitor reads them with stack_source_read() on each
+ * when it exits.  The monitor reads them (collector_fetch_stack()) on each
  * refresh, next to its sock_diag dump, and shows the records as a
  * separate source ("stack" rows) so that both ends of a connection are on
  * one screen.  The file is JSON for people and scripts; its exact layout
@@ -24,8 +24,8 @@
  * struct stack_source_rec adds what has no place in a sockrec.
  *
  * Files of processes that are gone are skipped (and left for their owner
- * or a reboot: /run is a tmpfs).  Reading never blocks; it allocates
- * only when more than 16 connections are published.
+ * or a reboot: /run is a tmpfs).  Reading never blocks and allocates
+ * nothing.
  */
 #ifndef SOCKWATCH_STACK_SOURCE_H
 #define SOCKWATCH_STACK_SOURCE_H
@@ -71,9 +71,6 @@ struct stack_source_rec {
  * negative errno when the directory cannot be read.  Records beyond max
  * are left out and *count is max.
  */
-int stack_source_read(struct sockrec *out, size_t max, size_t *count,
-		      const char *dir);
-/* The same with the extra fields. */
 int stack_source_read_ext(struct stack_source_rec *out, size_t max,
 			  size_t *count, const char *dir);
 

@@ -235,36 +235,3 @@ stack_source_read_ext(struct stack_source_rec *out, size_t max,
 	closedir(d);
 	return 0;
 }
-
-int
-stack_source_read(struct sockrec *out, size_t max, size_t *count,
-		  const char *dir)
-{
-	struct stack_source_rec buf[16];
-	size_t n;
-	int err;
-
-	/* Through a small window, so that the caller's array is plain
-	 * sockrecs and nothing is allocated. */
-	*count = 0;
-	err = stack_source_read_ext(buf, sizeof(buf) / sizeof(*buf), &n, dir);
-	if (err < 0)
-		return err;
-	if (n == sizeof(buf) / sizeof(*buf)) {
-		/* More than the window: read again into a larger one. */
-		struct stack_source_rec *big = calloc(max ? max : 1,
-						      sizeof(*big));
-
-		if (big == NULL)
-			return -ENOMEM;
-		err = stack_source_read_ext(big, max, &n, dir);
-		for (size_t i = 0; err == 0 && i < n; i++)
-			out[i] = big[i].rec;
-		free(big);
-		*count = err == 0 ? n : 0;
-		return err;
-	}
-	for (size_t i = 0; i < n && i < max; i++)
-		out[(*count)++] = buf[i].rec;
-	return 0;
-}
