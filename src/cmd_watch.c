@@ -66,6 +66,7 @@ run(struct monitor *m, struct watch *w, uint64_t deadline_ns)
 {
 	struct event_sink sink = { print_event, w };
 	int timer = -1, signals = -1, err;
+	uint64_t lost_told = 0;
 
 	if ((err = open_fds(&timer, &signals, m->cli.interval_ms)) < 0) {
 		cli_error("cannot set up the event loop", err);
@@ -92,14 +93,7 @@ run(struct monitor *m, struct watch *w, uint64_t deadline_ns)
 			int r = monitor_read_destroy(m);
 			if (r < 0)
 				err = r;
-			else if (r > 0) {
-				fprintf(stderr,
-					"sockwatch watch: %llu destroy "
-					"notifications lost so far; "
-					"resynchronising\n",
-					(unsigned long long)m->destroy_lost);
-				poll_now = true;
-			}
+			poll_now = r > 0; /* some were lost: resynchronise */
 		}
 		if (fds[1].revents & POLLIN) {
 			uint64_t ticks;
@@ -108,13 +102,14 @@ run(struct monitor *m, struct watch *w, uint64_t deadline_ns)
 				err = -errno;
 			poll_now = true;
 		}
-		if (poll_now && err >= 0) {
-			/* Settle destroy notifications first, so that the
-			 * poll decides them. */
-			if (monitor_fd(m) >= 0 && monitor_read_destroy(m) > 0)
-				fprintf(stderr, "sockwatch watch: destroy "
-						"notifications lost\n");
+		if (poll_now && err >= 0)
 			err = monitor_poll(m, &sink);
+		if (m->destroy_lost > lost_told) {
+			lost_told = m->destroy_lost;
+			fprintf(stderr,
+				"sockwatch watch: %llu destroy notifications "
+				"lost so far; resynchronised by the poll\n",
+				(unsigned long long)lost_told);
 		}
 		if (deadline_ns && event_now_ns() >= deadline_ns)
 			break;
@@ -122,7 +117,7 @@ run(struct monitor *m, struct watch *w, uint64_t deadline_ns)
 	/* Settle what the destroy notifications left pending, so that a
 	 * connection that ended just before the stop is still reported. */
 	if (err >= 0 && !w->write_failed && w->remaining != 0 &&
-	    monitor_fd(m) >= 0 && monitor_read_destroy(m) >= 0)
+	    monitor_fd(m) >= 0)
 		err = monitor_poll(m, &sink);
 	close(timer);
 	close(signals);

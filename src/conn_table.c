@@ -363,6 +363,12 @@ apply_record(struct conn_table *t, const struct sockrec *rec, uint64_t now,
 			return 0; /* the same pair twice in one dump */
 		if (listed_before_destroy(c, rec))
 			return 0; /* the sweep closes it */
+		if ((c->flags & CONN_DESTROY_PENDING) &&
+		    c->rec.cookie != rec->cookie)
+			/* The pair was reused after the destroy (loopback
+			 * reuses TIME-WAIT pairs at once): the destroyed
+			 * socket ends here, and this is a new one. */
+			conn_closed(t, c, now, sink);
 		if (c->flags & (CONN_CLOSED | CONN_UNSEEN)) {
 			/* A new incarnation of a closed pair, or one the
 			 * destroy notification told of first. */

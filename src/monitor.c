@@ -118,6 +118,12 @@ apply_job(struct monitor *m, struct fetch_job *job,
 		m->sink = *sink;
 	if (job->err < 0)
 		return job->err;
+	/* A socket destroyed while the dump ran is told of before any
+	 * socket created after it (a reuse of its pair) can be listed:
+	 * settle those notifications first, so the model sees the end of
+	 * one incarnation before the start of the next. */
+	if ((err = monitor_read_destroy(m)) < 0)
+		return err;
 	t1 = event_now_ns();
 	collector_keep_matching(&m->collector, job->snap);
 	t2 = event_now_ns();

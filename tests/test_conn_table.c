@@ -219,6 +219,55 @@ Test(conn_table, dump_older_than_the_destroy)
 	conn_table_free(&t);
 }
 
+/*
+ * Loopback reuses a TIME-WAIT pair at once, so a socket may be destroyed
+ * and the next poll list a new socket on the same pair: the first is
+ * closed, the second opened, for one seen before and one never seen.
+ */
+Test(conn_table, pair_reused_after_the_destroy)
+{
+	struct conn_table t;
+	struct recorder r = { .n = 0 };
+	struct event_sink sink = { record, &r };
+	struct sockrec_ext ext = { .has_info = 1, .segs_in = 5 };
+	struct sockrec recs[2] = { rec_of(7200, 40003, S(LAST_ACK)),
+				   rec_of(7201, 40004, S(ESTABLISHED)) };
+	struct diag_snapshot s = snap_of(recs, 1);
+	struct sockrec gone;
+
+	conn_table_init(&t, 5 * SEC);
+	conn_table_update(&t, &s, 1 * SEC, &sink);
+	cr_assert_eq(r.n, 1);
+
+	gone = recs[0];
+	gone.state = S(CLOSED);
+	conn_table_destroyed(&t, &gone, &ext, 1200000000ull, &sink);
+	/* Never polled, its notification first. */
+	gone = recs[1];
+	gone.state = S(CLOSED);
+	conn_table_destroyed(&t, &gone, &ext, 1300000000ull, &sink);
+
+	recs[0].cookie = 901, recs[0].state = S(CLOSE_WAIT);
+	recs[1].cookie = 902;
+	s = snap_of(recs, 2);
+	conn_table_update(&t, &s, 2 * SEC, &sink);
+	cr_assert_eq(r.n, 5, "%zu events", r.n);
+	cr_assert_eq(r.ev[1].kind, EVENT_CLOSED);
+	cr_assert_eq(r.ev[1].from, S(LAST_ACK));
+	cr_assert_eq(r.ev[1].at_ns, 1200000000ull);
+	cr_assert_eq(r.ev[2].kind, EVENT_NEW);
+	cr_assert_eq(r.ev[2].rec.cookie, 901);
+	cr_assert(r.ev[2].flags & EVENT_REOPENED);
+	cr_assert_eq(r.ev[3].kind, EVENT_CLOSED);
+	cr_assert_eq(r.ev[3].from, S(LAST_ACK));
+	cr_assert(r.ev[3].flags & EVENT_INFERRED_LAST);
+	cr_assert_eq(r.ev[3].at_ns, 1300000000ull);
+	cr_assert_eq(r.ev[4].kind, EVENT_NEW);
+	cr_assert_eq(r.ev[4].rec.cookie, 902);
+	cr_assert_eq(t.open, 2);
+	conn_table_free(&t);
+}
+
 Test(conn_table, churn_keeps_memory_bounded)
 {
 	enum { N = 5000, ROUNDS = 50 };
