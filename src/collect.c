@@ -13,9 +13,16 @@
 static int
 owner_of(void *arg, const struct sockrec *rec, int *pid, const char **comm)
 {
-	const struct proc_owner *o = collector_owner(arg, rec);
+	const struct proc_owner *o;
 
-	if (o == NULL)
+	/* The stack's connections belong to the sockwatch process that
+	 * published them; they have no socket inode to look up. */
+	if (stack_source_is_stack(rec)) {
+		*pid = (int)stack_source_pid(rec);
+		*comm = "sockwatch";
+		return 0;
+	}
+	if ((o = collector_owner(arg, rec)) == NULL)
 		return -ENOENT;
 	*pid = o->pid;
 	*comm = o->comm;

@@ -14,6 +14,28 @@
 static const struct diag_request all = { .states = TCP_STATE_ALL,
 					 .family = AF_UNSPEC };
 
+/* How many of snap's records the filter text keeps, owners as the
+ * monitor's collector finds them. */
+static size_t
+kept_by(const char *text, const struct diag_snapshot *snap)
+{
+	struct cli cli = { .states = TCP_STATE_ALL, .family = AF_UNSPEC };
+	struct diag_snapshot copy = *snap;
+	struct sockrec recs[8];
+	struct filter_error ferr;
+	struct collector c;
+
+	cr_assert_leq(snap->count, 8);
+	memcpy(recs, snap->recs, snap->count * sizeof(*recs));
+	copy.recs = recs;
+	cr_assert_eq(filter_parse(text, &cli.filter, &ferr), 0, "%s", text);
+	cr_assert_eq(collector_open(&c, &cli), 0);
+	collector_keep_matching(&c, &copy);
+	collector_close(&c);
+	filter_free(cli.filter);
+	return copy.count;
+}
+
 /* This namespace's inode, as the stack writes it. */
 static uint32_t
 here(void)
@@ -77,6 +99,16 @@ Test(stack_source, publish_then_read_back)
 	cr_assert_str_eq(ext[0].ifname, "swlab0");
 	cr_assert_str_eq(ext[0].scenario, "test");
 	cr_assert_eq(ext[0].peer_netns, here());
+
+	/* The owner filters know the stack's connections as the stack
+	 * process's. */
+	char mine[64];
+	snprintf(mine, sizeof(mine), "pid %d and process sockwatch",
+		 (int)getpid());
+	cr_assert_eq(kept_by(mine, &snap), 2);
+	snprintf(mine, sizeof(mine), "pid %d", (int)getpid() + 1);
+	cr_assert_eq(kept_by(mine, &snap), 0);
+	cr_assert_eq(kept_by("process nginx", &snap), 0);
 
 	/* A monitor in another namespace is not shown this lab's. */
 	diag_snapshot_reset(&snap);
