@@ -55,13 +55,20 @@ struct conn {
 	struct conn_transition hist[CONN_HISTORY];
 };
 
+/* A hash bucket: the slot, and its key's hash so that a probe passes
+ * other keys (and a rehash moves them) without reading their slots. */
+struct conn_bucket {
+	uint32_t slot; /* slot + 1, 0 for empty */
+	uint32_t hash;
+};
+
 struct conn_table {
 	struct conn *conns; /* slots; free ones lack CONN_IN_USE */
 	size_t cap;	    /* slots allocated */
 	size_t used;	    /* slots in use (open + lingering + unseen) */
 	uint32_t *free_slots;
 	size_t free_count;
-	uint32_t *index; /* hash: slot + 1, 0 for empty */
+	struct conn_bucket *index; /* open addressing over the slots */
 	size_t index_cap;
 	uint32_t gen;
 	uint64_t linger_ns;
