@@ -148,6 +148,12 @@ monitor_poll(struct monitor *m, const struct event_sink *sink)
 	return rc < 0 ? rc : 0;
 }
 
+bool
+monitor_busy(const struct monitor *m)
+{
+	return m->worker != NULL && fetcher_busy(m->worker);
+}
+
 int
 monitor_start_worker(struct monitor *m)
 {

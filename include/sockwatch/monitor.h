@@ -80,6 +80,9 @@ int monitor_request(struct monitor *m);
 /* The worker's descriptor, readable when its poll is done; or -1. */
 int monitor_worker_fd(const struct monitor *m);
 
+/* Whether the worker has a poll out that is not applied yet. */
+bool monitor_busy(const struct monitor *m);
+
 /*
  * Apply the worker's finished poll, events into sink (as monitor_poll).
  * Returns 1 when the model was updated, 0 when there was nothing to apply

@@ -83,7 +83,11 @@ struct tui_timing {
 	uint64_t refreshes, collect_ns, model_ns, owners_ns, sort_ns, draw_ns,
 		draws;
 	uint64_t max_collect_ns, max_draw_ns;
-	uint64_t keys, key_ns, max_key_ns; /* read to drawn */
+	uint64_t keys, keys_during_dump;
+	/* How long a poll's result kept the main loop from the keys:
+	 * applying it to the model and rebuilding the list; the first
+	 * poll, where every connection is new, apart. */
+	uint64_t first_apply_ns, max_apply_ns;
 };
 
 struct tui {

@@ -36,6 +36,7 @@ static void
 refresh_model(struct tui *t)
 {
 	struct event_sink sink = { tui_log_sink, t };
+	uint64_t t0 = event_now_ns();
 	int err;
 
 	if ((err = monitor_finish(t->m, &sink)) == 0)
@@ -62,6 +63,11 @@ refresh_model(struct tui *t)
 	t->m->last.owners_ns = 0;
 	tui_history_push(&t->hist, t->m->table.by_state);
 	tui_list_rebuild(t);
+	uint64_t busy = event_now_ns() - t0;
+	if (t->timing.refreshes == 1)
+		t->timing.first_apply_ns = busy; /* every connection new */
+	else if (busy > t->timing.max_apply_ns)
+		t->timing.max_apply_ns = busy;
 	/* Paused, the screen shows the frozen copy: nothing to redraw. */
 	if (!t->paused || t->view == &tui_view_detail)
 		t->dirty = true;
@@ -165,6 +171,8 @@ read_keys(struct tui *t)
 		}
 		tui_key(t, key);
 		t->timing.keys++;
+		if (monitor_busy(t->m))
+			t->timing.keys_during_dump++;
 		if (t->quit)
 			return;
 	}
@@ -201,11 +209,15 @@ write_stats(const struct tui *t)
 		"\nowners_us %" PRIu64 "\nsort_us %" PRIu64
 		"\ndraw_us %" PRIu64 "\ndraws %" PRIu64
 		"\nmax_collect_us %" PRIu64 "\nmax_draw_us %" PRIu64
-		"\nkeys %" PRIu64 "\n",
+		"\nfirst_apply_us %" PRIu64 "\nmax_apply_us %" PRIu64
+		"\nkeys %" PRIu64
+		"\nkeys_during_dump %" PRIu64 "\n",
 		s->refreshes, t->m->table.used, s->collect_ns / n / 1000,
 		s->model_ns / n / 1000, s->owners_ns / n / 1000,
 		s->sort_ns / n / 1000, s->draw_ns / d / 1000, s->draws,
-		s->max_collect_ns / 1000, s->max_draw_ns / 1000, s->keys);
+		s->max_collect_ns / 1000, s->max_draw_ns / 1000,
+		s->first_apply_ns / 1000, s->max_apply_ns / 1000, s->keys,
+		s->keys_during_dump);
 	fclose(f);
 }
 
