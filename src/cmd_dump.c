@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "sockwatch/cli.h"
@@ -133,13 +134,19 @@ cmd_dump(int argc, char **argv)
 	sort_cmp = NULL;
 	for (size_t i = 0; cli.sort && i < sizeof(sort_keys) / sizeof(*sort_keys);
 	     i++)
-		if (strcmp(cli.sort, sort_keys[i].key) == 0)
+		if (strcasecmp(cli.sort, sort_keys[i].key) == 0)
 			sort_cmp = sort_keys[i].cmp;
 	if (cli.sort != NULL && sort_cmp == NULL) {
 		fprintf(stderr,
 			"sockwatch dump: unknown sort key '%s' (state, local, "
 			"peer, sport, dport, recvq, sendq)\n",
 			cli.sort);
+		cli_free(&cli);
+		return EXIT_USAGE;
+	}
+	if (cli.reverse && sort_cmp == NULL) {
+		/* The kernel's order is its hash's: nothing to reverse. */
+		fprintf(stderr, "sockwatch dump: -r/--reverse needs --sort\n");
 		cli_free(&cli);
 		return EXIT_USAGE;
 	}

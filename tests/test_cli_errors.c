@@ -41,6 +41,7 @@ Test(cli_errors, bad_input_is_one_line_and_status_2)
 	expect_usage_error("nonsense", "-a", "nonsense", NULL);
 	expect_usage_error("badkey", "--sort", "badkey", NULL);
 	expect_usage_error("--sort", "--sort", NULL, NULL);
+	expect_usage_error("--sort", "-r", NULL, NULL);
 }
 
 Test(cli_errors, help_goes_to_stdout_with_status_0)
