@@ -4,6 +4,7 @@
  * deletion, so there are no tombstones to age and lookups stay short.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,9 +88,13 @@ conn_table_get(const struct conn_table *t, size_t slot)
 const struct sockrec_ext *
 conn_table_ext(const struct conn_table *t, const struct conn *c)
 {
-	if (t->snap == NULL || c->seen_gen != t->gen)
-		return NULL;
-	return diag_snapshot_ext(t->snap, &c->rec);
+	if (t->snap != NULL && c->seen_gen == t->gen)
+		return diag_snapshot_ext(t->snap, &c->rec);
+	/* Midway through a poll, the ones not reached yet still have the
+	 * previous poll's figures. */
+	if (t->applying && t->prev_snap != NULL && c->seen_gen == t->gen - 1)
+		return diag_snapshot_ext(t->prev_snap, &c->rec);
+	return NULL;
 }
 
 /* The 32 bits of a key's hash that the index keeps and places by. */
@@ -157,17 +162,26 @@ index_resize(struct conn_table *t, size_t ncap)
 static int
 slots_grow(struct conn_table *t, size_t ncap)
 {
-	struct conn *c = realloc(t->conns, ncap * sizeof(*c));
 	uint32_t *f = realloc(t->free_slots, ncap * sizeof(*f));
+	struct conn *c;
 
-	if (c != NULL)
-		t->conns = c;
-	if (f != NULL)
-		t->free_slots = f;
-	if (c == NULL || f == NULL)
+	if (f == NULL)
 		return -ENOMEM;
-	memset(t->conns + t->cap, 0, (ncap - t->cap) * sizeof(*c));
-	/* Hand out low slots first: views scan in slot order. */
+	t->free_slots = f;
+	/* The first allocation comes zeroed from calloc, which touches no
+	 * page: each is faulted in when a slot on it is first used, spread
+	 * over the steps of the first poll instead of all at once. */
+	if (t->conns == NULL) {
+		if ((c = calloc(ncap, sizeof(*c))) == NULL)
+			return -ENOMEM;
+	} else {
+		if ((c = realloc(t->conns, ncap * sizeof(*c))) == NULL)
+			return -ENOMEM;
+		memset(c + t->cap, 0, (ncap - t->cap) * sizeof(*c));
+	}
+	t->conns = c;
+	/* Hand out low slots first: views scan in slot order, and only up
+	 * to the highest slot used. */
 	for (size_t s = ncap; s-- > t->cap;)
 		t->free_slots[t->free_count++] = (uint32_t)s;
 	t->cap = ncap;
@@ -237,6 +251,8 @@ conn_alloc(struct conn_table *t, const struct sockrec *rec, uint32_t hash,
 	     slots_grow(t, t->cap ? t->cap * 2 : MIN_SLOTS) < 0))
 		return NULL;
 	slot = t->free_slots[--t->free_count];
+	if (slot >= t->slots_high)
+		t->slots_high = (size_t)slot + 1;
 	struct conn *c = &t->conns[slot];
 	memset(c, 0, sizeof(*c));
 	c->rec = *rec;
@@ -462,31 +478,54 @@ apply_record(struct conn_table *t, const struct sockrec *rec, uint32_t hash,
 }
 
 int
-conn_table_update(struct conn_table *t, const struct diag_snapshot *snap,
-		  uint64_t now_ns, const struct event_sink *sink)
+conn_table_begin(struct conn_table *t, const struct diag_snapshot *snap,
+		 uint64_t now_ns)
 {
+	t->gen++;
+	t->prev_snap = t->snap;
+	t->snap = snap;
+	t->apply_next = 0;
+	t->apply_now_ns = now_ns;
+	t->applying = true;
+	return conn_table_reserve(t, t->used > snap->count ? t->used
+							   : snap->count);
+}
+
+int
+conn_table_apply(struct conn_table *t, size_t max_records,
+		 const struct event_sink *sink)
+{
+	const struct diag_snapshot *snap = t->snap;
+	size_t end = snap->count - t->apply_next < max_records
+			     ? snap->count
+			     : t->apply_next + max_records;
 	int err;
 
-	t->gen++;
-	t->snap = snap;
-	if ((err = conn_table_reserve(t, t->used > snap->count ? t->used : snap->count)) < 0)
-		return err;
-	for (size_t i = 0; i < snap->count; i += APPLY_BATCH) {
-		const struct sockrec *recs = snap->recs + i;
-		size_t n = snap->count - i < APPLY_BATCH ? snap->count - i
-							 : APPLY_BATCH;
+	while (t->apply_next < end) {
+		const struct sockrec *recs = snap->recs + t->apply_next;
+		size_t n = end - t->apply_next < APPLY_BATCH
+				   ? end - t->apply_next
+				   : APPLY_BATCH;
 		uint32_t hash[APPLY_BATCH];
 
 		prefetch_batch(t, recs, n, hash);
 		for (size_t j = 0; j < n; j++)
-			if ((err = apply_record(t, &recs[j], hash[j], now_ns,
-						sink)) < 0)
+			if ((err = apply_record(t, &recs[j], hash[j],
+						t->apply_now_ns, sink)) < 0)
 				return err;
+		t->apply_next += n;
 	}
+	return t->apply_next == snap->count;
+}
+
+void
+conn_table_end(struct conn_table *t, const struct event_sink *sink)
+{
+	uint64_t now_ns = t->apply_now_ns;
 
 	memset(t->by_state, 0, sizeof(t->by_state));
 	t->open = t->lingering = 0;
-	for (size_t s = 0; s < t->cap; s++) {
+	for (size_t s = 0; s < t->slots_high; s++) {
 		struct conn *c = &t->conns[s];
 		if (!(c->flags & CONN_IN_USE))
 			continue;
@@ -502,6 +541,22 @@ conn_table_update(struct conn_table *t, const struct diag_snapshot *snap,
 		t->by_state[c->state]++;
 		t->open++;
 	}
+	t->applying = false;
+	t->prev_snap = NULL;
+}
+
+int
+conn_table_update(struct conn_table *t, const struct diag_snapshot *snap,
+		  uint64_t now_ns, const struct event_sink *sink)
+{
+	int err;
+
+	if ((err = conn_table_begin(t, snap, now_ns)) < 0 ||
+	    (err = conn_table_apply(t, SIZE_MAX, sink)) < 0) {
+		t->applying = false;
+		return err;
+	}
+	conn_table_end(t, sink);
 	return 0;
 }
 

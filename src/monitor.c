@@ -1,5 +1,6 @@
 /* The polling engine shared by `watch` and the live monitor. */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -94,11 +95,17 @@ prepare_job(struct monitor *m, struct fetch_job *job)
 	m->owners_wanted = false;
 }
 
+/*
+ * Begin applying a finished poll: owners, filter, then the model in
+ * steps (apply_step).  Returns 1 when the model is to be updated, 0 when
+ * the poll is not to be shown (taken under a filter since replaced), or
+ * the poll's negative errno.
+ */
 static int
-apply_job(struct monitor *m, struct fetch_job *job,
-	  const struct event_sink *sink)
+apply_begin(struct monitor *m, struct fetch_job *job,
+	    const struct event_sink *sink)
 {
-	uint64_t t1, t2;
+	uint64_t t1;
 	int err;
 
 	if (job->owners != NULL && job->owners_err == 0) {
@@ -126,14 +133,42 @@ apply_job(struct monitor *m, struct fetch_job *job,
 		return err;
 	t1 = event_now_ns();
 	collector_keep_matching(&m->collector, job->snap);
-	t2 = event_now_ns();
-	m->last.collect_ns = job->fetch_ns + (t2 - t1);
-	err = conn_table_update(&m->table, job->snap, t2, sink);
+	m->apply_started_ns = event_now_ns();
+	m->last.collect_ns = job->fetch_ns + (m->apply_started_ns - t1);
+	m->last.model_ns = 0;
+	if ((err = conn_table_begin(&m->table, job->snap,
+				    m->apply_started_ns)) < 0) {
+		m->table.applying = false;
+		return err;
+	}
+	m->applying = *job;
+	return 1;
+}
+
+/*
+ * Apply up to max_records of the poll begun; at the end, the sweep.
+ * Returns 1 when the poll is applied, 0 while records remain, or a
+ * negative errno.
+ */
+static int
+apply_step(struct monitor *m, size_t max_records)
+{
+	struct fetch_job *job = &m->applying;
+	uint64_t t0 = event_now_ns();
+	int rc = conn_table_apply(&m->table, max_records, &m->sink);
+
+	if (rc == 1)
+		conn_table_end(&m->table, &m->sink);
+	else if (rc < 0)
+		m->table.applying = false;
+	m->last.model_ns += event_now_ns() - t0;
+	if (rc != 1)
+		return rc;
 	m->shown = (unsigned)(job->snap - m->snaps);
+	m->shown_stale = job->tag != m->config_gen;
 	m->detail_valid = job->detail != NULL && job->detail_err == 0;
-	m->last.model_ns = event_now_ns() - t2;
 	m->polls++;
-	return err < 0 ? err : 1;
+	return 1;
 }
 
 int
@@ -144,14 +179,23 @@ monitor_poll(struct monitor *m, const struct event_sink *sink)
 
 	prepare_job(m, &job);
 	fetch_job_run(&job, m->collector.diag);
-	rc = apply_job(m, &job, sink);
+	rc = apply_begin(m, &job, sink);
+	if (rc == 1)
+		rc = apply_step(m, SIZE_MAX);
 	return rc < 0 ? rc : 0;
 }
 
 bool
 monitor_busy(const struct monitor *m)
 {
-	return m->worker != NULL && fetcher_busy(m->worker);
+	return m->table.applying ||
+	       (m->worker != NULL && fetcher_busy(m->worker));
+}
+
+bool
+monitor_applying(const struct monitor *m)
+{
+	return m->table.applying;
 }
 
 int
@@ -166,7 +210,8 @@ monitor_request(struct monitor *m)
 	struct fetch_job job;
 	int err;
 
-	if (fetcher_busy(m->worker)) {
+	/* The worker would fill the snapshot being applied. */
+	if (fetcher_busy(m->worker) || m->table.applying) {
 		m->request_again = true;
 		return 0;
 	}
@@ -177,21 +222,34 @@ monitor_request(struct monitor *m)
 	return err;
 }
 
-int
-monitor_finish(struct monitor *m, const struct event_sink *sink)
+/* A poll is done with: ask for the next at once if one was wanted
+ * meanwhile or this one was taken under an old filter. */
+static int
+poll_settled(struct monitor *m, const struct fetch_job *job, int rc)
 {
-	struct fetch_job job;
-	int rc;
-
-	if (fetcher_collect(m->worker, &job) < 0)
-		return 0;
-	rc = apply_job(m, &job, sink);
-	if (job.tag != m->config_gen || m->request_again) {
+	if (job->tag != m->config_gen || m->request_again) {
 		int err = monitor_request(m);
 		if (rc >= 0 && err < 0)
 			rc = err;
 	}
 	return rc;
+}
+
+int
+monitor_finish(struct monitor *m, const struct event_sink *sink,
+	       size_t max_records)
+{
+	struct fetch_job job;
+	int rc;
+
+	if (!m->table.applying) {
+		if (fetcher_collect(m->worker, &job) < 0)
+			return 0;
+		if ((rc = apply_begin(m, &job, sink)) != 1)
+			return poll_settled(m, &job, rc);
+	}
+	rc = apply_step(m, max_records);
+	return rc == 0 ? 0 : poll_settled(m, &m->applying, rc);
 }
 
 int

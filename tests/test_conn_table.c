@@ -268,6 +268,75 @@ Test(conn_table, pair_reused_after_the_destroy)
 	conn_table_free(&t);
 }
 
+/*
+ * A poll applied in steps ends as the same poll applied at once, and
+ * midway each connection keeps the figures of the poll it was last seen
+ * in.
+ */
+Test(conn_table, applied_in_steps_as_at_once)
+{
+	enum { N = 1000, STEP = 64 };
+	static struct sockrec before[N], after[N];
+	struct sockrec_ext ext_before[N], ext_after[N];
+	struct conn_table whole, steps;
+	struct recorder rw = { .n = 0 }, rs = { .n = 0 };
+	struct event_sink sw = { record, &rw }, ss = { record, &rs };
+	int rc, calls = 0;
+
+	for (int i = 0; i < N; i++) {
+		before[i] = rec_of((uint16_t)(2000 + i), 80, S(ESTABLISHED));
+		before[i].ext = (uint32_t)i;
+		ext_before[i] = (struct sockrec_ext){ .has_info = 1,
+						      .rtt_us = 100 };
+		after[i] = before[i];
+		ext_after[i] = (struct sockrec_ext){ .has_info = 1,
+						     .rtt_us = 200 };
+	}
+	/* The next poll: one gone, one moved, one new. */
+	after[10].state = S(CLOSE_WAIT);
+	after[N - 1] = rec_of(9000, 80, S(SYN_SENT));
+	after[N - 1].ext = N - 1;
+	struct diag_snapshot s1 = snap_of(before, N), s2 = snap_of(after, N);
+	s1.ext = ext_before, s1.ext_count = N;
+	s2.ext = ext_after, s2.ext_count = N;
+
+	conn_table_init(&whole, 5 * SEC);
+	conn_table_init(&steps, 5 * SEC);
+	conn_table_update(&whole, &s1, 1 * SEC, NULL);
+	conn_table_update(&steps, &s1, 1 * SEC, NULL);
+	conn_table_update(&whole, &s2, 2 * SEC, &sw);
+
+	cr_assert_eq(conn_table_begin(&steps, &s2, 2 * SEC), 0);
+	while ((rc = conn_table_apply(&steps, STEP, &ss)) == 0) {
+		calls++;
+		/* Midway: the first record of the next step still reads
+		 * the previous poll, one already applied the new one. */
+		size_t next = steps.apply_next;
+		struct conn *ahead = conn_table_find(&steps, &before[next]);
+		struct conn *done = conn_table_find(&steps, &after[0]);
+		cr_assert_not_null(ahead);
+		cr_assert_eq(conn_table_ext(&steps, ahead)->rtt_us, 100);
+		cr_assert_eq(conn_table_ext(&steps, done)->rtt_us, 200);
+		cr_assert_eq(steps.open, N, "counts wait for the end");
+	}
+	cr_assert_eq(rc, 1);
+	cr_assert_eq(calls, N / STEP);
+	conn_table_end(&steps, &ss);
+
+	cr_assert_eq(rs.n, rw.n);
+	cr_assert_eq(rs.n, 3);
+	for (size_t i = 0; i < rs.n; i++) {
+		cr_assert_eq(rs.ev[i].kind, rw.ev[i].kind);
+		cr_assert_eq(rs.ev[i].rec.sport, rw.ev[i].rec.sport);
+	}
+	cr_assert_eq(steps.open, whole.open);
+	cr_assert_eq(memcmp(steps.by_state, whole.by_state,
+			    sizeof(steps.by_state)), 0);
+	cr_assert_not(steps.applying);
+	conn_table_free(&whole);
+	conn_table_free(&steps);
+}
+
 Test(conn_table, churn_keeps_memory_bounded)
 {
 	enum { N = 5000, ROUNDS = 50 };

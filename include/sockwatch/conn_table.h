@@ -65,6 +65,7 @@ struct conn_bucket {
 struct conn_table {
 	struct conn *conns; /* slots; free ones lack CONN_IN_USE */
 	size_t cap;	    /* slots allocated */
+	size_t slots_high;  /* one past the highest slot ever used */
 	size_t used;	    /* slots in use (open + lingering + unseen) */
 	uint32_t *free_slots;
 	size_t free_count;
@@ -73,6 +74,12 @@ struct conn_table {
 	uint32_t gen;
 	uint64_t linger_ns;
 	const struct diag_snapshot *snap; /* the last poll, for ext figures */
+	/* A poll being applied in steps (conn_table_begin): the one before
+	 * it, the next record, and the poll's time. */
+	const struct diag_snapshot *prev_snap;
+	size_t apply_next;
+	uint64_t apply_now_ns;
+	bool applying;
 	/* Open connections per state after the last update. */
 	size_t by_state[TCP_STATE_COUNT];
 	size_t open, lingering;
@@ -89,6 +96,22 @@ void conn_table_free(struct conn_table *t);
  */
 int conn_table_update(struct conn_table *t, const struct diag_snapshot *snap,
 		      uint64_t now_ns, const struct event_sink *sink);
+
+/*
+ * The same in steps, so that a caller can answer its user between them:
+ * conn_table_begin(), then conn_table_apply() until it returns 1 (all
+ * records applied; 0 while some remain; or -ENOMEM), then
+ * conn_table_end(), which closes the connections the poll did not list.
+ * Between steps the table is consistent, counts are the previous poll's,
+ * and conn_table_ext() answers from whichever poll a connection was last
+ * seen in; the previous snapshot must stay alive until conn_table_end().
+ * No destroy notification may be applied in between.
+ */
+int conn_table_begin(struct conn_table *t, const struct diag_snapshot *snap,
+		     uint64_t now_ns);
+int conn_table_apply(struct conn_table *t, size_t max_records,
+		     const struct event_sink *sink);
+void conn_table_end(struct conn_table *t, const struct event_sink *sink);
 
 /*
  * The kernel reported a socket destroyed (its state reads CLOSE).  What

@@ -22,6 +22,7 @@
 #include "sockwatch/collect.h"
 #include "sockwatch/conn_table.h"
 #include "sockwatch/events.h"
+#include "sockwatch/fetcher.h"
 
 struct destroy_listener;
 struct fetcher;
@@ -41,6 +42,9 @@ struct monitor {
 	 * other. */
 	struct diag_snapshot snaps[2];
 	unsigned shown; /* the one the model read last */
+	/* It was taken under a filter replaced while it was applied; the
+	 * next poll follows at once. */
+	bool shown_stale;
 	/* One connection followed with tcp_info and memory when the dump
 	 * carries none (the detail view), double-buffered the same way. */
 	struct diag_snapshot detail_snaps[2];
@@ -59,6 +63,8 @@ struct monitor {
 	bool owners_wanted;		/* an inode had no known owner */
 	struct diag_snapshot destroyed; /* reused by monitor_read_destroy */
 	struct event_sink sink;		/* the last poll's, for destroys */
+	struct fetch_job applying;	/* the poll being applied in steps */
+	uint64_t apply_started_ns;
 };
 
 /* Takes over cli->filter.  Returns 0 or a negative errno (netlink). */
@@ -80,16 +86,24 @@ int monitor_request(struct monitor *m);
 /* The worker's descriptor, readable when its poll is done; or -1. */
 int monitor_worker_fd(const struct monitor *m);
 
-/* Whether the worker has a poll out that is not applied yet. */
+/* Whether a poll is out or not wholly applied yet. */
 bool monitor_busy(const struct monitor *m);
 
 /*
- * Apply the worker's finished poll, events into sink (as monitor_poll).
- * Returns 1 when the model was updated, 0 when there was nothing to apply
- * (not done yet, or taken under a filter since replaced, in which case a
- * new poll is already out), or the poll's negative errno.
+ * Apply the worker's finished poll, events into sink (as monitor_poll),
+ * at most max_records of it per call so that the caller can answer keys
+ * in between: while monitor_applying() says so, call again.  Returns 1
+ * when the model was updated, 0 when there is nothing to show yet (not
+ * done, partly applied, or taken under a filter since replaced, in which
+ * case a new poll is already out), or the poll's negative errno.
+ * Destroy notifications wait (monitor_read_destroy) while a poll is
+ * partly applied.
  */
-int monitor_finish(struct monitor *m, const struct event_sink *sink);
+int monitor_finish(struct monitor *m, const struct event_sink *sink,
+		   size_t max_records);
+
+/* Whether a poll is partly applied. */
+bool monitor_applying(const struct monitor *m);
 
 /* The destroy listener's descriptor to wait on, or -1. */
 int monitor_fd(const struct monitor *m);

@@ -84,9 +84,9 @@ struct tui_timing {
 		draws;
 	uint64_t max_collect_ns, max_draw_ns;
 	uint64_t keys, keys_during_dump;
-	/* How long a poll's result kept the main loop from the keys:
-	 * applying it to the model and rebuilding the list; the first
-	 * poll, where every connection is new, apart. */
+	/* The longest a step of applying a poll (the model, and at the
+	 * end the list) kept the main loop from the keys; the first poll,
+	 * where every connection is new, apart. */
 	uint64_t first_apply_ns, max_apply_ns;
 };
 

@@ -225,7 +225,7 @@ rebuild(struct tui *t, uint32_t sel, bool had)
 		return;
 	}
 	t->nrows = 0;
-	for (size_t s = 0; s < tab->cap && t->nrows < t->rows_cap; s++)
+	for (size_t s = 0; s < tab->slots_high && t->nrows < t->rows_cap; s++)
 		if (row_wanted(t, &tab->conns[s]))
 			t->rows[t->nrows++] = (uint32_t)s;
 	sort_rows(t);

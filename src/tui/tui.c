@@ -21,6 +21,10 @@
 
 enum { FD_TTY, FD_TIMER, FD_SIGNAL, FD_DESTROY, FD_WORKER, FD_COUNT };
 
+/* Records of a poll applied between two looks at the keyboard: a few
+ * milliseconds of the model's time. */
+#define TUI_APPLY_STEP 16384
+
 static int
 arm_timer(int fd, uint64_t ms)
 {
@@ -32,17 +36,36 @@ arm_timer(int fd, uint64_t ms)
 	return timerfd_settime(fd, 0, &its, NULL) < 0 ? -errno : 0;
 }
 
+/* How long the main loop was kept from the keys by applying a poll; the
+ * first poll, where every connection is new, apart. */
+static void
+note_hold(struct tui *t, uint64_t t0, bool first)
+{
+	uint64_t held = event_now_ns() - t0;
+	uint64_t *max = first ? &t->timing.first_apply_ns
+			      : &t->timing.max_apply_ns;
+
+	if (held > *max)
+		*max = held;
+}
+
 static void
 refresh_model(struct tui *t)
 {
 	struct event_sink sink = { tui_log_sink, t };
 	uint64_t t0 = event_now_ns();
+	bool first = !t->baseline_done;
 	int err;
 
-	if ((err = monitor_finish(t->m, &sink)) == 0)
-		return; /* not a poll to show */
+	if ((err = monitor_finish(t->m, &sink, TUI_APPLY_STEP)) == 0) {
+		note_hold(t, t0, first);
+		return; /* not a poll to show, or not wholly applied yet */
+	}
 	t->baseline_done = true;
-	t->filter_switched = false;
+	/* Connections come and go with a new filter until a poll taken
+	 * under it is shown. */
+	if (!t->m->shown_stale)
+		t->filter_switched = false;
 	if (err < 0) {
 		/* Keep running: the next tick may succeed. */
 		if (t->poll_error != err)
@@ -63,11 +86,7 @@ refresh_model(struct tui *t)
 	t->m->last.owners_ns = 0;
 	tui_history_push(&t->hist, t->m->table.by_state);
 	tui_list_rebuild(t);
-	uint64_t busy = event_now_ns() - t0;
-	if (t->timing.refreshes == 1)
-		t->timing.first_apply_ns = busy; /* every connection new */
-	else if (busy > t->timing.max_apply_ns)
-		t->timing.max_apply_ns = busy;
+	note_hold(t, t0, first);
 	/* Paused, the screen shows the frozen copy: nothing to redraw. */
 	if (!t->paused || t->view == &tui_view_detail)
 		t->dirty = true;
@@ -287,8 +306,9 @@ tui_run(struct monitor *m, const struct tui_options *opt)
 		pfd[FD_DESTROY] = (struct pollfd){ monitor_fd(m), POLLIN, 0 };
 		pfd[FD_WORKER] = (struct pollfd){ monitor_worker_fd(m), POLLIN,
 						  0 };
-		/* The status line's message times out: wake up for it. */
-		int timeout = t.status[0] ? 1000 : -1;
+		/* The status line's message times out: wake up for it.  A
+		 * poll partly applied goes on at once after the keys. */
+		int timeout = monitor_applying(m) ? 0 : t.status[0] ? 1000 : -1;
 		if (poll(pfd, FD_COUNT, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -314,7 +334,7 @@ tui_run(struct monitor *m, const struct tui_options *opt)
 			arm_timer(tfd, t.opt.interval_ms);
 			t.rearm = false;
 		}
-		if (pfd[FD_DESTROY].revents & POLLIN) {
+		if (pfd[FD_DESTROY].revents & POLLIN && !monitor_applying(m)) {
 			int rc = monitor_read_destroy(m);
 			if (rc == 1)
 				t.poll_now = true;
@@ -327,7 +347,7 @@ tui_run(struct monitor *m, const struct tui_options *opt)
 			if (read(tfd, &ticks, sizeof(ticks)) > 0)
 				t.poll_now = true;
 		}
-		if (pfd[FD_WORKER].revents & POLLIN) {
+		if (pfd[FD_WORKER].revents & POLLIN || monitor_applying(m)) {
 			/* Answer the keys that came meanwhile first. */
 			if (t.dirty)
 				draw(&t);
