@@ -32,9 +32,9 @@ awk '{ v[$1] = $2 } END {
 		v["collect_us"] / 1000, v["model_us"] / 1000, v["owners_us"] / 1000,
 		v["sort_us"] / 1000, v["draw_us"] / 1000, v["max_collect_us"] / 1000,
 		v["max_draw_us"] / 1000
-	printf "first_apply_ms %.1f max_apply_ms %.1f keys %s keys_during_dump %s\n",
+	printf "first_apply_ms %.1f max_apply_ms %.1f keys %s keys_during_poll %s\n",
 		v["first_apply_us"] / 1000, v["max_apply_us"] / 1000, v["keys"],
-		v["keys_during_dump"] }' "$stats"
+		v["keys_during_poll"] }' "$stats"
 echo "floor_cpu_ms_per_dump $floor_ms"
 awk '/^monitor_cpu_ms_per_second/ { print "monitor_cpu_ms_per_refresh", $2 }
      /^key_latency_ms/' "$keys"

@@ -11,7 +11,7 @@
 #include "sockwatch/conn_table.h"
 
 #define MIN_SLOTS 256
-/* Records looked up together by conn_table_update (see prefetch_batch). */
+/* Records looked up together by conn_table_apply (see prefetch_batch). */
 #define APPLY_BATCH 32
 
 static bool
@@ -115,7 +115,8 @@ index_probe_hashed(const struct conn_table *t, const struct sockrec *rec,
 	for (;; i = (i + 1) & mask) {
 		const struct conn_bucket *b = &t->index[i];
 		if (b->slot == 0 ||
-		    (b->hash == hash && key_equal(&t->conns[b->slot - 1].rec, rec)))
+		    (b->hash == hash &&
+		     key_equal(&t->conns[b->slot - 1].rec, rec)))
 			return i;
 	}
 }
@@ -486,9 +487,10 @@ conn_table_begin(struct conn_table *t, const struct diag_snapshot *snap,
 	t->snap = snap;
 	t->apply_next = 0;
 	t->apply_now_ns = now_ns;
-	t->applying = true;
-	return conn_table_reserve(t, t->used > snap->count ? t->used
-							   : snap->count);
+	t->applying = conn_table_reserve(t, t->used > snap->count
+						    ? t->used
+						    : snap->count) == 0;
+	return t->applying ? 0 : -ENOMEM;
 }
 
 int
@@ -511,8 +513,10 @@ conn_table_apply(struct conn_table *t, size_t max_records,
 		prefetch_batch(t, recs, n, hash);
 		for (size_t j = 0; j < n; j++)
 			if ((err = apply_record(t, &recs[j], hash[j],
-						t->apply_now_ns, sink)) < 0)
+						t->apply_now_ns, sink)) < 0) {
+				t->applying = false;
 				return err;
+			}
 		t->apply_next += n;
 	}
 	return t->apply_next == snap->count;
@@ -552,10 +556,8 @@ conn_table_update(struct conn_table *t, const struct diag_snapshot *snap,
 	int err;
 
 	if ((err = conn_table_begin(t, snap, now_ns)) < 0 ||
-	    (err = conn_table_apply(t, SIZE_MAX, sink)) < 0) {
-		t->applying = false;
+	    (err = conn_table_apply(t, SIZE_MAX, sink)) < 0)
 		return err;
-	}
 	conn_table_end(t, sink);
 	return 0;
 }

@@ -105,7 +105,7 @@ static int
 apply_begin(struct monitor *m, struct fetch_job *job,
 	    const struct event_sink *sink)
 {
-	uint64_t t1;
+	uint64_t t1, t2;
 	int err;
 
 	if (job->owners != NULL && job->owners_err == 0) {
@@ -133,14 +133,11 @@ apply_begin(struct monitor *m, struct fetch_job *job,
 		return err;
 	t1 = event_now_ns();
 	collector_keep_matching(&m->collector, job->snap);
-	m->apply_started_ns = event_now_ns();
-	m->last.collect_ns = job->fetch_ns + (m->apply_started_ns - t1);
+	t2 = event_now_ns();
+	m->last.collect_ns = job->fetch_ns + (t2 - t1);
 	m->last.model_ns = 0;
-	if ((err = conn_table_begin(&m->table, job->snap,
-				    m->apply_started_ns)) < 0) {
-		m->table.applying = false;
+	if ((err = conn_table_begin(&m->table, job->snap, t2)) < 0)
 		return err;
-	}
 	m->applying = *job;
 	return 1;
 }
@@ -159,8 +156,6 @@ apply_step(struct monitor *m, size_t max_records)
 
 	if (rc == 1)
 		conn_table_end(&m->table, &m->sink);
-	else if (rc < 0)
-		m->table.applying = false;
 	m->last.model_ns += event_now_ns() - t0;
 	if (rc != 1)
 		return rc;

@@ -64,7 +64,6 @@ struct monitor {
 	struct diag_snapshot destroyed; /* reused by monitor_read_destroy */
 	struct event_sink sink;		/* the last poll's, for destroys */
 	struct fetch_job applying;	/* the poll being applied in steps */
-	uint64_t apply_started_ns;
 };
 
 /* Takes over cli->filter.  Returns 0 or a negative errno (netlink). */

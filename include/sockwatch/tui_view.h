@@ -83,7 +83,7 @@ struct tui_timing {
 	uint64_t refreshes, collect_ns, model_ns, owners_ns, sort_ns, draw_ns,
 		draws;
 	uint64_t max_collect_ns, max_draw_ns;
-	uint64_t keys, keys_during_dump;
+	uint64_t keys, keys_during_poll;
 	/* The longest a step of applying a poll (the model, and at the
 	 * end the list) kept the main loop from the keys; the first poll,
 	 * where every connection is new, apart. */

@@ -191,7 +191,7 @@ read_keys(struct tui *t)
 		tui_key(t, key);
 		t->timing.keys++;
 		if (monitor_busy(t->m))
-			t->timing.keys_during_dump++;
+			t->timing.keys_during_poll++;
 		if (t->quit)
 			return;
 	}
@@ -230,13 +230,13 @@ write_stats(const struct tui *t)
 		"\nmax_collect_us %" PRIu64 "\nmax_draw_us %" PRIu64
 		"\nfirst_apply_us %" PRIu64 "\nmax_apply_us %" PRIu64
 		"\nkeys %" PRIu64
-		"\nkeys_during_dump %" PRIu64 "\n",
+		"\nkeys_during_poll %" PRIu64 "\n",
 		s->refreshes, t->m->table.used, s->collect_ns / n / 1000,
 		s->model_ns / n / 1000, s->owners_ns / n / 1000,
 		s->sort_ns / n / 1000, s->draw_ns / d / 1000, s->draws,
 		s->max_collect_ns / 1000, s->max_draw_ns / 1000,
 		s->first_apply_ns / 1000, s->max_apply_ns / 1000, s->keys,
-		s->keys_during_dump);
+		s->keys_during_poll);
 	fclose(f);
 }
 
