@@ -367,6 +367,15 @@ cli_option_name(size_t i)
 	return i < OPTION_COUNT ? options[i].long_name : NULL;
 }
 
+const char *
+cli_table_option_name(const struct option *table, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (table[j].name == NULL)
+			return NULL;
+	return table[i].name;
+}
+
 void
 cli_free(struct cli *cli)
 {

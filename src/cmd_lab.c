@@ -19,9 +19,7 @@ static const struct option options[] = {
 const char *
 lab_option_name(size_t i)
 {
-	size_t n = sizeof(options) / sizeof(*options) - 1; /* less { 0 } */
-
-	return i < n ? options[i].name : NULL;
+	return cli_table_option_name(options, i);
 }
 
 static void

@@ -205,8 +205,9 @@ monitor_request(struct monitor *m)
 	struct fetch_job job;
 	int err;
 
-	/* The worker would fill the snapshot being applied. */
-	if (fetcher_busy(m->worker) || m->table.applying) {
+	/* Not while a poll is out, nor while one is being applied: the
+	 * worker would fill the snapshot being read. */
+	if (monitor_busy(m)) {
 		m->request_again = true;
 		return 0;
 	}

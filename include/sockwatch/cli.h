@@ -69,6 +69,9 @@ void cli_follow_every_state(struct cli *cli);
 /* The long name of option i ("numeric"), NULL past the last: the manual
  * and the completions are checked against these. */
 const char *cli_option_name(size_t i);
+/* The same for a command's own getopt_long table, which ends in { 0 }. */
+struct option;
+const char *cli_table_option_name(const struct option *table, size_t i);
 
 /* "250ms", "1s", "1.5s", "2m", a bare number of seconds. */
 int cli_parse_duration(const char *text, uint64_t *ms);

@@ -30,7 +30,7 @@ struct fetch_job;
 
 struct monitor_timing {
 	uint64_t collect_ns; /* the dump and the filter */
-	uint64_t model_ns;   /* conn_table_update */
+	uint64_t model_ns;   /* applying the poll to the model, all steps */
 	uint64_t owners_ns;  /* /proc scan, when one ran */
 };
 
