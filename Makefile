@@ -85,8 +85,9 @@ $(BUILD)/libsockwatch.a: $(LIB_OBJ)
 $(PROG): $(MAIN_OBJ) $(BUILD)/libsockwatch.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# --wrap=recvmsg: tests/support/nl_spoof.c lets a test play the kernel.
 $(BUILD)/tests/run: $(TEST_OBJ) $(BUILD)/libsockwatch.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
+	$(CC) $(ALL_LDFLAGS) -Wl,--wrap=recvmsg -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libsockwatch.a | $(DEPS_STAMP)
 	@mkdir -p $(@D)

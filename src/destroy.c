@@ -75,38 +75,47 @@ destroy_fd(const struct destroy_listener *dl)
 }
 
 int
+destroy_parse(const void *buf, size_t len, struct diag_snapshot *snap)
+{
+	const struct nlmsghdr *nlh;
+	size_t off = 0;
+	int err;
+
+	while ((nlh = diag_next_message(buf, len, &off, &err)) != NULL) {
+		if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+			continue;
+		/* A malformed notification is dropped, not fatal. */
+		if (diag_parse_message(nlh, snap) == -ENOMEM)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int
 destroy_read(struct destroy_listener *dl, struct diag_snapshot *snap,
 	     uint64_t *lost)
 {
 	int overflowed = 0;
 
 	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(dl->nl, dl->buf, DESTROY_BUFFER);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			if (errno == ENOBUFS) {
-				/* The kernel dropped some: go on reading what
-				 * is left, then let the caller resynchronise. */
-				(*lost)++;
-				overflowed = 1;
-				continue;
-			}
-			return -errno;
+		ssize_t n = diag_recv(mnl_socket_get_fd(dl->nl), dl->buf,
+				      DESTROY_BUFFER, 0);
+		if (n == -EAGAIN || n == -EWOULDBLOCK)
+			break;
+		if (n == -ENOBUFS) {
+			/* The kernel dropped some: go on reading what is
+			 * left, then let the caller resynchronise. */
+			(*lost)++;
+			overflowed = 1;
+			continue;
 		}
-		const struct nlmsghdr *nlh = (const struct nlmsghdr *)dl->buf;
-		int remaining = (int)n;
-		for (; mnl_nlmsg_ok(nlh, remaining);
-		     nlh = mnl_nlmsg_next(nlh, &remaining)) {
-			if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY)
-				continue;
-			/* A malformed notification is dropped, not fatal. */
-			int err = diag_parse_message(nlh, snap);
-			if (err == -ENOMEM)
-				return err;
-		}
+		/* A notification cut short by the buffer is dropped. */
+		if (n == -EBADMSG)
+			continue;
+		if (n < 0)
+			return (int)n;
+		if (destroy_parse(dl->buf, (size_t)n, snap) == -ENOMEM)
+			return -ENOMEM;
 	}
 	return overflowed ? -ENOBUFS : 0;
 }

@@ -16,6 +16,7 @@
 #include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
 #include <linux/tcp.h>
+#include <sys/socket.h>
 #include <netinet/in.h>
 
 #include "sockwatch/diag.h"
@@ -239,6 +240,7 @@ diag_parse_message(const struct nlmsghdr *nlh, struct diag_snapshot *snap)
 {
 	const struct inet_diag_msg *msg;
 	const struct nlattr *attr;
+	const char *pos, *end;
 	struct sockrec *rec;
 	int state, err;
 
@@ -281,16 +283,24 @@ diag_parse_message(const struct nlmsghdr *nlh, struct diag_snapshot *snap)
 		memset(rec->daddr + 4, 0, 12);
 	}
 
-	mnl_attr_for_each(attr, nlh, sizeof(*msg))
-	{
+	/* Walk the attributes against the message's own length, not
+	 * libmnl's aligned tail, which may lie past the bytes received. */
+	end = (const char *)nlh + nlh->nlmsg_len;
+	pos = (const char *)msg + MNL_ALIGN(sizeof(*msg));
+	while (pos < end) {
+		size_t left = (size_t)(end - pos), step;
+
+		attr = (const struct nlattr *)pos;
+		/* Anything that does not make a whole attribute means a
+		 * truncated message. */
+		if (left < sizeof(*attr) || attr->nla_len < sizeof(*attr) ||
+		    attr->nla_len > left)
+			return -EBADMSG;
 		if ((err = parse_attr(attr, snap, rec)) < 0)
 			return err;
+		step = MNL_ALIGN((size_t)attr->nla_len);
+		pos += step < left ? step : left;
 	}
-	/* mnl_attr_for_each stops at the first attribute that does not fit:
-	 * anything left over means a truncated attribute. */
-	if ((const char *)attr !=
-	    (const char *)mnl_nlmsg_get_payload_tail(nlh))
-		return -EBADMSG;
 	snap->count++;
 	return 0;
 }
@@ -307,15 +317,66 @@ nlmsg_error_code(const struct nlmsghdr *nlh)
 	return e->error < 0 ? e->error : 0;
 }
 
+const struct nlmsghdr *
+diag_next_message(const void *buf, size_t len, size_t *off, int *err)
+{
+	const struct nlmsghdr *nlh;
+	size_t left = len - *off;
+
+	*err = 0;
+	if (*off >= len)
+		return NULL;
+	/* Sizes are compared as size_t: libmnl's mnl_nlmsg_ok() compares
+	 * nlmsg_len as an int, so a forged length of 2^31 or more would
+	 * pass it and mnl_nlmsg_next() would jump gigabytes ahead. */
+	nlh = (const struct nlmsghdr *)((const char *)buf + *off);
+	if (left < sizeof(*nlh) || nlh->nlmsg_len < sizeof(*nlh) ||
+	    nlh->nlmsg_len > left) {
+		*err = -EBADMSG;
+		return NULL;
+	}
+	*off += NLMSG_ALIGN(nlh->nlmsg_len) < left ? NLMSG_ALIGN(nlh->nlmsg_len)
+						    : left;
+	return nlh;
+}
+
+ssize_t
+diag_recv(int fd, void *buf, size_t size, int flags)
+{
+	for (;;) {
+		struct sockaddr_nl from;
+		struct iovec iov = { .iov_base = buf, .iov_len = size };
+		struct msghdr msg = { .msg_name = &from,
+				      .msg_namelen = sizeof(from),
+				      .msg_iov = &iov,
+				      .msg_iovlen = 1 };
+		ssize_t n = recvmsg(fd, &msg, flags);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		/* Another process with CAP_NET_ADMIN may send to this
+		 * socket: only the kernel (port id 0) is listened to. */
+		if (msg.msg_namelen != sizeof(from) ||
+		    from.nl_family != AF_NETLINK || from.nl_pid != 0)
+			continue;
+		if (msg.msg_flags & MSG_TRUNC)
+			return -EBADMSG;
+		return n;
+	}
+}
+
 int
 diag_parse_buffer(const void *buf, size_t len, uint32_t seq, uint32_t portid,
 		  struct diag_snapshot *snap)
 {
-	const struct nlmsghdr *nlh = buf;
-	int remaining = (int)len;
+	const struct nlmsghdr *nlh;
+	size_t off = 0;
 	int err;
 
-	while (mnl_nlmsg_ok(nlh, remaining)) {
+	while ((nlh = diag_next_message(buf, len, &off, &err)) != NULL) {
 		if (!mnl_nlmsg_seq_ok(nlh, seq) ||
 		    !mnl_nlmsg_portid_ok(nlh, portid))
 			return -ESRCH;
@@ -323,8 +384,9 @@ diag_parse_buffer(const void *buf, size_t len, uint32_t seq, uint32_t portid,
 		case NLMSG_DONE:
 			/* The dump may end with an error of its own. */
 			if (nlh->nlmsg_len >= MNL_NLMSG_HDRLEN + sizeof(int)) {
-				int code = *(const int *)mnl_nlmsg_get_payload(
-					nlh);
+				int code;
+				memcpy(&code, mnl_nlmsg_get_payload(nlh),
+				       sizeof(code));
 				if (code < 0)
 					return code;
 			}
@@ -345,12 +407,9 @@ diag_parse_buffer(const void *buf, size_t len, uint32_t seq, uint32_t portid,
 		default:
 			return -EBADMSG;
 		}
-		nlh = mnl_nlmsg_next(nlh, &remaining);
 	}
 	/* Bytes that do not make a whole message: the reply was cut. */
-	if (remaining != 0)
-		return -EBADMSG;
-	return 1;
+	return err < 0 ? err : 1;
 }
 
 static int
@@ -405,14 +464,10 @@ dump_family(struct diag_socket *ds, int family, const struct diag_request *req,
 	int err = send_request(ds, family, req, NULL);
 
 	while (err == 0) {
-		ssize_t n = mnl_socket_recvfrom(ds->nl, ds->buf,
-						DIAG_RECV_BUFFER);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			/* MSG_TRUNC shows up as ENOSPC in libmnl. */
-			return errno == ENOSPC ? -EBADMSG : -errno;
-		}
+		ssize_t n = diag_recv(mnl_socket_get_fd(ds->nl), ds->buf,
+				      DIAG_RECV_BUFFER, 0);
+		if (n < 0)
+			return (int)n;
 		if (n == 0)
 			return -EBADMSG;
 		snap->recv_calls++;
@@ -457,11 +512,9 @@ diag_get(struct diag_socket *ds, const struct sockrec *rec, unsigned ext,
 	if ((err = send_request(ds, rec->family, &req, rec)) < 0)
 		return err;
 	/* Not a dump: the one reply, or the error, is queued already. */
-	do
-		n = mnl_socket_recvfrom(ds->nl, ds->buf, DIAG_RECV_BUFFER);
-	while (n < 0 && errno == EINTR);
+	n = diag_recv(mnl_socket_get_fd(ds->nl), ds->buf, DIAG_RECV_BUFFER, 0);
 	if (n < 0)
-		return errno == ENOSPC ? -EBADMSG : -errno;
+		return (int)n;
 	err = diag_parse_buffer(ds->buf, (size_t)n, ds->seq, ds->portid, snap);
 	if (err < 0)
 		return err;

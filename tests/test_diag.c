@@ -20,8 +20,10 @@
 #include <linux/sock_diag.h>
 #include <linux/tcp.h>
 
+#include "sockwatch/destroy.h"
 #include "sockwatch/diag.h"
 #include "support/fixture.h"
+#include "support/nl_spoof.h"
 
 #define SEQ 77
 #define PORT 4242
@@ -279,6 +281,84 @@ Test(diag, nlmsg_len_larger_than_the_buffer)
 		     -EBADMSG);
 }
 
+/* One datagram of exactly these bytes, on the heap, so that a read past
+ * them is caught by the sanitizer. */
+static unsigned char *
+exact_copy(const void *p, size_t len)
+{
+	unsigned char *c = malloc(len);
+
+	cr_assert_not_null(c);
+	memcpy(c, p, len);
+	return c;
+}
+
+/* The message another process sent to crash sockwatch: 16 bytes whose
+ * nlmsg_len is 2^31 or more, read by libmnl as a negative int. */
+Test(diag, forged_length_of_2_31_or_more)
+{
+	static const uint32_t lengths[] = { 0x80000000u, 0xfffffff0u,
+					    0xffffffffu, 17, 20 };
+	static const uint16_t types[] = { SOCK_DIAG_BY_FAMILY, NLMSG_DONE,
+					  NLMSG_ERROR, NLMSG_NOOP };
+
+	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+		for (size_t l = 0; l < sizeof(lengths) / sizeof(lengths[0]);
+		     l++) {
+			struct nlmsghdr h = { .nlmsg_len = lengths[l],
+					      .nlmsg_type = types[t],
+					      .nlmsg_seq = SEQ,
+					      .nlmsg_pid = PORT };
+			unsigned char *c = exact_copy(&h, sizeof(h));
+
+			cr_expect_eq(diag_parse_buffer(c, sizeof(h), SEQ, PORT,
+						       &snap),
+				     -EBADMSG, "type %u len %#x", types[t],
+				     lengths[l]);
+			cr_expect_eq(destroy_parse(c, sizeof(h), &snap), 0);
+			free(c);
+		}
+	}
+	cr_assert_eq(snap.count, 0);
+}
+
+/* A forged message behind a good one: the good one is read, the rest
+ * is refused, and nothing is read past the received bytes. */
+Test(diag, forged_length_after_a_good_message)
+{
+	struct nlmsghdr *h;
+	unsigned char *c;
+
+	put_sock(&b, 1, 1);
+	h = put_header(&b, NLMSG_DONE, SEQ, PORT);
+	h->nlmsg_len = 0x80000010u;
+	c = exact_copy(b.data, b.len);
+	cr_assert_eq(diag_parse_buffer(c, b.len, SEQ, PORT, &snap), -EBADMSG);
+	cr_assert_eq(destroy_parse(c, b.len, &snap), 0);
+	/* Once in the failed dump (kept there: the caller drops it), once
+	 * from the notifications. */
+	cr_assert_eq(snap.count, 2);
+	free(c);
+}
+
+/* A message whose length is not a multiple of four, last in the buffer:
+ * its attributes are read up to its length, not to the aligned end. */
+Test(diag, unaligned_last_message_with_attributes)
+{
+	struct nlmsghdr *h = put_sock(&b, 1, 1);
+	uint8_t shut = 3;
+	unsigned char *c;
+
+	put_attr(&b, h, INET_DIAG_SHUTDOWN, &shut, 1);
+	h->nlmsg_len -= 3;
+	b.len -= 3;
+	c = exact_copy(b.data, b.len);
+	cr_assert_eq(diag_parse_buffer(c, b.len, SEQ, PORT, &snap), 1);
+	cr_assert_eq(snap.count, 1);
+	cr_expect_eq(snap.recs[0].shutdown, 3);
+	free(c);
+}
+
 Test(diag, attribute_longer_than_its_message)
 {
 	struct nlmsghdr *h = put_sock(&b, 1, 1);
@@ -410,6 +490,7 @@ static void
 retry_setup(void)
 {
 	fresh();
+	nl_spoof_as_kernel = true;
 	fixture_population_up(&retry_spec);
 	cr_assert_eq(netns_enter(&fixture_ns), 0);
 }
@@ -675,6 +756,33 @@ Test(diag_retry, failed_reopen_returns_the_dumps_error)
 	cr_expect_eq(err, -EINTR, "%d", err);
 	cr_expect_eq(snap.count, 3);
 	cr_expect_eq(snap.ext_count, 3);
+	cr_expect_eq(diag_socket_of_this_process(from).inode, t.inode);
+	close(from);
+	diag_close(ds);
+}
+
+/* Without the test playing the kernel, what another process sends to the
+ * dump's socket is dropped: the crafted error, the records before it, and
+ * the forged length that used to crash libmnl's iteration. */
+Test(diag_retry, messages_from_another_process_are_ignored)
+{
+	struct diag_socket *ds;
+	struct diag_request req = { .family = AF_UNSPEC };
+	struct nlmsghdr forged = { .nlmsg_len = 0x80000000u,
+				   .nlmsg_type = NLMSG_DONE };
+	int from;
+
+	nl_spoof_as_kernel = false;
+	records_before();
+	cr_assert_eq(diag_open(&ds), 0);
+	struct nl_target t = diag_socket_of_this_process(-1);
+	from = injector();
+	cr_assert_eq(send_to(from, &t, &forged, sizeof(forged)), 0);
+	inject_dump(from, &t, 25, NLMSG_ERROR, -EPERM);
+	int err = diag_dump(ds, &req, &snap);
+	cr_assert_eq(err, 0, "%s", strerror(-err));
+	expect_population_after_ours();
+	/* Nothing went wrong, so the socket was kept. */
 	cr_expect_eq(diag_socket_of_this_process(from).inode, t.inode);
 	close(from);
 	diag_close(ds);

@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/netlink.h>
+
 #include "support/netns.h"
 #include "support/run.h"
 
@@ -365,4 +367,130 @@ Test(watch_e2e, churn_every_connection_once, .timeout = 180)
 			      "RSS grew from %ld to %ld KiB", rss_early,
 			      rss_late);
 	}
+}
+
+/* A namespace with nothing in it but lo. */
+static int
+idle_holder(void *arg, int ctl)
+{
+	(void)arg;
+	netns_wait_hangup(ctl);
+	return 0;
+}
+
+/* Port ids of pid's NETLINK_SOCK_DIAG sockets, from its namespace's
+ * /proc/PID/net/netlink matched against its descriptors' inodes. */
+static size_t
+sock_diag_ports_of(pid_t pid, uint32_t *ports, size_t max)
+{
+	char path[128], line[512];
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/net/netlink", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) && n < max) {
+		unsigned long long sk, inode;
+		unsigned proto, port;
+		char fdpath[160], target[64], want[64];
+		int matched = 0;
+
+		/* sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode */
+		if (sscanf(line, "%llx %u %u %*x %*d %*d %*d %*d %*d %llu", &sk,
+			   &proto, &port, &inode) != 4 ||
+		    proto != 4 /* NETLINK_SOCK_DIAG */)
+			continue;
+		snprintf(want, sizeof(want), "socket:[%llu]", inode);
+		for (int fd = 0; fd < 64 && !matched; fd++) {
+			ssize_t len;
+			snprintf(fdpath, sizeof(fdpath), "/proc/%d/fd/%d",
+				 (int)pid, fd);
+			len = readlink(fdpath, target, sizeof(target) - 1);
+			if (len > 0) {
+				target[len] = '\0';
+				matched = strcmp(target, want) == 0;
+			}
+		}
+		if (matched)
+			ports[n++] = port;
+	}
+	fclose(f);
+	return n;
+}
+
+/*
+ * Another process with CAP_NET_ADMIN in the watched namespace sends one
+ * 16-byte message with nlmsg_len 2^31 to each of watch's sock_diag
+ * sockets (the dump's and the destroy listener's): watch drops them, goes
+ * on reporting, and ends as asked.
+ */
+Test(watch_e2e, forged_netlink_messages_are_dropped, .timeout = 30)
+{
+	struct nlmsghdr forged = { .nlmsg_len = 0x80000000u,
+				   .nlmsg_type = NLMSG_DONE };
+	char outpath[] = "/tmp/sockwatch-forged-XXXXXX";
+	uint32_t ports[8];
+	struct netns ns;
+	size_t nports = 0;
+	int out, status, from, l, c, a;
+	pid_t pid;
+
+	if (!netns_available())
+		cr_skip_test("needs root to create a network namespace");
+	cr_assert_eq(netns_start(&ns, idle_holder, NULL), 0);
+	cr_assert((out = mkstemp(outpath)) >= 0);
+	unlink(outpath);
+	pid = fork();
+	if (pid == 0) {
+		setpgid(0, 0);
+		if (netns_enter(&ns) < 0)
+			_exit(125);
+		dup2(out, 1);
+		execl(run_sockwatch_path(), "sockwatch", "watch", "--jsonl", "-n",
+		      "--interval", "100ms", "--duration", "3s", "port", "7300",
+		      (char *)NULL);
+		_exit(127);
+	}
+	cr_assert_gt(pid, 0);
+	cr_assert_eq(netns_enter(&ns), 0);
+	for (int tries = 0; tries < 50 && nports < 2; tries++) {
+		sleep_ms(40);
+		nports = sock_diag_ports_of(pid, ports, 8);
+	}
+	cr_assert_geq(nports, 2, "found %zu sock_diag sockets of watch",
+		      nports);
+	from = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	cr_assert_geq(from, 0);
+	for (size_t i = 0; i < nports; i++) {
+		struct sockaddr_nl to = { .nl_family = AF_NETLINK,
+					  .nl_pid = ports[i] };
+		for (int k = 0; k < 3; k++)
+			cr_assert_eq(sendto(from, &forged, sizeof(forged), 0,
+					    (struct sockaddr *)&to, sizeof(to)),
+				     (ssize_t)sizeof(forged), "%s",
+				     strerror(errno));
+	}
+	close(from);
+	/* Life goes on: a connection opened after the forged messages is
+	 * reported. */
+	sleep_ms(300);
+	cr_assert_geq(l = listener(7300), 0);
+	cr_assert_geq(c = connect_to(7300, NULL), 0);
+	cr_assert_geq(a = accept(l, NULL, NULL), 0);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	run_kill_group(pid);
+	close(a);
+	close(c);
+	close(l);
+	netns_stop(&ns);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "watch ended with status %d", status);
+
+	off_t size = lseek(out, 0, SEEK_END);
+	char *text = calloc(1, (size_t)size + 1);
+	cr_assert_eq(pread(out, text, (size_t)size, 0), size);
+	close(out);
+	cr_assert_geq(count(text, "\"to\":\"ESTAB\""), 2, "%s", text);
+	free(text);
 }

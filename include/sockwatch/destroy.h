@@ -7,6 +7,7 @@
 #ifndef SOCKWATCH_DESTROY_H
 #define SOCKWATCH_DESTROY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sockwatch/diag.h"
@@ -26,5 +27,12 @@ int destroy_fd(const struct destroy_listener *dl);
  */
 int destroy_read(struct destroy_listener *dl, struct diag_snapshot *snap,
 		 uint64_t *lost);
+
+/*
+ * Append the notifications of one received buffer to snap; malformed ones
+ * are dropped.  Returns 0 or -ENOMEM.  destroy_read's parser, apart for
+ * tests and fuzzing.
+ */
+int destroy_parse(const void *buf, size_t len, struct diag_snapshot *snap);
 
 #endif

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "sockwatch/tcp_state.h"
 
@@ -136,6 +137,23 @@ int diag_parse_message(const struct nlmsghdr *nlh, struct diag_snapshot *snap);
  */
 int diag_parse_buffer(const void *buf, size_t len, uint32_t seq,
 		      uint32_t portid, struct diag_snapshot *snap);
+
+/*
+ * The next whole message of a received buffer, from *off (0 at the start),
+ * which it advances.  NULL at the end, with *err 0, or when the bytes left
+ * do not make a whole message, with *err -EBADMSG.  Every length is
+ * checked against len before use.
+ */
+const struct nlmsghdr *diag_next_message(const void *buf, size_t len,
+					 size_t *off, int *err);
+
+/*
+ * recvmsg() on a NETLINK_SOCK_DIAG socket, keeping only what the kernel
+ * sent (sender port id 0): datagrams from other processes are dropped.
+ * Returns the length, or -EAGAIN, -ENOBUFS, -EBADMSG for a truncated
+ * datagram, or another negative errno.  EINTR is retried.
+ */
+ssize_t diag_recv(int fd, void *buf, size_t size, int flags);
 
 /* "1.2.3.4" or "fe80::1"; buf needs INET6_ADDRSTRLEN. */
 const char *sockrec_addr(const struct sockrec *rec, bool local, char *buf,
