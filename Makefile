@@ -38,9 +38,9 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread -Iinclude $(WARNINGS) $(SANFLAGS) \
 	$(PKG_CFLAGS) $(CFLAGS) -MMD -MP
 ALL_LDFLAGS = -pthread $(SANFLAGS) $(LDFLAGS)
 
-LIB_SRC = $(filter-out src/main.c,$(wildcard src/*.c src/tui/*.c src/stack/*.c))
+LIB_SRC = $(filter-out src/cmd/main.c,$(wildcard src/*/*.c))
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
-MAIN_OBJ = $(BUILD)/src/main.o
+MAIN_OBJ = $(BUILD)/src/cmd/main.o
 TEST_SRC = $(wildcard tests/*.c tests/support/*.c)
 TEST_OBJ = $(TEST_SRC:%.c=$(BUILD)/%.o)
 BENCH_SRC = $(wildcard bench/*.c)
@@ -76,7 +76,7 @@ $(BUILD)/%.o: %.c | $(DEPS_STAMP)
 
 $(BUILD)/tests/%.o: tests/%.c | $(DEPS_STAMP) $(TEST_DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Itests -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Itests -Isrc -c -o $@ $<
 
 $(BUILD)/libsockwatch.a: $(LIB_OBJ)
 	@rm -f $@

@@ -59,7 +59,7 @@ static void
 measure(size_t n)
 {
 	struct sockrec *recs = malloc(n * sizeof(*recs));
-	struct diag_snapshot snap = { .recs = recs, .count = n, .cap = n };
+	struct snapshot snap = { .recs = recs, .count = n, .cap = n };
 	struct conn_table t;
 	uint64_t steady[ROUNDS], churn[ROUNDS], first, clock = 1000000000ull;
 	const uint64_t second = 1000000000ull;

@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct diag_snapshot snap;
+	static struct snapshot snap;
 	uint32_t seq, port;
 	uint8_t *buf;
 
@@ -35,13 +35,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (buf == NULL)
 		return 0;
 	memcpy(buf, data, size);
-	diag_snapshot_reset(&snap);
+	snapshot_reset(&snap);
 	(void)diag_parse_buffer(buf, size, seq, port, &snap);
 	(void)destroy_parse(buf, size, &snap);
 	/* Every record made must be readable whole. */
 	for (size_t i = 0; i < snap.count; i++) {
 		const struct sockrec_ext *x =
-			diag_snapshot_ext(&snap, &snap.recs[i]);
+			snapshot_ext(&snap, &snap.recs[i]);
 		if (x != NULL && x->cong[sizeof(x->cong) - 1] != '\0')
 			abort();
 	}

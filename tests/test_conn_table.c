@@ -41,10 +41,10 @@ rec_of(uint16_t sport, uint16_t dport, enum tcp_state state)
 }
 
 /* A snapshot over a caller's array: conn_table only reads it. */
-static struct diag_snapshot
+static struct snapshot
 snap_of(struct sockrec *recs, size_t n)
 {
-	struct diag_snapshot s;
+	struct snapshot s;
 
 	memset(&s, 0, sizeof(s));
 	s.recs = recs;
@@ -58,7 +58,7 @@ Test(conn_table, new_transition_closed_with_inferred_steps)
 	struct recorder r = { .n = 0 };
 	struct event_sink sink = { record, &r };
 	struct sockrec a = rec_of(40000, 80, S(ESTABLISHED));
-	struct diag_snapshot s = snap_of(&a, 1);
+	struct snapshot s = snap_of(&a, 1);
 
 	cr_assert_eq(conn_table_init(&t, 5 * SEC), 0);
 	cr_assert_eq(conn_table_update(&t, &s, 1 * SEC, &sink), 0);
@@ -109,7 +109,7 @@ Test(conn_table, illegal_jump_is_flagged)
 	struct recorder r = { .n = 0 };
 	struct event_sink sink = { record, &r };
 	struct sockrec a = rec_of(40000, 80, S(TIME_WAIT));
-	struct diag_snapshot s = snap_of(&a, 1);
+	struct snapshot s = snap_of(&a, 1);
 
 	conn_table_init(&t, SEC);
 	conn_table_update(&t, &s, 1, &sink);
@@ -128,7 +128,7 @@ Test(conn_table, listeners_sharing_a_port_stay_apart)
 	struct sockrec l[2] = { rec_of(80, 0, S(LISTEN)),
 				rec_of(80, 0, S(LISTEN)) };
 	l[1].cookie = 4242;
-	struct diag_snapshot s = snap_of(l, 2);
+	struct snapshot s = snap_of(l, 2);
 
 	conn_table_init(&t, SEC);
 	conn_table_update(&t, &s, 1, NULL);
@@ -143,7 +143,7 @@ Test(conn_table, destroyed_between_polls)
 	struct recorder r = { .n = 0 };
 	struct event_sink sink = { record, &r };
 	struct sockrec est = rec_of(40000, 80, S(ESTABLISHED));
-	struct diag_snapshot s = snap_of(&est, 1);
+	struct snapshot s = snap_of(&est, 1);
 	struct sockrec_ext ext = { .has_info = 1, .segs_in = 5 };
 
 	conn_table_init(&t, 5 * SEC);
@@ -198,7 +198,7 @@ Test(conn_table, dump_older_than_the_destroy)
 	struct recorder r = { .n = 0 };
 	struct event_sink sink = { record, &r };
 	struct sockrec lastack = rec_of(80, 40002, S(LAST_ACK));
-	struct diag_snapshot s = snap_of(&lastack, 1);
+	struct snapshot s = snap_of(&lastack, 1);
 	struct sockrec gone = lastack;
 
 	conn_table_init(&t, 5 * SEC);
@@ -232,7 +232,7 @@ Test(conn_table, pair_reused_after_the_destroy)
 	struct sockrec_ext ext = { .has_info = 1, .segs_in = 5 };
 	struct sockrec recs[2] = { rec_of(7200, 40003, S(LAST_ACK)),
 				   rec_of(7201, 40004, S(ESTABLISHED)) };
-	struct diag_snapshot s = snap_of(recs, 1);
+	struct snapshot s = snap_of(recs, 1);
 	struct sockrec gone;
 
 	conn_table_init(&t, 5 * SEC);
@@ -296,7 +296,7 @@ Test(conn_table, applied_in_steps_as_at_once)
 	after[10].state = S(CLOSE_WAIT);
 	after[N - 1] = rec_of(9000, 80, S(SYN_SENT));
 	after[N - 1].ext = N - 1;
-	struct diag_snapshot s1 = snap_of(before, N), s2 = snap_of(after, N);
+	struct snapshot s1 = snap_of(before, N), s2 = snap_of(after, N);
 	s1.ext = ext_before, s1.ext_count = N;
 	s2.ext = ext_after, s2.ext_count = N;
 
@@ -350,7 +350,7 @@ Test(conn_table, churn_keeps_memory_bounded)
 		for (int i = 0; i < N; i++)
 			recs[i] = rec_of((uint16_t)(1024 + i),
 					 (uint16_t)(1024 + round), S(ESTABLISHED));
-		struct diag_snapshot s = snap_of(recs, N);
+		struct snapshot s = snap_of(recs, N);
 		cr_assert_eq(conn_table_update(&t, &s, (uint64_t)round * SEC,
 					       NULL),
 			     0);
@@ -377,7 +377,7 @@ Test(conn_table, thousands_of_keys_all_found)
 	for (int i = 0; i < N; i++)
 		recs[i] = rec_of((uint16_t)(i % 60000 + 1),
 				 (uint16_t)(i / 60000 + 1), S(ESTABLISHED));
-	struct diag_snapshot s = snap_of(recs, N);
+	struct snapshot s = snap_of(recs, N);
 	conn_table_update(&t, &s, 1, NULL);
 	for (int i = 0; i < N; i++)
 		cr_assert_not_null(conn_table_find(&t, &recs[i]));

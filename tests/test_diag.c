@@ -100,7 +100,7 @@ put_done(struct buf *b, int code)
 }
 
 static struct buf b;
-static struct diag_snapshot snap;
+static struct snapshot snap;
 
 static void
 fresh(void)
@@ -112,7 +112,7 @@ fresh(void)
 static void
 done(void)
 {
-	diag_snapshot_free(&snap);
+	snapshot_free(&snap);
 }
 
 TestSuite(diag, .init = fresh, .fini = done);
@@ -165,7 +165,7 @@ Test(diag, attributes_are_parsed)
 	put_done(&b, 0);
 	cr_assert_eq(diag_parse_buffer(b.data, b.len, SEQ, PORT, &snap), 0);
 	cr_assert_eq(snap.count, 1);
-	const struct sockrec_ext *x = diag_snapshot_ext(&snap, &snap.recs[0]);
+	const struct sockrec_ext *x = snapshot_ext(&snap, &snap.recs[0]);
 	cr_assert_not_null(x);
 	cr_assert(x->has_info && x->has_mem);
 	cr_assert_eq(x->rtt_us, 1500);
@@ -184,7 +184,7 @@ Test(diag, short_tcp_info_of_an_old_kernel_is_accepted)
 	put_attr(&b, h, INET_DIAG_INFO, &ti,
 		 offsetof(struct tcp_info, tcpi_rcv_rtt));
 	cr_assert_eq(diag_parse_buffer(b.data, b.len, SEQ, PORT, &snap), 1);
-	cr_assert_eq(diag_snapshot_ext(&snap, &snap.recs[0])->rtt_us, 900);
+	cr_assert_eq(snapshot_ext(&snap, &snap.recs[0])->rtt_us, 900);
 }
 
 Test(diag, nlmsg_error_is_returned)
@@ -248,13 +248,13 @@ Test(diag, truncated_buffers_at_every_length)
 	size_t first = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct inet_diag_msg));
 	size_t second = first + h->nlmsg_len;
 	for (size_t cut = 1; cut < b.len; cut++) {
-		struct diag_snapshot s = { 0 };
+		struct snapshot s = { 0 };
 		int rc = diag_parse_buffer(b.data, cut, SEQ, PORT, &s);
 		if (cut == first || cut == second)
 			cr_assert_eq(rc, 1, "cut at %zu", cut);
 		else
 			cr_assert_eq(rc, -EBADMSG, "cut at %zu: %d", cut, rc);
-		diag_snapshot_free(&s);
+		snapshot_free(&s);
 	}
 }
 
@@ -392,14 +392,14 @@ Test(diag, known_attributes_of_the_wrong_size)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		struct buf one = { 0 };
-		struct diag_snapshot s = { 0 };
+		struct snapshot s = { 0 };
 		struct nlmsghdr *h = put_sock(&one, 1, 1);
 		put_attr(&one, h, bad[i].type, zero, bad[i].len);
 		cr_expect_eq(diag_parse_message(h, &s), -EBADMSG,
 			     "attribute %u of %zu bytes", bad[i].type,
 			     bad[i].len);
 		cr_expect_eq(s.count, 0);
-		diag_snapshot_free(&s);
+		snapshot_free(&s);
 	}
 }
 
@@ -453,7 +453,7 @@ Test(diag, snapshot_reuse_allocates_nothing_new)
 	cr_assert_eq(diag_parse_buffer(b.data, b.len, SEQ, PORT, &snap), 1);
 	struct sockrec *recs = snap.recs;
 	size_t cap = snap.cap;
-	diag_snapshot_reset(&snap);
+	snapshot_reset(&snap);
 	cr_assert_eq(diag_parse_buffer(b.data, b.len, SEQ, PORT, &snap), 1);
 	cr_assert_eq(snap.count, 700);
 	cr_assert_eq(snap.recs, recs);
@@ -633,7 +633,7 @@ expect_population_after_ours(void)
 		     "%zu records, want 3 + %u", snap.count, fixture_pop.total);
 	for (size_t i = 0; i < 3 && i < snap.count; i++) {
 		const struct sockrec_ext *x =
-			diag_snapshot_ext(&snap, &snap.recs[i]);
+			snapshot_ext(&snap, &snap.recs[i]);
 		cr_expect_eq(snap.recs[i].sport, 1000 + i);
 		cr_expect(x != NULL && x->rtt_us == 7);
 	}

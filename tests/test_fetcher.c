@@ -41,7 +41,7 @@ one_connection(int fds[3])
 }
 
 static const struct sockrec *
-find_port(const struct diag_snapshot *snap, uint16_t sport, unsigned state)
+find_port(const struct snapshot *snap, uint16_t sport, unsigned state)
 {
 	for (size_t i = 0; i < snap->count; i++)
 		if (snap->recs[i].sport == sport &&
@@ -64,7 +64,7 @@ Test(fetcher, worker_dumps_what_a_direct_dump_sees)
 {
 	struct diag_request req = { .states = TCP_STATE_ALL,
 				    .family = AF_UNSPEC };
-	struct diag_snapshot direct = { 0 }, threaded = { 0 };
+	struct snapshot direct = { 0 }, threaded = { 0 };
 	struct diag_socket *ds;
 	struct fetcher *f;
 	struct fetch_job job = { .req = req, .snap = &threaded }, done;
@@ -94,13 +94,13 @@ Test(fetcher, worker_dumps_what_a_direct_dump_sees)
 	cr_assert_eq(poll(&pfd, 1, 0), 0);
 	fetcher_stop(f);
 	diag_close(ds);
-	diag_snapshot_free(&direct);
-	diag_snapshot_free(&threaded);
+	snapshot_free(&direct);
+	snapshot_free(&threaded);
 }
 
 Test(fetcher, stop_waits_for_the_job_out)
 {
-	struct diag_snapshot snap = { 0 };
+	struct snapshot snap = { 0 };
 	struct diag_socket *ds;
 	struct fetcher *f;
 	struct fetch_job job = { .req = { .states = TCP_STATE_ALL },
@@ -115,13 +115,13 @@ Test(fetcher, stop_waits_for_the_job_out)
 	 * using the socket closed below. */
 	fetcher_stop(f);
 	diag_close(ds);
-	diag_snapshot_free(&snap);
+	snapshot_free(&snap);
 }
 
 Test(fetcher, get_one_socket_with_tcp_info)
 {
 	struct diag_request req = { .states = TCP_STATE_ALL };
-	struct diag_snapshot all = { 0 }, one = { 0 };
+	struct snapshot all = { 0 }, one = { 0 };
 	struct diag_socket *ds;
 	const struct sockrec *client;
 	const struct sockrec_ext *x;
@@ -137,13 +137,13 @@ Test(fetcher, get_one_socket_with_tcp_info)
 		if (all.recs[i].dport == PORT)
 			client = &all.recs[i];
 	cr_assert_not_null(client);
-	cr_assert_null(diag_snapshot_ext(&all, client), "the dump had none");
+	cr_assert_null(snapshot_ext(&all, client), "the dump had none");
 
 	cr_assert_eq(diag_get(ds, client, DIAG_EXT_INFO | DIAG_EXT_MEM, &one),
 		     0);
 	cr_assert_eq(one.count, 1);
 	cr_assert_eq(one.recs[0].cookie, client->cookie);
-	x = diag_snapshot_ext(&one, &one.recs[0]);
+	x = snapshot_ext(&one, &one.recs[0]);
 	cr_assert_not_null(x);
 	cr_assert(x->has_info && x->has_mem);
 	cr_assert_geq(x->bytes_acked, 5, "5 bytes were sent and acked");
@@ -154,10 +154,10 @@ Test(fetcher, get_one_socket_with_tcp_info)
 	close(fds[1]);
 	close(fds[2]);
 	gone.cookie ^= 1;
-	diag_snapshot_reset(&one);
+	snapshot_reset(&one);
 	cr_assert_eq(diag_get(ds, &gone, DIAG_EXT_INFO, &one), -ENOENT);
 	cr_assert_eq(one.count, 0);
 	diag_close(ds);
-	diag_snapshot_free(&all);
-	diag_snapshot_free(&one);
+	snapshot_free(&all);
+	snapshot_free(&one);
 }

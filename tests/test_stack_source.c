@@ -17,10 +17,10 @@ static const struct diag_request all = { .states = TCP_STATE_ALL,
 /* How many of snap's records the filter text keeps, owners as the
  * monitor's collector finds them. */
 static size_t
-kept_by(const char *text, const struct diag_snapshot *snap)
+kept_by(const char *text, const struct snapshot *snap)
 {
 	struct cli cli = { .states = TCP_STATE_ALL, .family = AF_UNSPEC };
-	struct diag_snapshot copy = *snap;
+	struct snapshot copy = *snap;
 	struct sockrec recs[8];
 	struct filter_error ferr;
 	struct collector c;
@@ -51,7 +51,7 @@ Test(stack_source, publish_then_read_back)
 	char dir[] = "/tmp/sockwatch-source-XXXXXX", path[256];
 	struct stack_host *h = calloc(1, sizeof(*h));
 	struct stack_source_rec ext[4];
-	struct diag_snapshot snap = { 0 };
+	struct snapshot snap = { 0 };
 	const struct sockrec *recs;
 	struct stack_tcp_config cfg;
 	size_t n;
@@ -71,7 +71,7 @@ Test(stack_source, publish_then_read_back)
 		c->tuple.rport = 8080;
 		stack_tcp_init(&c->tcb, &cfg, 1);
 		c->tcb.state = i ? TCP_STATE_CLOSING : TCP_STATE_SYN_RCVD;
-		c->since = stack_now();
+		c->since = clock_now_ms();
 		h->conns[h->nconns++] = c;
 	}
 	stack_source_set_label("test");
@@ -83,7 +83,7 @@ Test(stack_source, publish_then_read_back)
 	cr_assert_eq(collector_fetch_stack(&all, here(), &snap, dir), 0);
 	cr_assert_eq(snap.count, 2);
 	recs = snap.recs;
-	cr_assert(stack_source_is_stack(&recs[0]));
+	cr_assert(sockrec_is_stack(&recs[0]));
 	cr_assert_eq(recs[0].state, TCP_STATE_SYN_RCVD);
 	cr_assert_eq(recs[1].state, TCP_STATE_CLOSING);
 	cr_assert_eq(recs[1].kernel_state, 11, "Linux's TCP_CLOSING");
@@ -111,7 +111,7 @@ Test(stack_source, publish_then_read_back)
 	cr_assert_eq(kept_by("process nginx", &snap), 0);
 
 	/* A monitor in another namespace is not shown this lab's. */
-	diag_snapshot_reset(&snap);
+	snapshot_reset(&snap);
 	cr_assert_eq(collector_fetch_stack(&all, here() + 1, &snap, dir), 0);
 	cr_assert_eq(snap.count, 0);
 
@@ -119,7 +119,7 @@ Test(stack_source, publish_then_read_back)
 	cr_assert_eq(collector_fetch_stack(&all, here(), &snap, dir), 0);
 	cr_assert_eq(snap.count, 0);
 	rmdir(dir);
-	diag_snapshot_free(&snap);
+	snapshot_free(&snap);
 	for (unsigned i = 0; i < h->nconns; i++)
 		free(h->conns[i]);
 	free(h);
@@ -127,11 +127,11 @@ Test(stack_source, publish_then_read_back)
 
 Test(stack_source, missing_directory_is_no_stack)
 {
-	struct diag_snapshot snap = { 0 };
+	struct snapshot snap = { 0 };
 
 	cr_assert_eq(collector_fetch_stack(&all, here(), &snap,
 					   "/nonexistent/sw"),
 		     0);
 	cr_assert_eq(snap.count, 0);
-	diag_snapshot_free(&snap);
+	snapshot_free(&snap);
 }

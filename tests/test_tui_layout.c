@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sockwatch/tui_layout.h"
+#include "tui/layout.h"
 
 Test(tui_layout, truncate_end_and_middle)
 {

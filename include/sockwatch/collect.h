@@ -20,7 +20,7 @@
 
 struct collector {
 	struct diag_socket *diag;
-	struct diag_snapshot snap; /* the filtered records of the last poll */
+	struct snapshot snap; /* the filtered records of the last poll */
 	struct proc_table *procs;  /* NULL unless owners are wanted */
 	struct diag_request req;
 	const struct filter *filter;
@@ -51,7 +51,7 @@ int collector_poll(struct collector *c);
  * is retried without it and *refused is set.
  */
 int collector_fetch(struct diag_socket *ds, const struct diag_request *req,
-		    struct diag_snapshot *snap, bool *refused);
+		    struct snapshot *snap, bool *refused);
 
 /*
  * Append the connections of running `sockwatch stack` processes whose
@@ -61,10 +61,10 @@ int collector_fetch(struct diag_socket *ds, const struct diag_request *req,
  * negative errno (the directory unreadable, -ENOMEM).
  */
 int collector_fetch_stack(const struct diag_request *req, uint32_t netns,
-			  struct diag_snapshot *snap, const char *dir);
+			  struct snapshot *snap, const char *dir);
 
 /* The filter's half: drop the records of snap that the filter refuses. */
-void collector_keep_matching(struct collector *c, struct diag_snapshot *snap);
+void collector_keep_matching(struct collector *c, struct snapshot *snap);
 
 /* Rescan /proc (when owners are wanted); callers rate-limit this. */
 int collector_refresh_owners(struct collector *c);

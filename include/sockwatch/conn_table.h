@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sockwatch/diag.h"
+#include "sockwatch/sockrec.h"
 #include "sockwatch/events.h"
 
 #define CONN_HISTORY 8
@@ -73,10 +73,10 @@ struct conn_table {
 	size_t index_cap;
 	uint32_t gen;
 	uint64_t linger_ns;
-	const struct diag_snapshot *snap; /* the last poll, for ext figures */
+	const struct snapshot *snap; /* the last poll, for ext figures */
 	/* A poll being applied in steps (conn_table_begin): the one before
 	 * it, the next record, and the poll's time. */
-	const struct diag_snapshot *prev_snap;
+	const struct snapshot *prev_snap;
 	size_t apply_next;
 	uint64_t apply_now_ns;
 	bool applying;
@@ -94,7 +94,7 @@ void conn_table_free(struct conn_table *t);
  * next update (conn_table_ext() reads it).  Events go to sink (may be
  * NULL).  Returns 0 or -ENOMEM.
  */
-int conn_table_update(struct conn_table *t, const struct diag_snapshot *snap,
+int conn_table_update(struct conn_table *t, const struct snapshot *snap,
 		      uint64_t now_ns, const struct event_sink *sink);
 
 /*
@@ -107,7 +107,7 @@ int conn_table_update(struct conn_table *t, const struct diag_snapshot *snap,
  * seen in; the previous snapshot must stay alive until conn_table_end().
  * No destroy notification may be applied in between.
  */
-int conn_table_begin(struct conn_table *t, const struct diag_snapshot *snap,
+int conn_table_begin(struct conn_table *t, const struct snapshot *snap,
 		     uint64_t now_ns);
 int conn_table_apply(struct conn_table *t, size_t max_records,
 		     const struct event_sink *sink);

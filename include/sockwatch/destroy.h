@@ -25,7 +25,7 @@ int destroy_fd(const struct destroy_listener *dl);
  * Returns 0, or -ENOBUFS when the socket overflowed and some were lost
  * (*lost counts the overflows), or another negative errno.
  */
-int destroy_read(struct destroy_listener *dl, struct diag_snapshot *snap,
+int destroy_read(struct destroy_listener *dl, struct snapshot *snap,
 		 uint64_t *lost);
 
 /*
@@ -33,6 +33,6 @@ int destroy_read(struct destroy_listener *dl, struct diag_snapshot *snap,
  * are dropped.  Returns 0 or -ENOMEM.  destroy_read's parser, apart for
  * tests and fuzzing.
  */
-int destroy_parse(const void *buf, size_t len, struct diag_snapshot *snap);
+int destroy_parse(const void *buf, size_t len, struct snapshot *snap);
 
 #endif

@@ -10,9 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
-#include "sockwatch/diag.h"
+#include "sockwatch/sockrec.h"
 #include "sockwatch/tcp_state.h"
 
 enum event_kind {
@@ -64,19 +63,5 @@ const struct event *event_ring_get(const struct event_ring *r, size_t i);
 /* "ESTAB -> [FIN-WAIT-1 FIN-WAIT-2] -> TIME-WAIT" with inferred states in
  * brackets; returns the length written. */
 size_t event_describe_path(const struct event *ev, char *buf, size_t len);
-
-/* Convert a monotonic time to wall-clock milliseconds since the epoch. */
-uint64_t event_wall_ms(uint64_t monotonic_ns);
-uint64_t event_now_ns(void);
-
-/* One aligned line (watch's default) or one JSON object per event. */
-struct event_format {
-	bool numeric;
-	bool json;
-	uint32_t home_netns; /* netns not printed when it is this one */
-};
-void event_write(FILE *out, const struct event_format *fmt,
-		 const struct event *ev);
-void event_write_header(FILE *out, const struct event_format *fmt);
 
 #endif

@@ -21,11 +21,11 @@
 struct fetch_job {
 	/* Asked for. */
 	struct diag_request req; /* its bytecode is copied on submit */
-	struct diag_snapshot *snap;
+	struct snapshot *snap;
 	struct proc_table *owners; /* rescan this first, or NULL */
 	bool with_stack;	   /* add the stack's connections */
 	uint32_t netns;		   /* ... those related to this one */
-	struct diag_snapshot *detail; /* one socket with tcp_info, or NULL */
+	struct snapshot *detail; /* one socket with tcp_info, or NULL */
 	struct sockrec detail_rec;    /* ... this one */
 	uint64_t tag;		   /* the caller's, handed back */
 	/* Done: filled in by the thread. */

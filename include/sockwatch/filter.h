@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sockwatch/diag.h"
+#include "sockwatch/sockrec.h"
 #include "sockwatch/tcp_state.h"
 
 struct filter;

@@ -11,8 +11,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "sockwatch/diag.h"
+#include "sockwatch/sockrec.h"
 #include "sockwatch/proc.h"
+#include "sockwatch/text.h"
 
 struct format_row {
 	const struct sockrec *rec;
@@ -39,15 +40,5 @@ struct format_ops {
 
 extern const struct format_ops format_table, format_json, format_jsonl,
 	format_csv;
-
-/* "addr:port" as ss prints it: "[::1]:22", "*:22", "[fe80::1]%eth0:22". */
-size_t format_endpoint(char *buf, size_t len, const struct sockrec *rec,
-		       bool local, bool numeric);
-
-/* A JSON string literal with everything escaped that must be. */
-void format_json_string(FILE *out, const char *s);
-
-/* "1.5s", "3m12s", "2h05m", "4d03h": compact ages for tables. */
-size_t format_duration(char *buf, size_t len, uint64_t ms);
 
 #endif

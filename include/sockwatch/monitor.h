@@ -40,14 +40,14 @@ struct monitor {
 	struct conn_table table;
 	/* Two snapshots: the model reads one while the next poll fills the
 	 * other. */
-	struct diag_snapshot snaps[2];
+	struct snapshot snaps[2];
 	unsigned shown; /* the one the model read last */
 	/* It was taken under a filter replaced while it was applied; the
 	 * next poll follows at once. */
 	bool shown_stale;
 	/* One connection followed with tcp_info and memory when the dump
 	 * carries none (the detail view), double-buffered the same way. */
-	struct diag_snapshot detail_snaps[2];
+	struct snapshot detail_snaps[2];
 	struct sockrec follow;
 	bool following, detail_valid;
 	struct proc_table *owners_next; /* rescanned by a poll, then swapped */
@@ -61,7 +61,7 @@ struct monitor {
 	struct monitor_timing last;
 	uint64_t owners_refreshed_ns;
 	bool owners_wanted;		/* an inode had no known owner */
-	struct diag_snapshot destroyed; /* reused by monitor_read_destroy */
+	struct snapshot destroyed; /* reused by monitor_read_destroy */
 	struct event_sink sink;		/* the last poll's, for destroys */
 	struct fetch_job applying;	/* the poll being applied in steps */
 };

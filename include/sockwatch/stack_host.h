@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "sockwatch/clock.h"
 #include "sockwatch/stack_link.h"
 #include "sockwatch/stack_observe.h"
 #include "sockwatch/stack_tcp.h"
@@ -83,9 +84,6 @@ struct stack_host {
 	unsigned npending;
 	uint64_t arp_retry;
 };
-
-/* Milliseconds on CLOCK_MONOTONIC. */
-uint64_t stack_now(void);
 
 /*
  * Open the host on ifname with our address and prefix and the peer's

@@ -29,7 +29,7 @@ struct stack_watch {
 
 struct stack_observer {
 	struct diag_socket *diag;
-	struct diag_snapshot snap;
+	struct snapshot snap;
 	struct stack_watch watch[STACK_OBSERVE_MAX];
 	unsigned count;
 	uint64_t interval_ms, next_poll;

@@ -12,9 +12,8 @@
  *
  * Records come as struct sockrec, filled as a sock_diag record would be,
  * with these differences:
- *   - cookie has STACK_SOURCE_COOKIE_TAG set (stack_source_is_stack()):
- *     it never collides with a kernel cookie, and identifies the
- *     connection within its stack process (pid and connection id);
+ *   - source is SOCKREC_SOURCE_STACK and owner_pid the stack process;
+ *     cookie is the connection's number within that process;
  *   - inode and uid are 0, timer and retrans are 0, expires_ms is 0;
  *   - rqueue is the data received but not yet read by the scenario, and
  *     wqueue the data not yet acknowledged by the peer;
@@ -36,23 +35,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "sockwatch/diag.h"
+#include "sockwatch/sockrec.h"
 
 #define STACK_SOURCE_DIR "/run/sockwatch/stack"
-#define STACK_SOURCE_COOKIE_TAG (UINT64_C(1) << 63)
-
-static inline bool
-stack_source_is_stack(const struct sockrec *rec)
-{
-	return (rec->cookie & STACK_SOURCE_COOKIE_TAG) != 0;
-}
-
-/* The sockwatch stack process a record comes from. */
-static inline pid_t
-stack_source_pid(const struct sockrec *rec)
-{
-	return (pid_t)((rec->cookie & ~STACK_SOURCE_COOKIE_TAG) >> 24);
-}
 
 struct stack_source_rec {
 	struct sockrec rec;

@@ -22,6 +22,9 @@ struct tui_options {
 	const char *stats_path; /* write per-refresh timings here at exit */
 };
 
+/* The column whose header or --sort name is name, or -1. */
+int tui_column_parse(const char *name);
+
 /*
  * Run the monitor until the user quits or a terminating signal arrives.
  * The terminal is restored before returning, whatever happened.  Returns

@@ -22,22 +22,13 @@ static const uint8_t zero_mac[STACK_ETH_ALEN];
 
 #define ARP_RETRY_MS 500
 
-uint64_t
-stack_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static uint32_t
 random32(void)
 {
 	uint32_t v;
 
 	if (getrandom(&v, sizeof(v), 0) != sizeof(v))
-		v = (uint32_t)stack_now() * 2654435761u ^ (uint32_t)getpid();
+		v = (uint32_t)clock_now_ms() * 2654435761u ^ (uint32_t)getpid();
 	return v;
 }
 
@@ -58,7 +49,7 @@ stack_host_open(struct stack_host *h, const char *ifname, uint32_t addr,
 	h->peer = peer;
 	h->cfg = *cfg;
 	h->log = log;
-	h->epoch = stack_now();
+	h->epoch = clock_now_ms();
 	h->ip_id = (uint16_t)random32();
 	/* A fresh range per run, so that the kernel's TIME-WAIT sockets of
 	 * the last run do not meet our new SYNs. */
@@ -101,7 +92,7 @@ kernel_state(const struct stack_host *h, const struct stack_tuple *t)
 static void
 print_time(const struct stack_host *h)
 {
-	uint64_t t = stack_now() - h->epoch;
+	uint64_t t = clock_now_ms() - h->epoch;
 
 	fprintf(h->log, "%4llu.%03llu ", (unsigned long long)t / 1000,
 		(unsigned long long)t % 1000);
@@ -194,7 +185,7 @@ send_arp_request(struct stack_host *h, uint32_t ip)
 		h->counters.arp_out++;
 		h->counters.frames_out++;
 	}
-	h->arp_retry = stack_now() + ARP_RETRY_MS;
+	h->arp_retry = clock_now_ms() + ARP_RETRY_MS;
 }
 
 static void
@@ -218,7 +209,7 @@ send_segment(struct stack_host *h, const struct stack_tuple *t,
 	     const struct stack_seg *seg)
 {
 	uint8_t frame[STACK_FRAME_MAX], mac[STACK_ETH_ALEN];
-	uint64_t now = stack_now();
+	uint64_t now = clock_now_ms();
 	bool known = stack_arp_lookup(&h->arp, t->raddr, now, mac);
 	size_t len = stack_build_tcp(frame, sizeof(frame), h->link.mac,
 				     known ? mac : zero_mac, t, seg,
@@ -260,7 +251,7 @@ transmit(struct stack_host *h, struct stack_conn *c,
 		print_state(h, c, out->from, out->note);
 	if (out->from != out->to || c->last_state != c->tcb.state) {
 		h->changed = true;
-		c->since = stack_now();
+		c->since = clock_now_ms();
 	}
 	c->last_state = c->tcb.state;
 }
@@ -308,7 +299,7 @@ new_conn(struct stack_host *h, uint16_t lport, uint16_t rport, uint32_t iss,
 					 .lport = lport, .rport = rport };
 	stack_tcp_init(&c->tcb, &h->cfg, iss ? iss : random32());
 	c->last_state = TCP_STATE_CLOSED;
-	c->since = stack_now();
+	c->since = clock_now_ms();
 	h->conns[h->nconns++] = c;
 	h->changed = true;
 	return c;
@@ -323,7 +314,7 @@ stack_host_connect(struct stack_host *h, uint16_t lport, uint16_t rport,
 
 	if (c == NULL)
 		return NULL;
-	*err = stack_tcp_connect(&c->tcb, stack_now(), &out);
+	*err = stack_tcp_connect(&c->tcb, clock_now_ms(), &out);
 	if (*err < 0)
 		return NULL;
 	transmit(h, c, &out, true);
@@ -371,7 +362,7 @@ stack_host_send(struct stack_host *h, struct stack_conn *c, const void *data,
 		size_t len)
 {
 	struct stack_tcp_out out;
-	int n = stack_tcp_send(&c->tcb, data, len, stack_now(), &out);
+	int n = stack_tcp_send(&c->tcb, data, len, clock_now_ms(), &out);
 
 	if (n >= 0)
 		transmit(h, c, &out, true);
@@ -382,7 +373,7 @@ int
 stack_host_close_conn(struct stack_host *h, struct stack_conn *c)
 {
 	struct stack_tcp_out out;
-	int err = stack_tcp_close(&c->tcb, stack_now(), &out);
+	int err = stack_tcp_close(&c->tcb, clock_now_ms(), &out);
 
 	if (err == 0)
 		transmit(h, c, &out, true);
@@ -393,7 +384,7 @@ int
 stack_host_abort(struct stack_host *h, struct stack_conn *c)
 {
 	struct stack_tcp_out out;
-	int err = stack_tcp_abort(&c->tcb, stack_now(), &out);
+	int err = stack_tcp_abort(&c->tcb, clock_now_ms(), &out);
 
 	if (err == 0)
 		transmit(h, c, &out, true);
@@ -608,7 +599,7 @@ run_deferred(struct stack_host *h, uint64_t now)
 int
 stack_host_step(struct stack_host *h, uint64_t max_wait_ms)
 {
-	uint64_t now = stack_now(), next;
+	uint64_t now = clock_now_ms(), next;
 	struct pollfd p = { .fd = h->link.fd, .events = POLLIN };
 	uint8_t buf[STACK_FRAME_MAX + 64];
 	int n, err = 0;
@@ -617,7 +608,7 @@ stack_host_step(struct stack_host *h, uint64_t max_wait_ms)
 	n = poll(&p, 1, next > now ? (int)(next - now) : 0);
 	if (n < 0 && errno != EINTR)
 		return -errno;
-	now = stack_now();
+	now = clock_now_ms();
 	for (int i = 0; n > 0 && i < 256; i++) {
 		size_t len;
 		int rc = stack_link_recv(&h->link, buf, sizeof(buf), &len);
@@ -645,12 +636,12 @@ stack_host_step(struct stack_host *h, uint64_t max_wait_ms)
 int
 stack_host_resolve(struct stack_host *h, uint64_t timeout_ms)
 {
-	uint64_t end = stack_now() + timeout_ms;
+	uint64_t end = clock_now_ms() + timeout_ms;
 	uint8_t mac[STACK_ETH_ALEN];
 
 	send_arp_request(h, h->peer);
-	while (!stack_arp_lookup(&h->arp, h->peer, stack_now(), mac)) {
-		uint64_t now = stack_now();
+	while (!stack_arp_lookup(&h->arp, h->peer, clock_now_ms(), mac)) {
+		uint64_t now = clock_now_ms();
 		int err;
 
 		if (now >= end)
@@ -667,13 +658,13 @@ stack_host_resolve(struct stack_host *h, uint64_t timeout_ms)
 void
 stack_host_inject(struct stack_host *h, const void *frame, size_t len)
 {
-	handle_frame(h, frame, len, stack_now(), false);
+	handle_frame(h, frame, len, clock_now_ms(), false);
 }
 
 void
 stack_host_release(struct stack_host *h)
 {
-	uint64_t now = stack_now();
+	uint64_t now = clock_now_ms();
 
 	for (unsigned i = 0; i < STACK_HOST_DEFERRED; i++)
 		if (h->deferred[i].len && h->deferred[i].due == STACK_TIME_NEVER)

@@ -26,7 +26,7 @@ stack_observe_close(struct stack_observer *obs)
 	if (obs->diag != NULL)
 		diag_close(obs->diag);
 	obs->diag = NULL;
-	diag_snapshot_free(&obs->snap);
+	snapshot_free(&obs->snap);
 }
 
 const char *
@@ -111,7 +111,7 @@ stack_observe_poll(struct stack_observer *obs, uint64_t now)
 	obs->next_poll = now + obs->interval_ms;
 	if (obs->count == 0)
 		return 0;
-	diag_snapshot_reset(&obs->snap);
+	snapshot_reset(&obs->snap);
 	err = diag_dump(obs->diag, &req, &obs->snap);
 	if (err < 0)
 		return err;

@@ -55,7 +55,7 @@ stack_run_fail(struct stack_run *r, const char *fmt, ...)
 void
 stack_run_say(struct stack_run *r, const char *fmt, ...)
 {
-	uint64_t t = stack_now() - r->host->epoch;
+	uint64_t t = clock_now_ms() - r->host->epoch;
 	va_list ap;
 
 	if (r->log == NULL)
@@ -95,9 +95,9 @@ step(struct stack_run *r, uint64_t wait)
 int
 stack_run_for(struct stack_run *r, uint64_t ms)
 {
-	uint64_t end = stack_now() + ms, now;
+	uint64_t end = clock_now_ms() + ms, now;
 
-	while ((now = stack_now()) < end)
+	while ((now = clock_now_ms()) < end)
 		if (step(r, end - now) < 0)
 			return -1;
 	return 0;
@@ -108,10 +108,10 @@ int
 stack_run_until(struct stack_run *r, bool (*done)(struct stack_run *, void *),
       void *arg, uint64_t timeout_ms)
 {
-	uint64_t end = stack_now() + timeout_ms;
+	uint64_t end = clock_now_ms() + timeout_ms;
 
 	while (!done(r, arg)) {
-		uint64_t now = stack_now();
+		uint64_t now = clock_now_ms();
 
 		if (now >= end)
 			return -ETIMEDOUT;
@@ -372,7 +372,7 @@ stack_run_kconnect(struct stack_run *r, uint16_t lport, uint16_t rport)
 int
 stack_run_kaccept(struct stack_run *r, int lfd, uint64_t timeout_ms)
 {
-	uint64_t end = stack_now() + timeout_ms;
+	uint64_t end = clock_now_ms() + timeout_ms;
 
 	for (;;) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -382,7 +382,7 @@ stack_run_kaccept(struct stack_run *r, int lfd, uint64_t timeout_ms)
 		if (errno != EAGAIN && errno != EINTR)
 			return stack_run_fail(r, "kernel socket: accept: %s",
 					      strerror(errno));
-		if (stack_now() >= end)
+		if (clock_now_ms() >= end)
 			return stack_run_fail(r, "the kernel accepted no "
 						 "connection within %llu ms",
 					      (unsigned long long)timeout_ms);
@@ -394,7 +394,7 @@ stack_run_kaccept(struct stack_run *r, int lfd, uint64_t timeout_ms)
 int
 stack_run_kread(struct stack_run *r, int fd, size_t len, uint64_t timeout_ms)
 {
-	uint64_t end = stack_now() + timeout_ms;
+	uint64_t end = clock_now_ms() + timeout_ms;
 	char buf[512];
 	size_t got = 0;
 
@@ -411,7 +411,7 @@ stack_run_kread(struct stack_run *r, int fd, size_t len, uint64_t timeout_ms)
 		if (errno != EAGAIN && errno != EINTR)
 			return stack_run_fail(r, "kernel socket: read: %s",
 					      strerror(errno));
-		if (stack_now() >= end)
+		if (clock_now_ms() >= end)
 			return stack_run_fail(r, "the kernel socket read %zu "
 						 "of %zu bytes", got, len);
 		if (step(r, 10) < 0)

@@ -153,7 +153,7 @@ run_close_passive(struct stack_run *r)
 	stack_host_close_conn(r->host, c);
 	TRY(stack_run_wait_kernel(r, w, TCP_STATE_CLOSE_WAIT, r->timeout_ms));
 	TRY(hold(r, "CLOSE-WAIT (the kernel's application does not close)"));
-	stack_host_mute(r->host, c, stack_now() + r->hold_ms);
+	stack_host_mute(r->host, c, clock_now_ms() + r->hold_ms);
 	TRY(stack_run_kclose(r, afd));
 	TRY(stack_run_wait_kernel(r, w, TCP_STATE_LAST_ACK, r->timeout_ms));
 	stack_run_say(r, "the stack withholds the last ACK for %llu ms",
@@ -210,7 +210,7 @@ run_simultaneous_open(struct stack_run *r)
 	c = stack_host_connect(h, port, r->kport, 0, &err);
 	if (c == NULL)
 		return stack_run_fail(r, "stack connect: %s", strerror(-err));
-	stack_host_mute(h, c, stack_now() + r->hold_ms);
+	stack_host_mute(h, c, clock_now_ms() + r->hold_ms);
 	TRY(stack_run_wait_kernel(r, w, TCP_STATE_SYN_RCVD, r->timeout_ms));
 	stack_run_say(r, "the stack withholds its ACK of the kernel's SYN");
 	TRY(stack_run_wait_kernel(r, w, TCP_STATE_ESTABLISHED,
@@ -239,7 +239,7 @@ run_simultaneous_close(struct stack_run *r)
 	TRY(hold(r, "the kernel's FIN (FIN-WAIT-1)"));
 	/* Our FIN leaves before we take theirs: the FINs cross.  Our ACK
 	 * of theirs waits, so the kernel sits in CLOSING. */
-	stack_host_mute(r->host, c, stack_now() + r->hold_ms);
+	stack_host_mute(r->host, c, clock_now_ms() + r->hold_ms);
 	stack_host_close_conn(r->host, c);
 	stack_run_release(r);
 	TRY(stack_run_wait_kernel(r, w, TCP_STATE_CLOSING, r->timeout_ms));
@@ -263,7 +263,7 @@ run_no_final_ack(struct stack_run *r)
 	c = stack_host_connect(h, port, r->kport, 0, &err);
 	if (c == NULL)
 		return stack_run_fail(r, "stack connect: %s", strerror(-err));
-	stack_host_mute(h, c, stack_now() + r->hold_ms);
+	stack_host_mute(h, c, clock_now_ms() + r->hold_ms);
 	TRY(stack_run_wait_kernel(r, w, TCP_STATE_SYN_RCVD, r->timeout_ms));
 	stack_run_say(r, "the stack withholds the handshake's third segment "
 			 "for %llu ms", (unsigned long long)r->hold_ms);
@@ -319,7 +319,7 @@ run_time_wait_reuse(struct stack_run *r)
 				c->tcb.snd_nxt + 1000000, &err);
 	if (c2 == NULL)
 		return stack_run_fail(r, "stack connect: %s", strerror(-err));
-	stack_host_mute(h, c2, stack_now() + r->hold_ms);
+	stack_host_mute(h, c2, clock_now_ms() + r->hold_ms);
 	TRY(stack_run_wait_kernel(r, w, TCP_STATE_SYN_RCVD, r->timeout_ms));
 	TRY(stack_run_wait_kernel(r, w, TCP_STATE_ESTABLISHED,
 				  r->hold_ms + r->timeout_ms));

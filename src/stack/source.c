@@ -167,9 +167,10 @@ parse_conn(const char *line, const struct stack_source_rec *head,
 	r->conn_id = (unsigned)id;
 	/* CLOCK_MONOTONIC is one clock for every process: the time in the
 	 * state is now minus when the writer saw it change. */
-	r->state_ms = stack_now() > ms ? stack_now() - ms : 0;
-	r->rec.cookie = STACK_SOURCE_COOKIE_TAG |
-			(uint64_t)(uint32_t)head->pid << 24 | (id & 0xffffff);
+	r->state_ms = clock_now_ms() > ms ? clock_now_ms() - ms : 0;
+	r->rec.source = SOCKREC_SOURCE_STACK;
+	r->rec.owner_pid = head->pid;
+	r->rec.cookie = (uint64_t)id;
 	r->rec.netns = head->rec.netns;
 	r->rec.family = AF_INET;
 	r->rec.sport = (uint16_t)lport;

@@ -9,8 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sockwatch/clock.h"
 #include "sockwatch/format.h"
-#include "sockwatch/tui_view.h"
+#include "view.h"
 
 void
 tui_detail_open(struct tui *t, const struct sockrec *rec)
@@ -116,7 +117,7 @@ draw_timeline(struct tui *t, struct col *c, const struct conn *conn,
 		}
 		if (c->y >= c->end)
 			break;
-		tui_format_clock(when, sizeof(when), event_wall_ms(tr->at_ns));
+		tui_format_clock(when, sizeof(when), clock_wall_ms(tr->at_ns));
 		tui_format_age(stayed, sizeof(stayed),
 			       until > tr->at_ns ? until - tr->at_ns : 0);
 		attrset(A_NORMAL);
@@ -225,7 +226,7 @@ detail_draw(struct tui *t, int y, int h)
 			       : NULL;
 	const struct sockrec *r = c ? &c->rec : &t->detail_id;
 	char local[80], peer[80], proc[64], since[24], age[24];
-	uint64_t now = event_now_ns();
+	uint64_t now = clock_now_ns();
 	struct col left, right;
 	int state = c ? c->state : TCP_STATE_CLOSED;
 
@@ -233,8 +234,8 @@ detail_draw(struct tui *t, int y, int h)
 		move(y + i, 0);
 		clrtoeol();
 	}
-	format_endpoint(local, sizeof(local), r, true, t->opt.numeric);
-	format_endpoint(peer, sizeof(peer), r, false, t->opt.numeric);
+	text_endpoint(local, sizeof(local), r, true, t->opt.numeric);
+	text_endpoint(peer, sizeof(peer), r, false, t->opt.numeric);
 	tui_process_text(t, r, proc, sizeof(proc));
 	attrset(tui_state_attr(t, state) | A_BOLD);
 	mvprintw(y, 0, " %-11s", c && (c->flags & CONN_CLOSED)
@@ -257,11 +258,11 @@ detail_draw(struct tui *t, int y, int h)
 		return;
 	}
 	tui_format_clock(since, sizeof(since),
-			 event_wall_ms(c->state_since_ns));
+			 clock_wall_ms(c->state_since_ns));
 	tui_format_age(age, sizeof(age),
 		       now > c->state_since_ns ? now - c->state_since_ns : 0);
 	char first[24], first_age[24], sub[256];
-	tui_format_clock(first, sizeof(first), event_wall_ms(c->first_seen_ns));
+	tui_format_clock(first, sizeof(first), clock_wall_ms(c->first_seen_ns));
 	tui_format_age(first_age, sizeof(first_age),
 		       now > c->first_seen_ns ? now - c->first_seen_ns : 0);
 	if (c->flags & CONN_CLOSED)

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sockwatch/tui_view.h"
+#include "view.h"
 
 /* The cell of one state: name, count, sparkline. */
 #define CELL_NAME 11

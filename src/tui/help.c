@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sockwatch/tui_view.h"
+#include "view.h"
 
 #define KEYS_WIDTH 40
 #define DIAGRAM_WIDTH 80

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <wchar.h>
 
-#include "sockwatch/tui_view.h"
+#include "view.h"
 
 #define K(code) ((code) | TUI_KEYCODE)
 #define CTRL(c) ((c) & 0x1f)

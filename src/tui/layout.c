@@ -1,5 +1,5 @@
 /*
- * The monitor's pure rendering logic (see tui_layout.h): no curses here,
+ * The monitor's pure rendering logic (see layout.h): no curses here,
  * so that all of it can be tested without a terminal.
  */
 #include <inttypes.h>
@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "sockwatch/format.h"
-#include "sockwatch/tui_layout.h"
+#include "layout.h"
 
 /* ---- history ---- */
 
@@ -195,7 +195,7 @@ tui_wrap(const char *text, size_t width, size_t *starts, size_t *lens,
 size_t
 tui_format_age(char *buf, size_t len, uint64_t ns)
 {
-	return format_duration(buf, len, ns / 1000000);
+	return text_duration(buf, len, ns / 1000000);
 }
 
 size_t

@@ -11,14 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sockwatch/clock.h"
 #include "sockwatch/format.h"
-#include "sockwatch/stack_source.h"
-#include "sockwatch/tui_view.h"
+#include "view.h"
 
 uint64_t
 tui_now(const struct tui *t)
 {
-	return t->paused ? t->frozen.now_ns : event_now_ns();
+	return t->paused ? t->frozen.now_ns : clock_now_ns();
 }
 
 const struct conn *
@@ -58,9 +58,9 @@ tui_process_text(struct tui *t, const struct sockrec *rec, char *buf,
 {
 	const struct proc_owner *o;
 
-	if (stack_source_is_stack(rec)) {
+	if (sockrec_is_stack(rec)) {
 		/* The other end of a lab: sockwatch's own stack. */
-		snprintf(buf, len, "%d/stack", (int)stack_source_pid(rec));
+		snprintf(buf, len, "%d/stack", (int)rec->owner_pid);
 		return;
 	}
 	if (rec->inode == 0) {
@@ -128,8 +128,8 @@ sort_key(struct tui *t, const struct conn *c, const struct sockrec_ext *x)
 						  x->retransmits
 					: UINT64_MAX;
 	case TUI_COL_PROCESS:
-		if (stack_source_is_stack(r))
-			return (uint64_t)(uint32_t)stack_source_pid(r) << 32;
+		if (sockrec_is_stack(r))
+			return (uint64_t)(uint32_t)r->owner_pid << 32;
 		if (r->inode == 0)
 			return UINT64_MAX;
 		o = monitor_owner(t->m, r);
@@ -209,7 +209,7 @@ follow_selection(struct tui *t, uint32_t slot, bool had)
 static void
 rebuild(struct tui *t, uint32_t sel, bool had)
 {
-	uint64_t t0 = event_now_ns();
+	uint64_t t0 = clock_now_ns();
 
 	if (t->paused) {
 		/* The frozen rows are what they were; only the order may
@@ -231,7 +231,7 @@ rebuild(struct tui *t, uint32_t sel, bool had)
 	sort_rows(t);
 	follow_selection(t, sel, had);
 	t->resort = false;
-	t->timing.sort_ns += event_now_ns() - t0;
+	t->timing.sort_ns += clock_now_ns() - t0;
 }
 
 void
@@ -310,7 +310,7 @@ tui_pause(struct tui *t, bool pause)
 	for (size_t i = 0; i < n; i++)
 		t->rows[i] = (uint32_t)i;
 	f->count = n;
-	f->now_ns = event_now_ns();
+	f->now_ns = clock_now_ns();
 	f->log_total = t->log.total;
 	memcpy(f->by_state, t->m->table.by_state, sizeof(f->by_state));
 	f->open = t->m->table.open;
@@ -351,7 +351,7 @@ endpoint_cell(struct tui *t, int y, int x, int w, const struct sockrec *r,
 {
 	char text[128], buf[256];
 
-	format_endpoint(text, sizeof(text), r, local, t->opt.numeric);
+	text_endpoint(text, sizeof(text), r, local, t->opt.numeric);
 	tui_truncate(buf, sizeof(buf), text, (size_t)w, TUI_TRUNC_MIDDLE,
 		     !t->utf8);
 	attrset(a);

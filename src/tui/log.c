@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sockwatch/clock.h"
 #include "sockwatch/format.h"
-#include "sockwatch/stack_source.h"
-#include "sockwatch/tui_view.h"
+#include "view.h"
 
 #define PATH_COLUMNS 50
 
@@ -133,7 +133,7 @@ draw_event(struct tui *t, int y, const struct event *ev, bool selected)
 
 	attrset(base);
 	mvhline(y, 0, ' ', t->cols);
-	tui_format_clock(text, sizeof(text), event_wall_ms(ev->at_ns));
+	tui_format_clock(text, sizeof(text), clock_wall_ms(ev->at_ns));
 	piece(&p, text, base | A_DIM);
 	piece(&p, " ", base);
 	int path_end = p.x + PATH_COLUMNS;
@@ -145,10 +145,10 @@ draw_event(struct tui *t, int y, const struct event *ev, bool selected)
 	if (p.x < path_end)
 		p.x = path_end;
 	p.x++;
-	format_endpoint(local, sizeof(local), &ev->rec, true, t->opt.numeric);
-	format_endpoint(peer, sizeof(peer), &ev->rec, false, t->opt.numeric);
+	text_endpoint(local, sizeof(local), &ev->rec, true, t->opt.numeric);
+	text_endpoint(peer, sizeof(peer), &ev->rec, false, t->opt.numeric);
 	snprintf(text, sizeof(text), "%s %s %s%s", local, t->g->arrow, peer,
-		 stack_source_is_stack(&ev->rec) ? "  [stack]" : "");
+		 sockrec_is_stack(&ev->rec) ? "  [stack]" : "");
 	piece(&p, text, base);
 	if (ev->kind != EVENT_NEW && ev->state_ns > 0) {
 		char age[24];

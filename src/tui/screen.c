@@ -11,7 +11,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "sockwatch/tui_view.h"
+#include "sockwatch/clock.h"
+#include "view.h"
 
 /* A state has one colour everywhere: list, header, log, diagram. */
 static const struct {
@@ -218,7 +219,7 @@ tui_status(struct tui *t, bool error, const char *fmt, ...)
 	vsnprintf(t->status, sizeof(t->status), fmt, ap);
 	va_end(ap);
 	t->status_error = error;
-	t->status_until_ns = event_now_ns() + (error ? 8ull : 4ull) *
+	t->status_until_ns = clock_now_ns() + (error ? 8ull : 4ull) *
 						      1000000000ull;
 	t->dirty = true;
 }

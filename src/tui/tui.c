@@ -17,7 +17,8 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "sockwatch/tui_view.h"
+#include "sockwatch/clock.h"
+#include "view.h"
 
 enum { FD_TTY, FD_TIMER, FD_SIGNAL, FD_DESTROY, FD_WORKER, FD_COUNT };
 
@@ -41,7 +42,7 @@ arm_timer(int fd, uint64_t ms)
 static void
 note_hold(struct tui *t, uint64_t t0, bool first)
 {
-	uint64_t held = event_now_ns() - t0;
+	uint64_t held = clock_now_ns() - t0;
 	uint64_t *max = first ? &t->timing.first_apply_ns
 			      : &t->timing.max_apply_ns;
 
@@ -53,7 +54,7 @@ static void
 refresh_model(struct tui *t)
 {
 	struct event_sink sink = { tui_log_sink, t };
-	uint64_t t0 = event_now_ns();
+	uint64_t t0 = clock_now_ns();
 	bool first = !t->baseline_done;
 	int err;
 
@@ -124,7 +125,7 @@ draw_status(struct tui *t, int y)
 	const char *hint =
 		"?:help  /:filter  1-9,f:states  s/S:sort  Enter:detail  "
 		"Tab:log  p:pause  i:tcp_info  +/-:interval  q:quit";
-	uint64_t now = event_now_ns();
+	uint64_t now = clock_now_ns();
 
 	if (t->prompting) {
 		tui_prompt_draw(t, y);
@@ -149,7 +150,7 @@ draw_status(struct tui *t, int y)
 static void
 draw(struct tui *t)
 {
-	uint64_t t0 = event_now_ns();
+	uint64_t t0 = clock_now_ns();
 
 	if (t->cols < TUI_MIN_COLS || t->lines < TUI_MIN_LINES) {
 		draw_too_small(t);
@@ -163,7 +164,7 @@ draw(struct tui *t)
 	if (!t->prompting)
 		move(t->lines - 1, t->cols - 1);
 	refresh();
-	uint64_t dt = event_now_ns() - t0;
+	uint64_t dt = clock_now_ns() - t0;
 	t->timing.draw_ns += dt;
 	t->timing.draws++;
 	if (dt > t->timing.max_draw_ns)
@@ -315,7 +316,7 @@ tui_run(struct monitor *m, const struct tui_options *opt)
 			err = -errno;
 			break;
 		}
-		if (t.status[0] && event_now_ns() >= t.status_until_ns &&
+		if (t.status[0] && clock_now_ns() >= t.status_until_ns &&
 		    !t.prompting) {
 			t.status[0] = '\0';
 			t.dirty = true;

@@ -13,7 +13,7 @@
 #include "sockwatch/events.h"
 #include "sockwatch/monitor.h"
 #include "sockwatch/tui.h"
-#include "sockwatch/tui_layout.h"
+#include "layout.h"
 
 #define TUI_MIN_COLS 60
 #define TUI_MIN_LINES 12

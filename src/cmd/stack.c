@@ -367,7 +367,7 @@ run_scenario(const struct stack_opts *o, const struct stack_scenario *sc,
 	} else {
 		err = stack_script_run(&run, o->script);
 	}
-	stack_observe_poll(&obs, stack_now());
+	stack_observe_poll(&obs, clock_now_ms());
 	stack_run_cleanup(&run);
 	print_states(stdout, "kernel states observed", obs.seen);
 	if (sc != NULL) {

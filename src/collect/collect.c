@@ -17,8 +17,8 @@ owner_of(void *arg, const struct sockrec *rec, int *pid, const char **comm)
 
 	/* The stack's connections belong to the sockwatch process that
 	 * published them; they have no socket inode to look up. */
-	if (stack_source_is_stack(rec)) {
-		*pid = (int)stack_source_pid(rec);
+	if (sockrec_is_stack(rec)) {
+		*pid = (int)rec->owner_pid;
 		*comm = "sockwatch";
 		return 0;
 	}
@@ -51,7 +51,7 @@ void
 collector_close(struct collector *c)
 {
 	diag_close(c->diag);
-	diag_snapshot_free(&c->snap);
+	snapshot_free(&c->snap);
 	proc_table_free(c->procs);
 	memset(c, 0, sizeof(*c));
 }
@@ -106,12 +106,12 @@ collector_owner(const struct collector *c, const struct sockrec *rec)
 
 int
 collector_fetch(struct diag_socket *ds, const struct diag_request *req,
-		struct diag_snapshot *snap, bool *refused)
+		struct snapshot *snap, bool *refused)
 {
 	struct diag_request plain;
 	int err;
 
-	diag_snapshot_reset(snap);
+	snapshot_reset(snap);
 	if (req->states == 0)
 		return 0;
 	err = diag_dump(ds, req, snap);
@@ -121,7 +121,7 @@ collector_fetch(struct diag_socket *ds, const struct diag_request *req,
 		plain = *req;
 		plain.bytecode = NULL;
 		plain.bytecode_len = 0;
-		diag_snapshot_reset(snap);
+		snapshot_reset(snap);
 		err = diag_dump(ds, &plain, snap);
 	}
 	return err;
@@ -140,7 +140,7 @@ stack_rec_wanted(const struct stack_source_rec *s,
 
 int
 collector_fetch_stack(const struct diag_request *req, uint32_t netns,
-		      struct diag_snapshot *snap, const char *dir)
+		      struct snapshot *snap, const char *dir)
 {
 	struct stack_source_rec batch[STACK_READ_BATCH], *buf = batch;
 	size_t max = STACK_READ_BATCH, n;
@@ -157,14 +157,14 @@ collector_fetch_stack(const struct diag_request *req, uint32_t netns,
 	}
 	for (size_t i = 0; err == 0 && i < n; i++)
 		if (stack_rec_wanted(&buf[i], req, netns))
-			err = diag_snapshot_append(snap, &buf[i].rec);
+			err = snapshot_append(snap, &buf[i].rec);
 	if (buf != batch)
 		free(buf);
 	return err;
 }
 
 void
-collector_keep_matching(struct collector *c, struct diag_snapshot *snap)
+collector_keep_matching(struct collector *c, struct snapshot *snap)
 {
 	size_t kept = 0;
 

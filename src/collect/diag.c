@@ -69,60 +69,6 @@ diag_close(struct diag_socket *ds)
 	free(ds);
 }
 
-void
-diag_snapshot_reset(struct diag_snapshot *snap)
-{
-	snap->count = snap->ext_count = 0;
-	snap->messages = snap->bytes = snap->recv_calls = 0;
-}
-
-void
-diag_snapshot_free(struct diag_snapshot *snap)
-{
-	free(snap->recs);
-	free(snap->ext);
-	memset(snap, 0, sizeof(*snap));
-}
-
-const struct sockrec_ext *
-diag_snapshot_ext(const struct diag_snapshot *snap, const struct sockrec *rec)
-{
-	if (rec->ext == SOCKREC_NO_EXT || rec->ext >= snap->ext_count)
-		return NULL;
-	return &snap->ext[rec->ext];
-}
-
-/* Grow by doubling, so a steady population allocates nothing per poll. */
-static int
-grow(void **array, size_t *cap, size_t need, size_t size)
-{
-	size_t ncap = *cap ? *cap : 1024;
-	void *p;
-
-	if (need <= *cap)
-		return 0;
-	while (ncap < need)
-		ncap *= 2;
-	p = realloc(*array, ncap * size);
-	if (p == NULL)
-		return -ENOMEM;
-	*array = p;
-	*cap = ncap;
-	return 0;
-}
-
-int
-diag_snapshot_append(struct diag_snapshot *snap, const struct sockrec *rec)
-{
-	if (grow((void **)&snap->recs, &snap->cap, snap->count + 1,
-		 sizeof(*snap->recs)) < 0)
-		return -ENOMEM;
-	snap->recs[snap->count] = *rec;
-	snap->recs[snap->count].ext = SOCKREC_NO_EXT;
-	snap->count++;
-	return 0;
-}
-
 static void
 copy_tcp_info(struct sockrec_ext *x, const void *payload, size_t len)
 {
@@ -167,25 +113,9 @@ copy_tcp_info(struct sockrec_ext *x, const void *payload, size_t len)
 	x->options = ti.tcpi_options;
 }
 
-static struct sockrec_ext *
-ext_for(struct diag_snapshot *snap, struct sockrec *rec)
-{
-	struct sockrec_ext *x;
-
-	if (rec->ext != SOCKREC_NO_EXT)
-		return &snap->ext[rec->ext];
-	if (grow((void **)&snap->ext, &snap->ext_cap, snap->ext_count + 1,
-		 sizeof(*snap->ext)) < 0)
-		return NULL;
-	x = &snap->ext[snap->ext_count];
-	memset(x, 0, sizeof(*x));
-	rec->ext = (uint32_t)snap->ext_count++;
-	return x;
-}
-
 /* Apply one attribute of a message to its record. */
 static int
-parse_attr(const struct nlattr *attr, struct diag_snapshot *snap,
+parse_attr(const struct nlattr *attr, struct snapshot *snap,
 	   struct sockrec *rec)
 {
 	const void *payload = mnl_attr_get_payload(attr);
@@ -207,14 +137,14 @@ parse_attr(const struct nlattr *attr, struct diag_snapshot *snap,
 		/* tcp_info's first fields have been there since 2.6. */
 		if (len < offsetof(struct tcp_info, tcpi_rcv_rtt))
 			return -EBADMSG;
-		if ((x = ext_for(snap, rec)) == NULL)
+		if ((x = snapshot_ext_for(snap, rec)) == NULL)
 			return -ENOMEM;
 		copy_tcp_info(x, payload, len);
 		break;
 	case INET_DIAG_SKMEMINFO:
 		if (len < sizeof(uint32_t) || len % sizeof(uint32_t) != 0)
 			return -EBADMSG;
-		if ((x = ext_for(snap, rec)) == NULL)
+		if ((x = snapshot_ext_for(snap, rec)) == NULL)
 			return -ENOMEM;
 		memcpy(x->skmem, payload,
 		       len < sizeof(x->skmem) ? len : sizeof(x->skmem));
@@ -223,7 +153,7 @@ parse_attr(const struct nlattr *attr, struct diag_snapshot *snap,
 	case INET_DIAG_CONG:
 		if (len == 0)
 			return -EBADMSG;
-		if ((x = ext_for(snap, rec)) == NULL)
+		if ((x = snapshot_ext_for(snap, rec)) == NULL)
 			return -ENOMEM;
 		len = len < sizeof(x->cong) ? len : sizeof(x->cong) - 1;
 		memcpy(x->cong, payload, len);
@@ -236,7 +166,7 @@ parse_attr(const struct nlattr *attr, struct diag_snapshot *snap,
 }
 
 int
-diag_parse_message(const struct nlmsghdr *nlh, struct diag_snapshot *snap)
+diag_parse_message(const struct nlmsghdr *nlh, struct snapshot *snap)
 {
 	const struct inet_diag_msg *msg;
 	const struct nlattr *attr;
@@ -252,21 +182,16 @@ diag_parse_message(const struct nlmsghdr *nlh, struct diag_snapshot *snap)
 	state = tcp_state_from_kernel(msg->idiag_state);
 	if (state < 0)
 		return -EBADMSG;
-	if (grow((void **)&snap->recs, &snap->cap, snap->count + 1,
-		 sizeof(*snap->recs)) < 0)
+	if ((rec = snapshot_next(snap)) == NULL)
 		return -ENOMEM;
-
-	rec = &snap->recs[snap->count];
 	rec->cookie = (uint64_t)msg->id.idiag_cookie[1] << 32 |
 		      msg->id.idiag_cookie[0];
-	rec->netns = snap->netns;
 	rec->ifindex = msg->id.idiag_if;
 	rec->inode = msg->idiag_inode;
 	rec->uid = msg->idiag_uid;
 	rec->rqueue = msg->idiag_rqueue;
 	rec->wqueue = msg->idiag_wqueue;
 	rec->expires_ms = msg->idiag_expires;
-	rec->ext = SOCKREC_NO_EXT;
 	rec->sport = ntohs(msg->id.idiag_sport);
 	rec->dport = ntohs(msg->id.idiag_dport);
 	rec->family = msg->idiag_family;
@@ -275,7 +200,6 @@ diag_parse_message(const struct nlmsghdr *nlh, struct diag_snapshot *snap)
 	rec->timer = msg->idiag_timer;
 	rec->retrans = msg->idiag_retrans;
 	rec->shutdown = SOCKREC_SHUT_UNKNOWN;
-	rec->v6only = 0;
 	memcpy(rec->saddr, msg->id.idiag_src, sizeof(rec->saddr));
 	memcpy(rec->daddr, msg->id.idiag_dst, sizeof(rec->daddr));
 	if (rec->family == AF_INET) {
@@ -301,7 +225,7 @@ diag_parse_message(const struct nlmsghdr *nlh, struct diag_snapshot *snap)
 		step = MNL_ALIGN((size_t)attr->nla_len);
 		pos += step < left ? step : left;
 	}
-	snap->count++;
+	snapshot_commit(snap);
 	return 0;
 }
 
@@ -370,7 +294,7 @@ diag_recv(int fd, void *buf, size_t size, int flags)
 
 int
 diag_parse_buffer(const void *buf, size_t len, uint32_t seq, uint32_t portid,
-		  struct diag_snapshot *snap)
+		  struct snapshot *snap)
 {
 	const struct nlmsghdr *nlh;
 	size_t off = 0;
@@ -459,7 +383,7 @@ send_request(struct diag_socket *ds, int family, const struct diag_request *req,
 /* Read one family's dump to its end. */
 static int
 dump_family(struct diag_socket *ds, int family, const struct diag_request *req,
-	    struct diag_snapshot *snap)
+	    struct snapshot *snap)
 {
 	int err = send_request(ds, family, req, NULL);
 
@@ -502,7 +426,7 @@ reopen(struct diag_socket *ds)
 
 int
 diag_get(struct diag_socket *ds, const struct sockrec *rec, unsigned ext,
-	 struct diag_snapshot *snap)
+	 struct snapshot *snap)
 {
 	const struct diag_request req = { .states = TCP_STATE_ALL, .ext = ext };
 	size_t before = snap->count;
@@ -523,7 +447,7 @@ diag_get(struct diag_socket *ds, const struct sockrec *rec, unsigned ext,
 
 int
 diag_dump(struct diag_socket *ds, const struct diag_request *req,
-	  struct diag_snapshot *snap)
+	  struct snapshot *snap)
 {
 	static const int families[] = { AF_INET, AF_INET6 };
 
@@ -547,14 +471,4 @@ diag_dump(struct diag_socket *ds, const struct diag_request *req,
 		}
 	}
 	return 0;
-}
-
-const char *
-sockrec_addr(const struct sockrec *rec, bool local, char *buf, size_t len)
-{
-	const void *addr = local ? rec->saddr : rec->daddr;
-
-	if (inet_ntop(rec->family, addr, buf, (socklen_t)len) == NULL)
-		return "?";
-	return buf;
 }

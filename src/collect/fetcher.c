@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sockwatch/clock.h"
 #include "sockwatch/collect.h"
 #include "sockwatch/fetcher.h"
 
@@ -35,27 +36,18 @@ struct fetcher {
 	size_t bytecode_cap;
 };
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 void
 fetch_job_run(struct fetch_job *job, struct diag_socket *ds)
 {
-	uint64_t t0 = now_ns();
+	uint64_t t0 = clock_now_ns();
 
 	job->err = job->owners_err = job->detail_err = 0;
 	job->bytecode_refused = false;
 	job->owners_ns = 0;
 	if (job->owners != NULL) {
 		job->owners_err = proc_table_refresh(job->owners);
-		job->owners_ns = now_ns() - t0;
-		t0 = now_ns();
+		job->owners_ns = clock_now_ns() - t0;
+		t0 = clock_now_ns();
 	}
 	job->err = collector_fetch(ds, &job->req, job->snap,
 				   &job->bytecode_refused);
@@ -65,13 +57,13 @@ fetch_job_run(struct fetch_job *job, struct diag_socket *ds)
 		(void)collector_fetch_stack(&job->req, job->netns, job->snap,
 					    NULL);
 	if (job->detail != NULL) {
-		diag_snapshot_reset(job->detail);
+		snapshot_reset(job->detail);
 		job->detail_err = diag_get(ds, &job->detail_rec,
 					   DIAG_EXT_INFO | DIAG_EXT_MEM |
 						   DIAG_EXT_CONG,
 					   job->detail);
 	}
-	job->fetch_ns = now_ns() - t0;
+	job->fetch_ns = clock_now_ns() - t0;
 }
 
 static void *

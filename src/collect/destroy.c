@@ -75,7 +75,7 @@ destroy_fd(const struct destroy_listener *dl)
 }
 
 int
-destroy_parse(const void *buf, size_t len, struct diag_snapshot *snap)
+destroy_parse(const void *buf, size_t len, struct snapshot *snap)
 {
 	const struct nlmsghdr *nlh;
 	size_t off = 0;
@@ -92,7 +92,7 @@ destroy_parse(const void *buf, size_t len, struct diag_snapshot *snap)
 }
 
 int
-destroy_read(struct destroy_listener *dl, struct diag_snapshot *snap,
+destroy_read(struct destroy_listener *dl, struct snapshot *snap,
 	     uint64_t *lost)
 {
 	int overflowed = 0;

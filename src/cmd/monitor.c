@@ -8,7 +8,7 @@
 #include "sockwatch/commands.h"
 #include "sockwatch/monitor.h"
 #include "sockwatch/tui.h"
-#include "sockwatch/tui_layout.h"
+#include "sockwatch/tui.h"
 
 int
 cmd_monitor(int argc, char **argv)

@@ -19,7 +19,7 @@
 #include <linux/inet_diag.h>
 #include <sys/socket.h>
 
-#include "sockwatch/filter_ast.h"
+#include "filter_ast.h"
 
 enum precision { BC_NONE, BC_SUPERSET, BC_EXACT };
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "sockwatch/tcp_state.h"
+#include "sockwatch/tui.h"
 
 /* ---- per-state history for the header's sparklines ---- */
 
@@ -103,8 +104,6 @@ struct tui_layout {
 /* Fit the list's columns into width; with info, the tcp_info ones too. */
 void tui_layout_columns(struct tui_layout *out, int width, bool info);
 
-/* The column whose header or --sort name is name, or -1. */
-int tui_column_parse(const char *name);
 /* The column under screen column x, or -1. */
 int tui_layout_column_at(const struct tui_layout *l, int x);
 

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "sockwatch/cli.h"
+#include "sockwatch/clock.h"
+#include "sockwatch/event_line.h"
 #include "sockwatch/commands.h"
 #include "sockwatch/monitor.h"
 
@@ -111,7 +113,7 @@ run(struct monitor *m, struct watch *w, uint64_t deadline_ns)
 				"lost so far; resynchronised by the poll\n",
 				(unsigned long long)lost_told);
 		}
-		if (deadline_ns && event_now_ns() >= deadline_ns)
+		if (deadline_ns && clock_now_ns() >= deadline_ns)
 			break;
 	}
 	/* Settle what the destroy notifications left pending, so that a
@@ -158,7 +160,7 @@ cmd_watch(int argc, char **argv)
 	if (cli.count > 0)
 		w.remaining = cli.count;
 	if (cli.duration_ms > 0)
-		deadline = event_now_ns() + cli.duration_ms * 1000000ull;
+		deadline = clock_now_ns() + cli.duration_ms * 1000000ull;
 
 	if ((err = monitor_open(&m, &cli)) < 0) {
 		cli_error("cannot open sock_diag netlink socket", err);

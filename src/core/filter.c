@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "sockwatch/filter_ast.h"
+#include "filter_ast.h"
 
 struct token {
 	const char *start;

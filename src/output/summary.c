@@ -21,7 +21,7 @@ write_json(FILE *out, const struct state_counts *c)
 	for (int s = 0; s < TCP_STATE_COUNT; s++) {
 		if (s > 0)
 			putc(',', out);
-		format_json_string(out, tcp_state_name(s));
+		text_json_string(out, tcp_state_name(s));
 		fprintf(out, ":%zu", c->by_state[s]);
 	}
 	fprintf(out, "},\"total\":%zu}\n", c->total);

@@ -90,7 +90,7 @@ static void
 write_sockets(const struct cli *cli, const struct collector *c)
 {
 	const struct format_ops *ops = format_for(cli->format);
-	const struct diag_snapshot *snap = &c->snap;
+	const struct snapshot *snap = &c->snap;
 	struct format_options opt = {
 		.numeric = cli->numeric,
 		.info = cli->info,
@@ -106,7 +106,7 @@ write_sockets(const struct cli *cli, const struct collector *c)
 		const struct sockrec *rec = &snap->recs[i];
 		struct format_row row = {
 			.rec = rec,
-			.ext = diag_snapshot_ext(snap, rec),
+			.ext = snapshot_ext(snap, rec),
 			.owner = collector_owner(c, rec),
 		};
 		ops->row(stdout, &opt, &row);

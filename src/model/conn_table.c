@@ -30,7 +30,8 @@ mix(uint64_t h, uint64_t v)
 static uint64_t
 key_hash(const struct sockrec *r)
 {
-	uint64_t w[4], h = (uint64_t)r->family << 48 | (uint64_t)r->sport << 32 |
+	uint64_t w[4], h = (uint64_t)r->source << 56 |
+			   (uint64_t)r->family << 48 | (uint64_t)r->sport << 32 |
 			   (uint64_t)r->dport << 16 | r->netns;
 
 	memcpy(w, r->saddr, 16);
@@ -50,7 +51,8 @@ key_hash(const struct sockrec *r)
 static bool
 key_equal(const struct sockrec *a, const struct sockrec *b)
 {
-	return a->family == b->family && a->sport == b->sport &&
+	return a->family == b->family && a->source == b->source &&
+	       a->sport == b->sport &&
 	       a->dport == b->dport && a->netns == b->netns &&
 	       memcmp(a->saddr, b->saddr, 16) == 0 &&
 	       memcmp(a->daddr, b->daddr, 16) == 0 &&
@@ -89,11 +91,11 @@ const struct sockrec_ext *
 conn_table_ext(const struct conn_table *t, const struct conn *c)
 {
 	if (t->snap != NULL && c->seen_gen == t->gen)
-		return diag_snapshot_ext(t->snap, &c->rec);
+		return snapshot_ext(t->snap, &c->rec);
 	/* Midway through a poll, the ones not reached yet still have the
 	 * previous poll's figures. */
 	if (t->applying && t->prev_snap != NULL && c->seen_gen == t->gen - 1)
-		return diag_snapshot_ext(t->prev_snap, &c->rec);
+		return snapshot_ext(t->prev_snap, &c->rec);
 	return NULL;
 }
 
@@ -479,7 +481,7 @@ apply_record(struct conn_table *t, const struct sockrec *rec, uint32_t hash,
 }
 
 int
-conn_table_begin(struct conn_table *t, const struct diag_snapshot *snap,
+conn_table_begin(struct conn_table *t, const struct snapshot *snap,
 		 uint64_t now_ns)
 {
 	t->gen++;
@@ -497,7 +499,7 @@ int
 conn_table_apply(struct conn_table *t, size_t max_records,
 		 const struct event_sink *sink)
 {
-	const struct diag_snapshot *snap = t->snap;
+	const struct snapshot *snap = t->snap;
 	size_t end = snap->count - t->apply_next < max_records
 			     ? snap->count
 			     : t->apply_next + max_records;
@@ -550,7 +552,7 @@ conn_table_end(struct conn_table *t, const struct event_sink *sink)
 }
 
 int
-conn_table_update(struct conn_table *t, const struct diag_snapshot *snap,
+conn_table_update(struct conn_table *t, const struct snapshot *snap,
 		  uint64_t now_ns, const struct event_sink *sink)
 {
 	int err;

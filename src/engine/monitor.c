@@ -4,10 +4,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "sockwatch/clock.h"
 #include "sockwatch/destroy.h"
 #include "sockwatch/fetcher.h"
 #include "sockwatch/monitor.h"
-#include "sockwatch/stack_source.h"
 
 /* A /proc scan costs a readlink per open file on the host: do it when a
  * socket's owner is unknown, but not more often than this. */
@@ -47,10 +47,10 @@ monitor_close(struct monitor *m)
 	collector_close(&m->collector);
 	proc_table_free(m->owners_next);
 	for (int i = 0; i < 2; i++) {
-		diag_snapshot_free(&m->snaps[i]);
-		diag_snapshot_free(&m->detail_snaps[i]);
+		snapshot_free(&m->snaps[i]);
+		snapshot_free(&m->detail_snaps[i]);
 	}
-	diag_snapshot_free(&m->destroyed);
+	snapshot_free(&m->destroyed);
 	cli_free(&m->cli);
 	memset(m, 0, sizeof(*m));
 }
@@ -72,7 +72,7 @@ monitor_worker_fd(const struct monitor *m)
 static void
 prepare_job(struct monitor *m, struct fetch_job *job)
 {
-	uint64_t now = event_now_ns();
+	uint64_t now = clock_now_ns();
 
 	memset(job, 0, sizeof(*job));
 	job->req = m->collector.req;
@@ -131,9 +131,9 @@ apply_begin(struct monitor *m, struct fetch_job *job,
 	 * one incarnation before the start of the next. */
 	if ((err = monitor_read_destroy(m)) < 0)
 		return err;
-	t1 = event_now_ns();
+	t1 = clock_now_ns();
 	collector_keep_matching(&m->collector, job->snap);
-	t2 = event_now_ns();
+	t2 = clock_now_ns();
 	m->last.collect_ns = job->fetch_ns + (t2 - t1);
 	m->last.model_ns = 0;
 	if ((err = conn_table_begin(&m->table, job->snap, t2)) < 0)
@@ -151,12 +151,12 @@ static int
 apply_step(struct monitor *m, size_t max_records)
 {
 	struct fetch_job *job = &m->applying;
-	uint64_t t0 = event_now_ns();
+	uint64_t t0 = clock_now_ns();
 	int rc = conn_table_apply(&m->table, max_records, &m->sink);
 
 	if (rc == 1)
 		conn_table_end(&m->table, &m->sink);
-	m->last.model_ns += event_now_ns() - t0;
+	m->last.model_ns += clock_now_ns() - t0;
 	if (rc != 1)
 		return rc;
 	m->shown = (unsigned)(job->snap - m->snaps);
@@ -251,19 +251,19 @@ monitor_finish(struct monitor *m, const struct event_sink *sink,
 int
 monitor_read_destroy(struct monitor *m)
 {
-	struct diag_snapshot *gone = &m->destroyed;
-	uint64_t now = event_now_ns();
+	struct snapshot *gone = &m->destroyed;
+	uint64_t now = clock_now_ns();
 	int err;
 
 	if (m->destroy == NULL)
 		return 0;
-	diag_snapshot_reset(gone);
+	snapshot_reset(gone);
 	err = destroy_read(m->destroy, gone, &m->destroy_lost);
 	if (err < 0 && err != -ENOBUFS)
 		return err;
 	for (size_t i = 0; i < gone->count; i++) {
 		const struct sockrec *rec = &gone->recs[i];
-		const struct sockrec_ext *ext = diag_snapshot_ext(gone, rec);
+		const struct sockrec_ext *ext = snapshot_ext(gone, rec);
 		struct conn *known = conn_table_find(&m->table, rec);
 		int e;
 
@@ -330,7 +330,7 @@ void
 monitor_follow(struct monitor *m, const struct sockrec *rec)
 {
 	/* The stack's connections are not the kernel's to look up. */
-	m->following = rec != NULL && !stack_source_is_stack(rec);
+	m->following = rec != NULL && !sockrec_is_stack(rec);
 	if (m->following)
 		m->follow = *rec;
 }
@@ -338,11 +338,11 @@ monitor_follow(struct monitor *m, const struct sockrec *rec)
 const struct sockrec_ext *
 monitor_ext(const struct monitor *m, const struct conn *c)
 {
-	const struct diag_snapshot *d = &m->detail_snaps[m->shown];
+	const struct snapshot *d = &m->detail_snaps[m->shown];
 
 	if (m->detail_valid && d->count == 1 &&
 	    d->recs[0].cookie == c->rec.cookie)
-		return diag_snapshot_ext(d, &d->recs[0]);
+		return snapshot_ext(d, &d->recs[0]);
 	return conn_table_ext(&m->table, c);
 }
 

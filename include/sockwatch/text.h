@@ -1,0 +1,29 @@
+/*
+ * Text that every output shares, the table, JSON and CSV writers, the
+ * event line and the monitor's screen alike: one rendering of an
+ * endpoint, of a duration, of a JSON string.
+ */
+#ifndef SOCKWATCH_TEXT_H
+#define SOCKWATCH_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sockwatch/sockrec.h"
+
+/* "addr:port" as ss prints it: "[::1]:22", "*:22", "[fe80::1]%eth0:22". */
+size_t text_endpoint(char *buf, size_t len, const struct sockrec *rec,
+		       bool local, bool numeric);
+
+/* A JSON string literal with everything escaped that must be. */
+void text_json_string(FILE *out, const char *s);
+
+/* "1.5s", "3m12s", "2h05m", "4d03h": compact ages for tables. */
+size_t text_duration(char *buf, size_t len, uint64_t ms);
+
+/* The decimal digits of v at p, without a NUL; returns the end. */
+char *text_put_uint(char *p, uint32_t v);
+
+#endif
