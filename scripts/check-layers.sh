@@ -1,22 +1,78 @@
 #!/bin/sh
-# The data flows one way: collectors never draw, views never talk to netlink.
+# The layers include only what is below them (scripts/layers.tab): every
+# #include "sockwatch/X.h" in src/ and include/ is checked against the
+# table, as is every library include that belongs to one layer.
+#   check-layers.sh [ROOT]     ROOT: the tree to check (default: here)
 set -eu
-status=0
-collectors="src/diag.c src/destroy.c src/proc.c src/netns.c src/collect.c src/fetcher.c
-	src/filter_bytecode.c src/stack/source.c"
-for f in $collectors; do
-	[ -f "$f" ] || continue
-	if grep -n '#include <n\?curses' "$f"; then
-		echo "layers: collector $f must not include curses" >&2
-		status=1
-	fi
-done
-for f in src/tui/*.c src/format*.c; do
-	[ -f "$f" ] || continue
-	if grep -n '#include <libmnl' "$f"; then
-		echo "layers: view $f must not include libmnl" >&2
-		status=1
-	fi
-done
-[ $status -eq 0 ] && echo "layers: ok"
-exit $status
+root=${1:-$(dirname "$0")/..}
+table="$root/scripts/layers.tab"
+
+{
+	for f in "$root"/src/*/*.c "$root"/src/*/*.h; do
+		[ -f "$f" ] || continue
+		layer=$(basename "$(dirname "$f")")
+		grep -n '^#[[:space:]]*include' "$f" | sed "s|^|src/$layer/$(basename "$f") $layer |"
+	done
+	for f in "$root"/include/sockwatch/*.h; do
+		[ -f "$f" ] || continue
+		grep -n '^#[[:space:]]*include' "$f" | sed "s|^|include/sockwatch/$(basename "$f") @$(basename "$f") |"
+	done
+} | awk -v table="$table" '
+BEGIN {
+	while ((getline line < table) > 0) {
+		n = split(line, w, /[ \t]+/)
+		if (w[1] == "layer") {
+			known[w[2]] = 1
+			allowed[w[2], w[2]] = 1
+			for (i = 3; i <= n; i++)
+				allowed[w[2], w[i]] = 1
+		} else if (w[1] == "header") {
+			layer_of[w[2]] = w[3]
+		} else if (w[1] == "library") {
+			libs[++nlibs] = w[3]
+			lib_layer[nlibs] = w[2]
+		}
+	}
+	bad = 0
+}
+{
+	file = $1
+	layer = $2
+	if (substr(layer, 1, 1) == "@") {
+		h = substr(layer, 2)
+		if (!(h in layer_of)) {
+			printf "layers: %s has no layer in scripts/layers.tab\n", file
+			bad = 1
+			next
+		}
+		layer = layer_of[h]
+	}
+	if (!(layer in known)) {
+		printf "layers: %s is in unknown layer %s\n", file, layer
+		bad = 1
+		next
+	}
+	line = $0
+	if (match(line, /"sockwatch\/[A-Za-z0-9_]+\.h"/)) {
+		h = substr(line, RSTART + 11, RLENGTH - 12)
+		if (!(h in layer_of)) {
+			printf "layers: %s includes %s, which has no layer\n", file, h
+			bad = 1
+		} else if (!((layer, layer_of[h]) in allowed)) {
+			printf "layers: %s (%s) must not include %s (%s)\n", file, layer, h, layer_of[h]
+			bad = 1
+		}
+	} else if (match(line, /<[^>]+>/)) {
+		inc = substr(line, RSTART + 1, RLENGTH - 2)
+		for (i = 1; i <= nlibs; i++)
+			if (index(inc, libs[i]) == 1 && lib_layer[i] != layer) {
+				printf "layers: %s (%s) must not include <%s> (%s only)\n", file, layer, inc, lib_layer[i]
+				bad = 1
+			}
+	}
+}
+END {
+	if (bad)
+		exit 1
+	print "layers: ok"
+}'

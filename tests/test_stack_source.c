@@ -19,7 +19,7 @@ static const struct diag_request all = { .states = TCP_STATE_ALL,
 static size_t
 kept_by(const char *text, const struct snapshot *snap)
 {
-	struct cli cli = { .states = TCP_STATE_ALL, .family = AF_UNSPEC };
+	struct selection sel = { .states = TCP_STATE_ALL, .family = AF_UNSPEC };
 	struct snapshot copy = *snap;
 	struct sockrec recs[8];
 	struct filter_error ferr;
@@ -28,11 +28,11 @@ kept_by(const char *text, const struct snapshot *snap)
 	cr_assert_leq(snap->count, 8);
 	memcpy(recs, snap->recs, snap->count * sizeof(*recs));
 	copy.recs = recs;
-	cr_assert_eq(filter_parse(text, &cli.filter, &ferr), 0, "%s", text);
-	cr_assert_eq(collector_open(&c, &cli), 0);
+	cr_assert_eq(filter_parse(text, &sel.filter, &ferr), 0, "%s", text);
+	cr_assert_eq(collector_open(&c, &sel), 0);
 	collector_keep_matching(&c, &copy);
 	collector_close(&c);
-	filter_free(cli.filter);
+	filter_free(sel.filter);
 	return copy.count;
 }
 

@@ -8,20 +8,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sockwatch/filter.h"
-#include "sockwatch/tcp_state.h"
+#include "sockwatch/format.h"
+#include "sockwatch/selection.h"
 
 /* Exit statuses. */
 #define EXIT_RUNTIME 1 /* the system said no: permission, netlink, ... */
 #define EXIT_USAGE 2   /* the command line is wrong */
-
-enum cli_format {
-	CLI_FORMAT_TABLE,
-	CLI_FORMAT_JSON,
-	CLI_FORMAT_JSONL,
-	CLI_FORMAT_CSV,
-	CLI_FORMAT_PROMETHEUS,
-};
 
 /* Which options a command takes. */
 #define CLI_OPT_SELECT 0x01	/* -4 -6 -a -l, filter words */
@@ -36,20 +28,15 @@ enum cli_format {
 
 struct cli {
 	const char *command;
-	int family; /* AF_UNSPEC, AF_INET, AF_INET6 */
-	bool numeric, all, listening, info, memory, processes;
-	bool summary, header, reverse, no_kernel_filter;
+	struct selection sel; /* what to look at */
+	bool numeric, summary, header, reverse;
 	bool no_color, ascii;
-	enum cli_format format;
+	enum output_format format;
 	const char *sort;
 	uint64_t interval_ms;
 	uint64_t linger_ms;
 	uint64_t duration_ms; /* 0: run until stopped */
 	long count;	      /* events or refreshes, 0: no limit */
-	struct filter *filter;
-	/* The states to ask the kernel for: the filter's, or the command's
-	 * default (connected; with -l listening; with -a all). */
-	tcp_state_set states;
 };
 
 /*
@@ -60,11 +47,6 @@ struct cli {
 int cli_parse(struct cli *cli, const char *command, unsigned allowed,
 	      int argc, char **argv);
 void cli_free(struct cli *cli);
-/* Derive cli->states again after the filter or -a/-l changed. */
-void cli_recompute_states(struct cli *cli);
-/* For commands that follow connections over time: every state unless -l
- * or the filter names states (dump's default is the connected ones). */
-void cli_follow_every_state(struct cli *cli);
 
 /* The long name of option i ("numeric"), NULL past the last: the manual
  * and the completions are checked against these. */
@@ -73,13 +55,7 @@ const char *cli_option_name(size_t i);
 struct option;
 const char *cli_table_option_name(const struct option *table, size_t i);
 
-/* "250ms", "1s", "1.5s", "2m", a bare number of seconds. */
-int cli_parse_duration(const char *text, uint64_t *ms);
-
 /* Print "sockwatch: what: strerror(-err)" once, at the edge. */
 void cli_error(const char *what, int err);
-
-/* The inode of the network namespace the process is in. */
-uint32_t cli_current_netns(void);
 
 #endif

@@ -14,9 +14,9 @@
 
 #include <stdbool.h>
 
-#include "sockwatch/cli.h"
 #include "sockwatch/diag.h"
 #include "sockwatch/proc.h"
+#include "sockwatch/selection.h"
 
 struct collector {
 	struct diag_socket *diag;
@@ -31,16 +31,17 @@ struct collector {
 };
 
 /* Returns 0 or a negative errno (netlink socket, /proc). */
-int collector_open(struct collector *c, const struct cli *cli);
+int collector_open(struct collector *c, const struct selection *sel);
 void collector_close(struct collector *c);
 
 /*
- * Take cli's filter, states, family and extensions for the next polls,
+ * Take sel's filter, states, family and extensions for the next polls
+ * (sel keeps owning the filter, and must outlive its use here),
  * keeping the netlink socket and the owners already known.  Returns 0 or
  * a negative errno (the first /proc scan a filter on owners needs); on
  * error the collector is as it was.
  */
-int collector_configure(struct collector *c, const struct cli *cli);
+int collector_configure(struct collector *c, const struct selection *sel);
 
 /* Replace c->snap with a fresh, filtered poll. */
 int collector_poll(struct collector *c);

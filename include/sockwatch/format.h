@@ -15,6 +15,15 @@
 #include "sockwatch/proc.h"
 #include "sockwatch/text.h"
 
+/* What a command writes. */
+enum output_format {
+	OUTPUT_TABLE,
+	OUTPUT_JSON,
+	OUTPUT_JSONL,
+	OUTPUT_CSV,
+	OUTPUT_PROMETHEUS,
+};
+
 struct format_row {
 	const struct sockrec *rec;
 	const struct sockrec_ext *ext;	/* NULL when none */

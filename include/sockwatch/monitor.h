@@ -18,11 +18,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sockwatch/cli.h"
 #include "sockwatch/collect.h"
 #include "sockwatch/conn_table.h"
 #include "sockwatch/events.h"
 #include "sockwatch/fetcher.h"
+#include "sockwatch/selection.h"
 
 struct destroy_listener;
 struct fetcher;
@@ -35,7 +35,7 @@ struct monitor_timing {
 };
 
 struct monitor {
-	struct cli cli; /* a copy; the filter is owned by the monitor */
+	struct selection sel; /* the filter is owned by the monitor */
 	struct collector collector;
 	struct conn_table table;
 	/* Two snapshots: the model reads one while the next poll fills the
@@ -66,8 +66,9 @@ struct monitor {
 	struct fetch_job applying;	/* the poll being applied in steps */
 };
 
-/* Takes over cli->filter.  Returns 0 or a negative errno (netlink). */
-int monitor_open(struct monitor *m, struct cli *cli);
+/* Takes over sel->filter; closed connections stay visible for linger_ms.
+ * Returns 0 or a negative errno (netlink). */
+int monitor_open(struct monitor *m, struct selection *sel, uint64_t linger_ms);
 void monitor_close(struct monitor *m);
 
 /* Poll the kernel now and apply it; events go to sink, which must stay

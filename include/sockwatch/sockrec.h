@@ -109,6 +109,9 @@ struct sockrec_ext *snapshot_ext_for(struct snapshot *snap,
 const struct sockrec_ext *snapshot_ext(const struct snapshot *snap,
 				       const struct sockrec *rec);
 
+/* The inode of the network namespace this process is in, or 0. */
+uint32_t sockrec_current_netns(void);
+
 /* "1.2.3.4" or "fe80::1"; buf needs INET6_ADDRSTRLEN. */
 const char *sockrec_addr(const struct sockrec *rec, bool local, char *buf,
 			 size_t len);

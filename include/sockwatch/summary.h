@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "sockwatch/cli.h"
+#include "sockwatch/format.h"
 #include "sockwatch/tcp_state.h"
 
 struct state_counts {
@@ -13,7 +13,7 @@ struct state_counts {
 	size_t total;
 };
 
-void summary_write(FILE *out, enum cli_format format, bool header,
+void summary_write(FILE *out, enum output_format format, bool header,
 		   const struct state_counts *counts);
 
 #endif

@@ -23,6 +23,10 @@ void text_json_string(FILE *out, const char *s);
 /* "1.5s", "3m12s", "2h05m", "4d03h": compact ages for tables. */
 size_t text_duration(char *buf, size_t len, uint64_t ms);
 
+/* "250ms", "1s", "1.5s", "2m", "1h", a bare number of seconds.  Returns
+ * 0, -EINVAL for text that is not a duration, -ERANGE past 10^12 ms. */
+int text_parse_duration(const char *text, uint64_t *ms);
+
 /* The decimal digits of v at p, without a NUL; returns the end. */
 char *text_put_uint(char *p, uint32_t v);
 

@@ -89,45 +89,11 @@ static const struct cli_option options[] = {
 };
 #define OPTION_COUNT (sizeof(options) / sizeof(*options))
 
-int
-cli_parse_duration(const char *text, uint64_t *ms)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(text, &end);
-	if (errno != 0 || end == text || !isfinite(v) || v < 0)
-		return -EINVAL;
-	if (*end == '\0' || strcmp(end, "s") == 0)
-		v *= 1000;
-	else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
-		v *= 60000;
-	else if (strcmp(end, "h") == 0)
-		v *= 3600000;
-	else if (strcmp(end, "ms") != 0)
-		return -EINVAL;
-	if (v > 1e12)
-		return -ERANGE;
-	*ms = (uint64_t)(v + 0.5);
-	return 0;
-}
-
 void
 cli_error(const char *what, int err)
 {
 	fprintf(stderr, "sockwatch: %s: %s\n", what, strerror(err < 0 ? -err
 								      : err));
-}
-
-uint32_t
-cli_current_netns(void)
-{
-	struct stat st;
-
-	if (stat("/proc/self/ns/net", &st) < 0)
-		return 0;
-	return (uint32_t)st.st_ino;
 }
 
 static void
@@ -177,25 +143,25 @@ apply_option(struct cli *cli, int c, const char *arg)
 		cli->numeric = true;
 		break;
 	case '4':
-		cli->family = AF_INET;
+		cli->sel.family = AF_INET;
 		break;
 	case '6':
-		cli->family = AF_INET6;
+		cli->sel.family = AF_INET6;
 		break;
 	case 'a':
-		cli->all = true;
+		cli->sel.all = true;
 		break;
 	case 'l':
-		cli->listening = true;
+		cli->sel.listening = true;
 		break;
 	case 'i':
-		cli->info = true;
+		cli->sel.info = true;
 		break;
 	case 'm':
-		cli->memory = true;
+		cli->sel.memory = true;
 		break;
 	case 'p':
-		cli->processes = true;
+		cli->sel.processes = true;
 		break;
 	case 'H':
 		cli->header = false;
@@ -204,16 +170,16 @@ apply_option(struct cli *cli, int c, const char *arg)
 		cli->reverse = true;
 		break;
 	case OPT_JSON:
-		cli->format = CLI_FORMAT_JSON;
+		cli->format = OUTPUT_JSON;
 		break;
 	case OPT_JSONL:
-		cli->format = CLI_FORMAT_JSONL;
+		cli->format = OUTPUT_JSONL;
 		break;
 	case OPT_CSV:
-		cli->format = CLI_FORMAT_CSV;
+		cli->format = OUTPUT_CSV;
 		break;
 	case OPT_PROMETHEUS:
-		cli->format = CLI_FORMAT_PROMETHEUS;
+		cli->format = OUTPUT_PROMETHEUS;
 		break;
 	case OPT_SUMMARY:
 		cli->summary = true;
@@ -222,7 +188,7 @@ apply_option(struct cli *cli, int c, const char *arg)
 		cli->sort = arg;
 		break;
 	case OPT_NO_KERNEL_FILTER:
-		cli->no_kernel_filter = true;
+		cli->sel.no_kernel_filter = true;
 		break;
 	case OPT_NO_COLOR:
 		cli->no_color = true;
@@ -231,7 +197,7 @@ apply_option(struct cli *cli, int c, const char *arg)
 		cli->ascii = true;
 		break;
 	case OPT_INTERVAL:
-		if (cli_parse_duration(arg, &cli->interval_ms) < 0 ||
+		if (text_parse_duration(arg, &cli->interval_ms) < 0 ||
 		    cli->interval_ms < 10)
 			return usage_error(cli->command,
 					   "bad interval '%s': give a "
@@ -239,12 +205,12 @@ apply_option(struct cli *cli, int c, const char *arg)
 					   arg);
 		break;
 	case OPT_LINGER:
-		if (cli_parse_duration(arg, &cli->linger_ms) < 0)
+		if (text_parse_duration(arg, &cli->linger_ms) < 0)
 			return usage_error(cli->command,
 					   "bad linger time '%s'", arg);
 		break;
 	case OPT_DURATION:
-		if (cli_parse_duration(arg, &cli->duration_ms) < 0 ||
+		if (text_parse_duration(arg, &cli->duration_ms) < 0 ||
 		    cli->duration_ms == 0)
 			return usage_error(cli->command, "bad duration '%s'",
 					   arg);
@@ -273,7 +239,7 @@ cli_parse(struct cli *cli, const char *command, unsigned allowed, int argc,
 
 	memset(cli, 0, sizeof(*cli));
 	cli->command = command;
-	cli->family = AF_UNSPEC;
+	cli->sel.family = AF_UNSPEC;
 	cli->header = true;
 	cli->interval_ms = 1000;
 	cli->linger_ms = 5000;
@@ -320,7 +286,7 @@ cli_parse(struct cli *cli, const char *command, unsigned allowed, int argc,
 		return usage_error(command, "unexpected argument '%s'",
 				   argv[optind]);
 
-	if (filter_parse_argv(argc - optind, argv + optind, &cli->filter,
+	if (filter_parse_argv(argc - optind, argv + optind, &cli->sel.filter,
 			      &ferr) < 0) {
 		char line[512], text[256] = "";
 		for (int i = optind; i < argc; i++) {
@@ -336,29 +302,8 @@ cli_parse(struct cli *cli, const char *command, unsigned allowed, int argc,
 		return EXIT_USAGE;
 	}
 
-	cli_recompute_states(cli);
+	selection_derive(&cli->sel);
 	return 0;
-}
-
-void
-cli_recompute_states(struct cli *cli)
-{
-	tcp_state_set base = TCP_STATE_ALL & ~(TCP_STATE_BIT(TCP_STATE_LISTEN) |
-					      TCP_STATE_BIT(TCP_STATE_CLOSED));
-	if (cli->all || filter_names_states(cli->filter))
-		base = TCP_STATE_ALL;
-	if (cli->listening)
-		base = TCP_STATE_BIT(TCP_STATE_LISTEN);
-	cli->states = base & filter_states(cli->filter);
-}
-
-void
-cli_follow_every_state(struct cli *cli)
-{
-	if (!cli->listening && !filter_names_states(cli->filter)) {
-		cli->all = true;
-		cli_recompute_states(cli);
-	}
 }
 
 const char *
@@ -379,6 +324,5 @@ cli_table_option_name(const struct option *table, size_t i)
 void
 cli_free(struct cli *cli)
 {
-	filter_free(cli->filter);
-	cli->filter = NULL;
+	selection_free(&cli->sel);
 }

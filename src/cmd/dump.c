@@ -72,14 +72,14 @@ cmp_sorted(const void *x, const void *y)
 }
 
 static const struct format_ops *
-format_for(enum cli_format f)
+format_for(enum output_format f)
 {
 	switch (f) {
-	case CLI_FORMAT_JSON:
+	case OUTPUT_JSON:
 		return &format_json;
-	case CLI_FORMAT_JSONL:
+	case OUTPUT_JSONL:
 		return &format_jsonl;
-	case CLI_FORMAT_CSV:
+	case OUTPUT_CSV:
 		return &format_csv;
 	default:
 		return &format_table;
@@ -93,9 +93,9 @@ write_sockets(const struct cli *cli, const struct collector *c)
 	const struct snapshot *snap = &c->snap;
 	struct format_options opt = {
 		.numeric = cli->numeric,
-		.info = cli->info,
-		.memory = cli->memory,
-		.process = cli->processes,
+		.info = cli->sel.info,
+		.memory = cli->sel.memory,
+		.process = cli->sel.processes,
 		.header = cli->header,
 	};
 
@@ -129,7 +129,7 @@ cmd_dump(int argc, char **argv)
 		       argc, argv);
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;
-	if (cli.format == CLI_FORMAT_PROMETHEUS && !cli.summary)
+	if (cli.format == OUTPUT_PROMETHEUS && !cli.summary)
 		cli.summary = true;
 	sort_cmp = NULL;
 	for (size_t i = 0; cli.sort && i < sizeof(sort_keys) / sizeof(*sort_keys);
@@ -152,7 +152,7 @@ cmd_dump(int argc, char **argv)
 	}
 	sort_reverse = cli.reverse;
 
-	if ((err = collector_open(&c, &cli)) < 0) {
+	if ((err = collector_open(&c, &cli.sel)) < 0) {
 		cli_error(err == -EACCES || err == -EPERM
 				  ? "cannot read process table or netlink"
 				  : "cannot open sock_diag netlink socket",

@@ -40,10 +40,10 @@ cmd_monitor(int argc, char **argv)
 		cli_free(&cli);
 		return EXIT_USAGE;
 	}
-	cli.processes = true;
+	cli.sel.processes = true;
 	/* The header counts every state: a LISTEN of 0 while the host has
 	 * listeners would mislead. */
-	cli_follow_every_state(&cli);
+	selection_follow_every_state(&cli.sel);
 	memset(&opt, 0, sizeof(opt));
 	opt.no_color = cli.no_color;
 	opt.ascii = cli.ascii;
@@ -53,13 +53,13 @@ cmd_monitor(int argc, char **argv)
 	opt.reverse = cli.reverse;
 	opt.stats_path = getenv("SOCKWATCH_TUI_STATS");
 
-	if ((rc = monitor_open(&m, &cli)) < 0) {
+	if ((rc = monitor_open(&m, &cli.sel, cli.linger_ms)) < 0) {
 		cli_error("cannot open netlink socket", rc);
 		cli_free(&cli);
 		return EXIT_RUNTIME;
 	}
 	/* -i: the detail view's memory figures come with tcp_info. */
-	monitor_set_info(&m, m.cli.info);
+	monitor_set_info(&m, m.sel.info);
 	rc = tui_run(&m, &opt);
 	monitor_close(&m);
 	if (rc < 0) {

@@ -164,7 +164,7 @@ parse(struct stack_opts *o, int argc, char **argv)
 		case 'H':
 		case 'M':
 		case 'T':
-			if (cli_parse_duration(optarg, c == 'H' ? &o->hold_ms :
+			if (text_parse_duration(optarg, c == 'H' ? &o->hold_ms :
 						       c == 'M' ? &o->msl_ms :
 								  &o->timeout_ms) < 0)
 				return usage_error("bad duration", optarg);

@@ -20,6 +20,7 @@
 struct watch {
 	struct event_format fmt;
 	long remaining; /* events left to print, or -1 */
+	uint64_t interval_ms;
 	bool write_failed;
 };
 
@@ -70,7 +71,7 @@ run(struct monitor *m, struct watch *w, uint64_t deadline_ns)
 	int timer = -1, signals = -1, err;
 	uint64_t lost_told = 0;
 
-	if ((err = open_fds(&timer, &signals, m->cli.interval_ms)) < 0) {
+	if ((err = open_fds(&timer, &signals, w->interval_ms)) < 0) {
 		cli_error("cannot set up the event loop", err);
 		return EXIT_RUNTIME;
 	}
@@ -145,7 +146,7 @@ cmd_watch(int argc, char **argv)
 		       argc, argv);
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;
-	if (cli.format == CLI_FORMAT_CSV || cli.format == CLI_FORMAT_JSON) {
+	if (cli.format == OUTPUT_CSV || cli.format == OUTPUT_JSON) {
 		fputs("sockwatch watch: use --jsonl for a stream of JSON "
 		      "objects\n",
 		      stderr);
@@ -153,16 +154,17 @@ cmd_watch(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	/* Listeners come and go too. */
-	cli_follow_every_state(&cli);
+	selection_follow_every_state(&cli.sel);
 	w.fmt.numeric = cli.numeric;
-	w.fmt.json = cli.format == CLI_FORMAT_JSONL;
-	w.fmt.home_netns = cli_current_netns();
+	w.fmt.json = cli.format == OUTPUT_JSONL;
+	w.fmt.home_netns = sockrec_current_netns();
 	if (cli.count > 0)
 		w.remaining = cli.count;
+	w.interval_ms = cli.interval_ms;
 	if (cli.duration_ms > 0)
 		deadline = clock_now_ns() + cli.duration_ms * 1000000ull;
 
-	if ((err = monitor_open(&m, &cli)) < 0) {
+	if ((err = monitor_open(&m, &cli.sel, cli.linger_ms)) < 0) {
 		cli_error("cannot open sock_diag netlink socket", err);
 		cli_free(&cli);
 		return EXIT_RUNTIME;

@@ -30,7 +30,7 @@ owner_of(void *arg, const struct sockrec *rec, int *pid, const char **comm)
 }
 
 int
-collector_open(struct collector *c, const struct cli *cli)
+collector_open(struct collector *c, const struct selection *sel)
 {
 	int err;
 
@@ -39,8 +39,8 @@ collector_open(struct collector *c, const struct cli *cli)
 		return err;
 	c->filter_ctx.owner = owner_of;
 	c->filter_ctx.arg = c;
-	c->netns = c->snap.netns = cli_current_netns();
-	if ((err = collector_configure(c, cli)) < 0) {
+	c->netns = c->snap.netns = sockrec_current_netns();
+	if ((err = collector_configure(c, sel)) < 0) {
 		collector_close(c);
 		return err;
 	}
@@ -57,14 +57,14 @@ collector_close(struct collector *c)
 }
 
 int
-collector_configure(struct collector *c, const struct cli *cli)
+collector_configure(struct collector *c, const struct selection *sel)
 {
 	struct diag_request req = { 0 };
 	const void *code = NULL;
 	size_t code_len;
 	int err;
 
-	if ((cli->processes || filter_needs_owner(cli->filter)) &&
+	if ((sel->processes || filter_needs_owner(sel->filter)) &&
 	    c->procs == NULL) {
 		struct proc_table *procs;
 		if ((err = proc_table_new(&procs)) < 0)
@@ -75,19 +75,19 @@ collector_configure(struct collector *c, const struct cli *cli)
 		}
 		c->procs = procs;
 	}
-	req.states = cli->states;
-	req.family = cli->family;
-	if (cli->info)
+	req.states = sel->states;
+	req.family = sel->family;
+	if (sel->info)
 		req.ext |= DIAG_EXT_INFO | DIAG_EXT_CONG;
-	if (cli->memory)
+	if (sel->memory)
 		req.ext |= DIAG_EXT_MEM;
-	code_len = filter_bytecode(cli->filter, &code);
-	if (!cli->no_kernel_filter && code_len > 0) {
+	code_len = filter_bytecode(sel->filter, &code);
+	if (!sel->no_kernel_filter && code_len > 0) {
 		req.bytecode = code;
 		req.bytecode_len = code_len;
 	}
 	c->req = req;
-	c->filter = cli->filter;
+	c->filter = sel->filter;
 	c->bytecode_refused = false;
 	return 0;
 }

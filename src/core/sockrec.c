@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "sockwatch/sockrec.h"
 
@@ -106,4 +107,14 @@ sockrec_addr(const struct sockrec *rec, bool local, char *buf, size_t len)
 	if (inet_ntop(rec->family, addr, buf, (socklen_t)len) == NULL)
 		return "?";
 	return buf;
+}
+
+uint32_t
+sockrec_current_netns(void)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/net", &st) < 0)
+		return 0;
+	return (uint32_t)st.st_ino;
 }

@@ -3,6 +3,8 @@
  * them, compact durations, JSON string literals.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
 #include <inttypes.h>
 #include <net/if.h>
 #include <netdb.h>
@@ -170,3 +172,26 @@ text_json_string(FILE *out, const char *s)
 
 /* ---- table ---- */
 
+int
+text_parse_duration(const char *text, uint64_t *ms)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(text, &end);
+	if (errno != 0 || end == text || !isfinite(v) || v < 0)
+		return -EINVAL;
+	if (*end == '\0' || strcmp(end, "s") == 0)
+		v *= 1000;
+	else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
+		v *= 60000;
+	else if (strcmp(end, "h") == 0)
+		v *= 3600000;
+	else if (strcmp(end, "ms") != 0)
+		return -EINVAL;
+	if (v > 1e12)
+		return -ERANGE;
+	*ms = (uint64_t)(v + 0.5);
+	return 0;
+}

@@ -14,17 +14,16 @@
 #define OWNER_RESCAN_NS (2ull * 1000000000ull)
 
 int
-monitor_open(struct monitor *m, struct cli *cli)
+monitor_open(struct monitor *m, struct selection *sel, uint64_t linger_ms)
 {
 	int err;
 
 	memset(m, 0, sizeof(*m));
-	m->cli = *cli;
-	cli->filter = NULL;
-	if ((err = collector_open(&m->collector, &m->cli)) < 0)
+	m->sel = *sel;
+	sel->filter = NULL;
+	if ((err = collector_open(&m->collector, &m->sel)) < 0)
 		goto fail;
-	if ((err = conn_table_init(&m->table, m->cli.linger_ms * 1000000ull)) <
-	    0)
+	if ((err = conn_table_init(&m->table, linger_ms * 1000000ull)) < 0)
 		goto fail;
 	m->snaps[0].netns = m->snaps[1].netns = m->collector.netns;
 	m->destroyed.netns = m->collector.netns;
@@ -51,7 +50,7 @@ monitor_close(struct monitor *m)
 		snapshot_free(&m->detail_snaps[i]);
 	}
 	snapshot_free(&m->destroyed);
-	cli_free(&m->cli);
+	selection_free(&m->sel);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -276,11 +275,8 @@ monitor_read_destroy(struct monitor *m)
 			probe.state = last < TCP_STATE_COUNT
 					      ? last
 					      : TCP_STATE_ESTABLISHED;
-			if ((m->cli.family != AF_UNSPEC &&
-			     rec->family != m->cli.family) ||
-			    !(m->cli.states & TCP_STATE_BIT(probe.state)) ||
-			    !filter_match(m->collector.filter, &probe,
-					  &m->collector.filter_ctx))
+			if (!selection_admits(&m->sel, &probe,
+					      &m->collector.filter_ctx))
 				continue;
 		}
 		if ((e = conn_table_destroyed(&m->table, rec, ext, now,
@@ -293,11 +289,11 @@ monitor_read_destroy(struct monitor *m)
 int
 monitor_set_filter(struct monitor *m, struct filter *f)
 {
-	struct cli next = m->cli;
+	struct selection next = m->sel;
 	int err;
 
 	next.filter = f;
-	cli_recompute_states(&next);
+	selection_derive(&next);
 	/* The worker has its own copy of the request and bytecode, so the
 	 * old filter can go now; the poll it is taking is thrown away. */
 	if ((err = collector_configure(&m->collector, &next)) < 0) {
@@ -305,8 +301,8 @@ monitor_set_filter(struct monitor *m, struct filter *f)
 		return err;
 	}
 	monitor_set_info(m, next.info);
-	filter_free(m->cli.filter);
-	m->cli = next;
+	filter_free(m->sel.filter);
+	m->sel = next;
 	m->config_gen++;
 	return 0;
 }
@@ -316,13 +312,13 @@ monitor_set_info(struct monitor *m, bool info)
 {
 	const unsigned with_info = DIAG_EXT_INFO | DIAG_EXT_CONG | DIAG_EXT_MEM;
 
-	m->cli.info = info;
+	m->sel.info = info;
 	/* Memory figures come with tcp_info: the detail view shows both. */
 	if (info)
 		m->collector.req.ext |= with_info;
 	else
 		m->collector.req.ext &= ~with_info;
-	if (m->cli.memory)
+	if (m->sel.memory)
 		m->collector.req.ext |= DIAG_EXT_MEM;
 }
 

@@ -52,21 +52,21 @@ write_prometheus(FILE *out, const struct state_counts *c)
 }
 
 void
-summary_write(FILE *out, enum cli_format format, bool header,
+summary_write(FILE *out, enum output_format format, bool header,
 	      const struct state_counts *counts)
 {
 	switch (format) {
-	case CLI_FORMAT_JSON:
-	case CLI_FORMAT_JSONL:
+	case OUTPUT_JSON:
+	case OUTPUT_JSONL:
 		write_json(out, counts);
 		break;
-	case CLI_FORMAT_CSV:
+	case OUTPUT_CSV:
 		write_csv(out, header, counts);
 		break;
-	case CLI_FORMAT_PROMETHEUS:
+	case OUTPUT_PROMETHEUS:
 		write_prometheus(out, counts);
 		break;
-	case CLI_FORMAT_TABLE:
+	case OUTPUT_TABLE:
 		write_table(out, header, counts);
 		break;
 	}

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sockwatch/cli.h"
+#include "sockwatch/text.h"
 #include "sockwatch/stack_script.h"
 
 #define QUEUE 64
@@ -109,7 +109,7 @@ number(struct script *s, const char *text, uint32_t *v)
 static int
 duration(struct script *s, const char *text, uint64_t *ms)
 {
-	if (cli_parse_duration(text, ms) < 0)
+	if (text_parse_duration(text, ms) < 0)
 		return fail(s, "bad duration '%s'", text);
 	return 0;
 }

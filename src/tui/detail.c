@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "sockwatch/clock.h"
-#include "sockwatch/format.h"
+#include "sockwatch/text.h"
 #include "view.h"
 
 void
@@ -21,7 +21,7 @@ tui_detail_open(struct tui *t, const struct sockrec *rec)
 	t->view = &tui_view_detail;
 	t->dirty = true;
 	/* Its tcp_info now, not a refresh interval later. */
-	if (!t->m->cli.info)
+	if (!t->m->sel.info)
 		t->poll_now = true;
 }
 

@@ -86,7 +86,7 @@ draw_title(struct tui *t, size_t open, size_t lingering)
 			 lingering ? " closed" : "",
 			 tui_columns[t->sort_col].sort_name,
 			 t->sort_reverse ? t->g->down : t->g->up,
-			 t->m->cli.info ? "  tcp_info" : "",
+			 t->m->sel.info ? "  tcp_info" : "",
 			 ftext && *ftext ? "  filter: " : "",
 			 ftext && *ftext ? ftext : "",
 			 t->m->destroy ? "" : "  (no destroy events)");

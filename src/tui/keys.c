@@ -259,7 +259,7 @@ act_faster(struct tui *t)
 static void
 act_info(struct tui *t)
 {
-	tui_set_info(t, !t->m->cli.info);
+	tui_set_info(t, !t->m->sel.info);
 }
 
 static void

@@ -8,7 +8,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "sockwatch/format.h"
+#include "sockwatch/text.h"
 #include "layout.h"
 
 /* ---- history ---- */

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "sockwatch/clock.h"
-#include "sockwatch/format.h"
+#include "sockwatch/text.h"
 #include "view.h"
 
 uint64_t
@@ -288,11 +288,11 @@ tui_pause(struct tui *t, bool pause)
 	memset(f, 0, sizeof(*f));
 	f->conns = malloc((n ? n : 1) * sizeof(*f->conns));
 	f->slots = malloc((n ? n : 1) * sizeof(*f->slots));
-	if (t->m->cli.info) {
+	if (t->m->sel.info) {
 		f->ext = malloc((n ? n : 1) * sizeof(*f->ext));
 		f->has_ext = calloc(n ? n : 1, sizeof(*f->has_ext));
 	}
-	if (!f->conns || !f->slots || (t->m->cli.info && (!f->ext ||
+	if (!f->conns || !f->slots || (t->m->sel.info && (!f->ext ||
 							  !f->has_ext))) {
 		frozen_free(f);
 		tui_status(t, true, "cannot pause: out of memory");
@@ -487,7 +487,7 @@ list_draw_rows(struct tui *t, int y, int h)
 {
 	uint64_t now = tui_now(t);
 
-	tui_layout_columns(&t->layout, t->cols, t->m->cli.info);
+	tui_layout_columns(&t->layout, t->cols, t->m->sel.info);
 	draw_column_headers(t, y);
 	y++;
 	h--;

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "sockwatch/clock.h"
-#include "sockwatch/format.h"
+#include "sockwatch/text.h"
 #include "view.h"
 
 #define PATH_COLUMNS 50
