@@ -76,7 +76,9 @@ Test(tcp_state, names_in_any_spelling)
 	cr_assert_eq(tcp_state_group_parse("nonsense"), 0);
 }
 
-/* Breadth-first reachability, independent of the costs. */
+/* Breadth-first reachability, independent of the costs, within one
+ * socket's life: nothing passes through CLOSED, and a listener or a
+ * TIME-WAIT only closes. */
 static bool
 reachable(enum tcp_state from, enum tcp_state to)
 {
@@ -90,7 +92,11 @@ reachable(enum tcp_state from, enum tcp_state to)
 		enum tcp_state u = queue[head++];
 		for (size_t e = 0; e < tcp_state_edge_count; e++) {
 			const struct tcp_state_edge *edge = &tcp_state_edges[e];
-			if (edge->from == u && !seen[edge->to]) {
+			bool step = (u != TCP_STATE_CLOSED || u == from) &&
+				    ((u != TCP_STATE_LISTEN &&
+				      u != TCP_STATE_TIME_WAIT) ||
+				     edge->to == TCP_STATE_CLOSED);
+			if (edge->from == u && step && !seen[edge->to]) {
 				seen[edge->to] = true;
 				queue[tail++] = edge->to;
 			}
@@ -146,15 +152,19 @@ Test(tcp_state, likely_paths)
 	cr_assert_eq(tcp_state_path(S(CLOSE_WAIT), S(CLOSED), mid, 8), 1);
 	cr_assert_eq(mid[0], S(LAST_ACK));
 	cr_assert_eq(tcp_state_path(S(SYN_SENT), S(ESTABLISHED), mid, 8), 0);
-	cr_assert_eq(tcp_state_path(S(LISTEN), S(ESTABLISHED), mid, 8), 1);
-	cr_assert_eq(mid[0], S(SYN_RCVD));
+	/* A listener's connections are new sockets. */
+	cr_assert_eq(tcp_state_path(S(LISTEN), S(ESTABLISHED), mid, 8), -1);
+	cr_assert_eq(tcp_state_path(S(LISTEN), S(CLOSED), mid, 8), 0);
 	/* Nothing leaves CLOSED but an open; nothing reaches back to it
 	 * from TIME-WAIT but the timeout. */
 	cr_assert_eq(tcp_state_path(S(TIME_WAIT), S(CLOSED), mid, 8), 0);
-	/* A new incarnation: through CLOSED and a new active open. */
-	cr_assert_eq(tcp_state_path(S(LAST_ACK), S(ESTABLISHED), mid, 8), 2);
-	cr_assert_eq(mid[0], S(CLOSED));
-	cr_assert_eq(mid[1], S(SYN_SENT));
+	/* Another socket's life is not a path: no way through CLOSED. */
+	cr_assert_eq(tcp_state_path(S(LAST_ACK), S(ESTABLISHED), mid, 8), -1);
+	cr_assert_eq(tcp_state_path(S(TIME_WAIT), S(SYN_RCVD), mid, 8), -1);
+	cr_assert_eq(tcp_state_path(S(CLOSE_WAIT), S(FIN_WAIT_1), mid, 8), -1);
+	/* A socket's life from its start. */
+	cr_assert_eq(tcp_state_path(S(CLOSED), S(ESTABLISHED), mid, 8), 1);
+	cr_assert_eq(mid[0], S(SYN_SENT));
 	/* A small buffer still gets the count. */
 	cr_assert_eq(tcp_state_path(S(ESTABLISHED), S(TIME_WAIT), mid, 1), 2);
 }

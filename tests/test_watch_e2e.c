@@ -494,3 +494,65 @@ Test(watch_e2e, forged_netlink_messages_are_dropped, .timeout = 30)
 	cr_assert_geq(count(text, "\"to\":\"ESTAB\""), 2, "%s", text);
 	free(text);
 }
+
+static uint64_t
+elapsed_ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (uint64_t)(t1.tv_sec - t0->tv_sec) * 1000 +
+	       (uint64_t)(t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* In a quiet namespace nothing is written after the header, so only the
+ * pipe's end can tell watch that its reader went away. */
+Test(watch_e2e, quiet_watch_ends_with_its_reader, .timeout = 30)
+{
+	struct run_options opt = RUN_OPTIONS_DEFAULT;
+	struct run_result res;
+	struct timespec t0;
+	struct netns ns;
+	char cmd[512];
+
+	if (!netns_available())
+		cr_skip_test("needs root to create a network namespace");
+	cr_assert_eq(netns_start(&ns, idle_holder, NULL), 0);
+	opt.netns_fd = ns.fd;
+	opt.timeout_ms = 10000;
+	snprintf(cmd, sizeof(cmd), "'%s' watch -n --interval 200ms | head -1",
+		 run_sockwatch_path());
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cr_assert_eq(run_command(&opt, &res, "sh", "-c", cmd, NULL), 0);
+	uint64_t ms = elapsed_ms_since(&t0);
+	netns_stop(&ns);
+	cr_assert_not(res.timed_out, "watch kept running after head left");
+	cr_assert_eq(res.status, 0, "%s", res.err);
+	cr_assert_lt(ms, 3000, "took %llu ms", (unsigned long long)ms);
+	run_result_free(&res);
+}
+
+/* The deadline is kept between polls, not at the next poll. */
+Test(watch_e2e, duration_shorter_than_the_interval, .timeout = 30)
+{
+	struct run_options opt = RUN_OPTIONS_DEFAULT;
+	struct run_result res;
+	struct timespec t0;
+	struct netns ns;
+
+	if (!netns_available())
+		cr_skip_test("needs root to create a network namespace");
+	cr_assert_eq(netns_start(&ns, idle_holder, NULL), 0);
+	opt.netns_fd = ns.fd;
+	opt.timeout_ms = 10000;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cr_assert_eq(run_sockwatch(&opt, &res, "watch", "-n", "--interval",
+				   "5s", "--duration", "1s", NULL),
+		     0);
+	uint64_t ms = elapsed_ms_since(&t0);
+	netns_stop(&ns);
+	cr_assert_eq(res.status, 0, "%s", res.err);
+	cr_assert_lt(ms, 2500, "took %llu ms", (unsigned long long)ms);
+	cr_assert_geq(ms, 900, "took %llu ms", (unsigned long long)ms);
+	run_result_free(&res);
+}

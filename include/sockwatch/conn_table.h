@@ -32,6 +32,18 @@
 #define CONN_DESTROY_PENDING 0x04 /* the kernel said destroyed; the next poll
 				     decides (TIME-WAIT or gone) */
 #define CONN_UNSEEN 0x08	  /* known only from a destroy notification */
+#define CONN_PARKED 0x10	  /* out of the selection since it changed:
+				     kept with its history, not shown */
+
+/* How a connection destroyed by the kernel ended, as far as the
+ * notification tells (the state it reports is always CLOSE). */
+enum conn_end {
+	CONN_END_UNKNOWN,
+	CONN_END_ABORTED,      /* its peer port was cleared: it sent an RST
+				  (tcp_disconnect: SO_LINGER 0, or abort) */
+	CONN_END_LISTENER,     /* no peer at all: a listener closed */
+	CONN_END_NEVER_SYNCED, /* nothing of its SYN acknowledged */
+};
 
 struct conn_transition {
 	uint64_t at_ns;
@@ -45,11 +57,14 @@ struct conn {
 	uint64_t first_seen_ns;
 	uint64_t state_since_ns; /* when it entered its current state */
 	uint64_t changed_ns;	 /* last new/transition, for highlighting */
-	uint64_t closed_ns;	 /* when it closed (or was destroyed) */
+	uint64_t closed_ns;	 /* when it closed (or was destroyed, or was
+				    parked) */
 	uint32_t seen_gen;
 	uint8_t state; /* enum tcp_state; CLOSED once closed */
 	uint8_t last_state; /* closed: the state it was last seen in */
 	uint8_t flags;
+	uint8_t age_from; /* enum conn_age, of state_since_ns */
+	uint8_t end;	  /* enum conn_end, while CONN_DESTROY_PENDING */
 	uint8_t hist_count; /* transitions kept, at most CONN_HISTORY */
 	uint8_t hist_next;  /* ring position of the next one */
 	struct conn_transition hist[CONN_HISTORY];
@@ -62,6 +77,22 @@ struct conn_bucket {
 	uint32_t hash;
 };
 
+/* The kernel's socket cookie of a connection: how a destroy notification
+ * whose addresses the kernel cleared still finds it. */
+struct conn_cookie_bucket {
+	uint64_t cookie; /* 0 for empty */
+	uint32_t slot;
+};
+
+/* Whether a connection not listed by a poll is out of the selection (it
+ * is then parked, not closed); NULL admits everything. */
+struct conn_selector {
+	bool (*admits)(void *arg, const struct sockrec *rec);
+	void *arg;
+	bool changed; /* the selection differs from the last poll's: what
+			 it finds was there before, not seen to arrive */
+};
+
 struct conn_table {
 	struct conn *conns; /* slots; free ones lack CONN_IN_USE */
 	size_t cap;	    /* slots allocated */
@@ -71,6 +102,8 @@ struct conn_table {
 	size_t free_count;
 	struct conn_bucket *index; /* open addressing over the slots */
 	size_t index_cap;
+	struct conn_cookie_bucket *cookies; /* cookie -> slot, kernel only */
+	size_t cookies_cap, cookies_used;
 	uint32_t gen;
 	uint64_t linger_ns;
 	const struct snapshot *snap; /* the last poll, for ext figures */
@@ -82,7 +115,8 @@ struct conn_table {
 	bool applying;
 	/* Open connections per state after the last update. */
 	size_t by_state[TCP_STATE_COUNT];
-	size_t open, lingering;
+	size_t open, lingering, parked;
+	struct conn_selector selector; /* of the poll being applied */
 	uint64_t events_total, destroyed_total;
 };
 
@@ -109,29 +143,45 @@ int conn_table_update(struct conn_table *t, const struct snapshot *snap,
  */
 int conn_table_begin(struct conn_table *t, const struct snapshot *snap,
 		     uint64_t now_ns);
+/* The selection the poll was taken under: connections it did not list and
+ * the selection refuses are parked, with their history, rather than
+ * closed, and come back as they were when a later poll lists them (a
+ * filter change never restarts a history).  Call after begin. */
+void conn_table_select(struct conn_table *t, const struct conn_selector *sel);
 int conn_table_apply(struct conn_table *t, size_t max_records,
 		     const struct event_sink *sink);
 void conn_table_end(struct conn_table *t, const struct event_sink *sink);
 
 /*
- * The kernel reported a socket destroyed (its state reads CLOSE).  What
- * happened is settled at the next update: a socket destroyed to make way
- * for its TIME-WAIT object shows up again in that state; any other is
- * closed as of now_ns.  A second notification for the same pair with
- * another cookie (a reused port) settles the first at once, into sink.
- * Returns 0 or -ENOMEM.
+ * The kernel reported a socket destroyed (its state reads CLOSE).  It is
+ * found by its cookie first (a reset socket's notification has its peer
+ * port, and sometimes its local address, cleared), then by its pair.
+ * What happened is settled at the next update: a socket destroyed to make
+ * way for its TIME-WAIT object shows up again in that state and keeps its
+ * history; any other is closed as of now_ns, in the manner the
+ * notification tells (an RST it sent), or marked as not seen.  A
+ * notification for another socket of a pair settles the one before at
+ * once, into sink.  Returns 0 or -ENOMEM.
  */
 int conn_table_destroyed(struct conn_table *t, const struct sockrec *rec,
 			 const struct sockrec_ext *ext, uint64_t now_ns,
 			 const struct event_sink *sink);
 
 /*
- * The last state of a connection known only from its destroy notification
- * (EVENT_STATE_UNKNOWN without tcp_info): a guess, flagged as such.  A
- * socket without a peer was listening.
+ * What a destroy notification tells of a socket's end, and the state it
+ * was most likely in for one never seen by a poll (EVENT_STATE_UNKNOWN
+ * when nothing tells).
  */
-unsigned conn_guess_last_state(const struct sockrec *rec,
-			       const struct sockrec_ext *ext);
+enum conn_end conn_end_of(const struct sockrec *rec,
+			  const struct sockrec_ext *ext);
+unsigned conn_end_last_state(enum conn_end end);
+
+/* Whether a connection is shown: in use and not parked. */
+static inline bool
+conn_visible(const struct conn *c)
+{
+	return (c->flags & CONN_IN_USE) && !(c->flags & CONN_PARKED);
+}
 
 /* A connection by slot, or NULL when the slot is free. */
 struct conn *conn_table_get(const struct conn_table *t, size_t slot);
@@ -141,6 +191,9 @@ const struct sockrec_ext *conn_table_ext(const struct conn_table *t,
 /* Find by identity (the record's addresses, ports, netns). */
 struct conn *conn_table_find(const struct conn_table *t,
 			     const struct sockrec *rec);
+/* Find the socket rec names: by its cookie, else by identity. */
+struct conn *conn_table_find_socket(const struct conn_table *t,
+				    const struct sockrec *rec);
 
 /* i = 0 is the newest transition. */
 const struct conn_transition *conn_history(const struct conn *c, size_t i);

@@ -62,7 +62,11 @@ struct monitor {
 	uint64_t owners_refreshed_ns;
 	bool owners_wanted;		/* an inode had no known owner */
 	struct snapshot destroyed; /* reused by monitor_read_destroy */
-	struct event_sink sink;		/* the last poll's, for destroys */
+	/* Events wait here until their poll is applied, then go, in time
+	 * order, to the sink the poll was given. */
+	struct event_batch batch;
+	struct event_sink batch_sink;
+	uint64_t applied_gen; /* config_gen + 1 of the last poll applied */
 	struct fetch_job applying;	/* the poll being applied in steps */
 };
 

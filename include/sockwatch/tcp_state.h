@@ -100,10 +100,14 @@ const struct tcp_state_edge *tcp_state_edge_find(enum tcp_state from,
 						 enum tcp_state to);
 
 /*
- * The most plausible legal path from one state to another: the cheapest by
- * edge cost, then the shortest.  Writes the states strictly between the two
- * into between[] (at most max) and returns how many, 0 when the edge is
- * direct, or -1 when no legal path exists (or from == to).
+ * The most plausible legal path from one state to another within one
+ * socket's life: the cheapest by edge cost, then the shortest.  CLOSED is
+ * never passed through, and a listener or a TIME-WAIT only closes (Linux
+ * makes a new socket for what the RFC draws as their other edges), so a
+ * jump such as LAST-ACK -> ESTABLISHED has no path.  Writes the states
+ * strictly between the two into between[] (at most max) and returns how
+ * many, 0 when the edge is direct, or -1 when no legal path exists (or
+ * from == to).
  */
 int tcp_state_path(enum tcp_state from, enum tcp_state to,
 		   enum tcp_state *between, size_t max);

@@ -3,6 +3,7 @@
  * (or JSON lines), until interrupted or the reader goes away.
  */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -78,12 +79,25 @@ run(struct monitor *m, struct watch *w, uint64_t deadline_ns)
 	/* The first poll only learns what exists: no burst of "new". */
 	err = monitor_poll(m, NULL);
 	while (err >= 0 && !w->write_failed && w->remaining != 0) {
-		struct pollfd fds[3] = {
+		/* stdout with no events asked: poll() still reports POLLERR
+		 * when the reader of a pipe went away, so a quiet watch ends
+		 * with its reader too. */
+		struct pollfd fds[4] = {
 			{ .fd = signals, .events = POLLIN },
 			{ .fd = timer, .events = POLLIN },
 			{ .fd = monitor_fd(m), .events = POLLIN },
+			{ .fd = STDOUT_FILENO, .events = 0 },
 		};
-		if (poll(fds, 3, -1) < 0) {
+		int timeout = -1;
+		if (deadline_ns) {
+			uint64_t now = clock_now_ns();
+			if (now >= deadline_ns)
+				break;
+			uint64_t ms = (deadline_ns - now + 999999) / 1000000;
+			timeout = ms > INT_MAX ? INT_MAX : (int)ms;
+		}
+		int n = poll(fds, 4, timeout);
+		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			err = -errno;
@@ -91,6 +105,10 @@ run(struct monitor *m, struct watch *w, uint64_t deadline_ns)
 		}
 		if (fds[0].revents & POLLIN)
 			break;
+		if (fds[3].revents & (POLLERR | POLLHUP)) {
+			w->write_failed = true;
+			break;
+		}
 		bool poll_now = false;
 		if (fds[2].revents & POLLIN) {
 			int r = monitor_read_destroy(m);
@@ -177,6 +195,8 @@ cmd_watch(int argc, char **argv)
 			strerror(-m.destroy_error));
 	if (!w.fmt.json && cli.header)
 		event_write_header(stdout, &w.fmt);
+	if (fflush(stdout) != 0)
+		w.write_failed = true;
 	rc = run(&m, &w, deadline);
 	if (w.write_failed && rc == 0)
 		rc = 0; /* the reader went away: a normal end for a stream */

@@ -359,6 +359,28 @@ tcp_state_edge_find(enum tcp_state from, enum tcp_state to)
 	return NULL;
 }
 
+/*
+ * Whether an edge can be a step of one socket's life in Linux, after the
+ * first state: CLOSED is only where a socket begins and ends, a listening
+ * socket only ever closes (the connections it accepts are new sockets,
+ * in SYN-RECEIVED from their birth), and so does a TIME-WAIT (a SYN that
+ * reuses its pair makes a new socket).  The RFC's other edges stay in the
+ * diagram, but a path through them would join two sockets' lives.
+ */
+static bool
+step_within_socket(const struct tcp_state_edge *e, bool first)
+{
+	switch (e->from) {
+	case TCP_STATE_CLOSED:
+		return first;
+	case TCP_STATE_LISTEN:
+	case TCP_STATE_TIME_WAIT:
+		return e->to == TCP_STATE_CLOSED;
+	default:
+		return true;
+	}
+}
+
 /* Dijkstra over eleven nodes: a linear scan for the minimum is enough. */
 int
 tcp_state_path(enum tcp_state from, enum tcp_state to, enum tcp_state *between,
@@ -389,7 +411,8 @@ tcp_state_path(enum tcp_state from, enum tcp_state to, enum tcp_state *between,
 		for (size_t i = 0; i < tcp_state_edge_count; i++) {
 			const struct tcp_state_edge *e = &tcp_state_edges[i];
 			unsigned c = cost[u] + e->cost;
-			if ((int)e->from != u || done[e->to])
+			if ((int)e->from != u || done[e->to] ||
+			    !step_within_socket(e, u == (int)from))
 				continue;
 			if (c < cost[e->to] ||
 			    (c == cost[e->to] && hops[u] + 1 < hops[e->to])) {

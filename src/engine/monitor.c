@@ -30,6 +30,8 @@ monitor_open(struct monitor *m, struct selection *sel, uint64_t linger_ms)
 	m->destroy_error = destroy_open(&m->destroy);
 	if (m->destroy_error < 0)
 		m->destroy = NULL;
+	m->batch_sink.emit = event_batch_push;
+	m->batch_sink.arg = &m->batch;
 	return 0;
 fail:
 	monitor_close(m);
@@ -50,6 +52,7 @@ monitor_close(struct monitor *m)
 		snapshot_free(&m->detail_snaps[i]);
 	}
 	snapshot_free(&m->destroyed);
+	event_batch_free(&m->batch);
 	selection_free(&m->sel);
 	memset(m, 0, sizeof(*m));
 }
@@ -79,6 +82,10 @@ prepare_job(struct monitor *m, struct fetch_job *job)
 	job->tag = m->config_gen;
 	job->with_stack = true;
 	job->netns = m->collector.netns;
+	/* What a selection finds first was there before: tcp_info tells how
+	 * long a CLOSE-WAIT has waited at least. */
+	if (m->applied_gen != m->config_gen + 1)
+		job->req.ext |= DIAG_EXT_INFO;
 	/* A dump with tcp_info has the followed connection's already. */
 	if (m->following && !(job->req.ext & DIAG_EXT_INFO)) {
 		job->detail = &m->detail_snaps[!m->shown];
@@ -94,6 +101,16 @@ prepare_job(struct monitor *m, struct fetch_job *job)
 	m->owners_wanted = false;
 }
 
+/* Whether the selection takes a connection (for the sweep: one it does
+ * not take is parked, not closed). */
+static bool
+selected(void *arg, const struct sockrec *rec)
+{
+	struct monitor *m = arg;
+
+	return selection_admits(&m->sel, rec, &m->collector.filter_ctx);
+}
+
 /*
  * Begin applying a finished poll: owners, filter, then the model in
  * steps (apply_step).  Returns 1 when the model is to be updated, 0 when
@@ -104,6 +121,7 @@ static int
 apply_begin(struct monitor *m, struct fetch_job *job,
 	    const struct event_sink *sink)
 {
+	struct conn_selector selector = { selected, m, false };
 	uint64_t t1, t2;
 	int err;
 
@@ -121,7 +139,7 @@ apply_begin(struct monitor *m, struct fetch_job *job,
 		m->collector.req.bytecode_len = 0;
 	}
 	if (sink != NULL)
-		m->sink = *sink;
+		m->batch.out = *sink;
 	if (job->err < 0)
 		return job->err;
 	/* A socket destroyed while the dump ran is told of before any
@@ -137,6 +155,8 @@ apply_begin(struct monitor *m, struct fetch_job *job,
 	m->last.model_ns = 0;
 	if ((err = conn_table_begin(&m->table, job->snap, t2)) < 0)
 		return err;
+	selector.changed = m->applied_gen != m->config_gen + 1;
+	conn_table_select(&m->table, &selector);
 	m->applying = *job;
 	return 1;
 }
@@ -151,10 +171,14 @@ apply_step(struct monitor *m, size_t max_records)
 {
 	struct fetch_job *job = &m->applying;
 	uint64_t t0 = clock_now_ns();
-	int rc = conn_table_apply(&m->table, max_records, &m->sink);
+	int rc = conn_table_apply(&m->table, max_records, &m->batch_sink);
 
-	if (rc == 1)
-		conn_table_end(&m->table, &m->sink);
+	if (rc == 1) {
+		conn_table_end(&m->table, &m->batch_sink);
+		/* The poll's events, and the destroys it settled, in order. */
+		event_batch_flush(&m->batch);
+		m->applied_gen = m->config_gen + 1;
+	}
 	m->last.model_ns += clock_now_ns() - t0;
 	if (rc != 1)
 		return rc;
@@ -263,15 +287,16 @@ monitor_read_destroy(struct monitor *m)
 	for (size_t i = 0; i < gone->count; i++) {
 		const struct sockrec *rec = &gone->recs[i];
 		const struct sockrec_ext *ext = snapshot_ext(gone, rec);
-		struct conn *known = conn_table_find(&m->table, rec);
+		const struct conn *known =
+			conn_table_find_socket(&m->table, rec);
 		int e;
 
-		/* A known connection passed the filter already; an unknown
-		 * one is judged in its likely last state (the notification
-		 * says CLOSE for all). */
+		/* A known connection passed the selection already; an
+		 * unknown one is judged in its likely last state (the
+		 * notification says CLOSE for all). */
 		if (known == NULL) {
 			struct sockrec probe = *rec;
-			unsigned last = conn_guess_last_state(rec, ext);
+			unsigned last = conn_end_last_state(conn_end_of(rec, ext));
 			probe.state = last < TCP_STATE_COUNT
 					      ? last
 					      : TCP_STATE_ESTABLISHED;
@@ -280,7 +305,7 @@ monitor_read_destroy(struct monitor *m)
 				continue;
 		}
 		if ((e = conn_table_destroyed(&m->table, rec, ext, now,
-					      &m->sink)) < 0)
+					      &m->batch_sink)) < 0)
 			return e;
 	}
 	return err == -ENOBUFS ? 1 : 0;

@@ -26,33 +26,6 @@ kind_name(enum event_kind k)
 	return "?";
 }
 
-/*
- * What explains the change: the kernel event behind its last step, then
- * what the new state means.
- */
-static void
-event_note(const struct event *ev, char *buf, size_t len)
-{
-	unsigned to = ev->kind == EVENT_CLOSED ? TCP_STATE_CLOSED : ev->to;
-	unsigned before = ev->path_len ? ev->path[ev->path_len - 1] : ev->from;
-	const struct tcp_state_edge *edge = NULL;
-
-	if (ev->flags & EVENT_ILLEGAL) {
-		snprintf(buf, len, "no legal path explains this jump");
-		return;
-	}
-	if (ev->kind != EVENT_NEW && before < TCP_STATE_COUNT)
-		edge = tcp_state_edge_find(before, to);
-	if (ev->kind == EVENT_CLOSED)
-		snprintf(buf, len, "%s%s", edge ? edge->event : "gone",
-			 ev->flags & EVENT_INFERRED_LAST
-				 ? "; opened and closed between two polls"
-				 : "");
-	else
-		snprintf(buf, len, "%s%s%s", edge ? edge->event : "",
-			 edge ? ": " : "", tcp_state_info(to)->summary);
-}
-
 void
 event_write_header(FILE *out, const struct event_format *fmt)
 {
@@ -101,11 +74,16 @@ write_json(FILE *out, const struct event *ev, const char *local,
 	}
 	fprintf(out,
 		"],\"last_state_inferred\":%s,\"illegal\":%s,\"destroyed\":%s,"
-		"\"in_previous_state_ms\":%" PRIu64 ",\"note\":",
+		"\"reset\":%s,\"end_seen\":%s,"
+		"\"in_previous_state_ms\":%" PRIu64 ",\"age_from\":\"%s\","
+		"\"age_at_least\":%s,\"note\":",
 		ev->flags & EVENT_INFERRED_LAST ? "true" : "false",
 		ev->flags & EVENT_ILLEGAL ? "true" : "false",
 		ev->flags & EVENT_VIA_DESTROY ? "true" : "false",
-		ev->state_ns / 1000000);
+		ev->flags & EVENT_RESET ? "true" : "false",
+		ev->flags & EVENT_END_UNSEEN ? "false" : "true",
+		ev->state_ns / 1000000, event_age_name(ev->age_from),
+		event_age_at_least(ev->age_from) ? "true" : "false");
 	event_note(ev, note, sizeof(note));
 	text_json_string(out, note);
 	fputs("}\n", out);
@@ -114,7 +92,7 @@ write_json(FILE *out, const struct event *ev, const char *local,
 void
 event_write(FILE *out, const struct event_format *fmt, const struct event *ev)
 {
-	char local[80], peer[80], path[160], when[16], note[256];
+	char local[80], peer[80], path[160], when[16], note[256], quals[96];
 	uint64_t wall = clock_wall_ms(ev->at_ns);
 	time_t secs = (time_t)(wall / 1000);
 	struct tm tm;
@@ -130,8 +108,8 @@ event_write(FILE *out, const struct event_format *fmt, const struct event *ev)
 		 tm.tm_min, tm.tm_sec, (unsigned)(wall % 1000));
 	event_describe_path(ev, path, sizeof(path));
 	fprintf(out, "%-12s %-28s %-28s %s", when, local, peer, path);
-	if (ev->flags & EVENT_INFERRED_LAST)
-		fputs(" (last state inferred)", out);
+	if (event_qualifiers(ev, quals, sizeof(quals)) > 0)
+		fprintf(out, " (%s)", quals);
 	if (ev->rec.netns != fmt->home_netns)
 		fprintf(out, " netns:%" PRIu32, ev->rec.netns);
 	if (sockrec_is_stack(&ev->rec))

@@ -170,7 +170,7 @@ ensure_rows(struct tui *t, size_t n)
 static bool
 row_wanted(struct tui *t, const struct conn *c)
 {
-	if (!(c->flags & CONN_IN_USE))
+	if (!conn_visible(c))
 		return false;
 	if (!(c->flags & CONN_CLOSED))
 		return true;

@@ -78,10 +78,24 @@ state_attr(const struct tui *t, unsigned s, attr_t base)
 	return s >= TCP_STATE_COUNT ? base : base | tui_state_attr(t, (int)s);
 }
 
+/* The states a poll skipped, in brackets and dim. */
+static void
+draw_inferred(struct tui *t, struct pen *p, const struct event *ev,
+	      const char *sep, attr_t base)
+{
+	for (unsigned i = 0; i < ev->path_len && i < EVENT_PATH_MAX; i++) {
+		char inferred[32];
+		piece(p, sep, base);
+		snprintf(inferred, sizeof(inferred), "[%s]",
+			 label(ev->path[i]));
+		piece(p, inferred, state_attr(t, ev->path[i], base | A_DIM));
+	}
+}
+
 static void
 draw_path(struct tui *t, struct pen *p, const struct event *ev, attr_t base)
 {
-	char sep[16];
+	char sep[16], quals[96];
 	attr_t dim = base | A_DIM;
 
 	snprintf(sep, sizeof(sep), " %s ", t->g->arrow);
@@ -94,31 +108,26 @@ draw_path(struct tui *t, struct pen *p, const struct event *ev, attr_t base)
 	case EVENT_TRANSITION:
 		piece(p, "  ", base);
 		piece(p, label(ev->from), state_attr(t, ev->from, base));
-		for (unsigned i = 0; i < ev->path_len && i < EVENT_PATH_MAX;
-		     i++) {
-			char inferred[32];
-			piece(p, sep, base);
-			snprintf(inferred, sizeof(inferred), "[%s]",
-				 label(ev->path[i]));
-			piece(p, inferred, state_attr(t, ev->path[i], dim));
-		}
+		draw_inferred(t, p, ev, sep, base);
 		piece(p, sep, base);
 		piece(p, label(ev->to), state_attr(t, ev->to, base));
-		if (ev->flags & EVENT_ILLEGAL)
-			piece(p, " (no legal path)",
-			      base | tui_pair_attr(t, TUI_PAIR_ERROR, A_BOLD));
 		break;
 	case EVENT_CLOSED:
 		piece(p, "x ", base);
 		piece(p, label(ev->from), state_attr(t, ev->from, base));
-		if (ev->flags & EVENT_INFERRED_LAST)
-			piece(p, "?", dim);
+		draw_inferred(t, p, ev, sep, base);
 		piece(p, sep, base);
 		piece(p, "CLOSED", tui_pair_attr(t, TUI_PAIR_GREY, A_DIM) |
 					   base);
-		if (ev->flags & EVENT_VIA_DESTROY)
-			piece(p, " (destroyed)", dim);
 		break;
+	}
+	if (event_qualifiers(ev, quals, sizeof(quals)) > 0) {
+		char text[sizeof(quals) + 4];
+		snprintf(text, sizeof(text), " (%s)", quals);
+		piece(p, text,
+		      ev->flags & EVENT_ILLEGAL
+			      ? base | tui_pair_attr(t, TUI_PAIR_ERROR, A_BOLD)
+			      : dim);
 	}
 }
 
@@ -153,7 +162,8 @@ draw_event(struct tui *t, int y, const struct event *ev, bool selected)
 	if (ev->kind != EVENT_NEW && ev->state_ns > 0) {
 		char age[24];
 		tui_format_age(age, sizeof(age), ev->state_ns);
-		snprintf(text, sizeof(text), "  after %s in %s", age,
+		snprintf(text, sizeof(text), "  after %s%s in %s",
+			 event_age_at_least(ev->age_from) ? ">=" : "", age,
 			 label(ev->from));
 		piece(&p, text, base | A_DIM);
 	}

@@ -1,0 +1,635 @@
+/*
+ * What happens to a connection (see conn_table.h): polls and destroy
+ * notifications in, one history per socket incarnation out.
+ *
+ * A socket is told apart by its cookie.  A poll that lists a pair under a
+ * cookie other than the one the model holds lists another socket: the
+ * old one ended, and a new incarnation begins.  The one exception is the
+ * TIME-WAIT object that replaces an active closer's socket: the kernel
+ * hands it the socket's cookie when the socket had one (any socket a poll
+ * has listed), and a fresh one otherwise (a socket that lived between two
+ * polls); it continues the socket's history.
+ *
+ * How a destroyed socket ended is said only as far as the evidence goes:
+ * an RST it sent (the kernel cleared its peer port), the passive close
+ * from CLOSE-WAIT or LAST-ACK, the 2MSL end of a TIME-WAIT; otherwise the
+ * close is marked as not seen rather than given the cheapest path.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "conn_internal.h"
+
+/* Records looked up together by conn_table_apply (see prefetch_batch). */
+#define APPLY_BATCH 32
+/* TCP_TIMEWAIT_LEN: a TIME-WAIT's timer starts at 60 s in Linux. */
+#define TIME_WAIT_MS 60000u
+/* A parked connection no poll has listed again is forgotten after this:
+ * nothing tells whether it still exists. */
+#define PARK_MAX_NS (600ull * 1000000000ull)
+/* idiag_timer of a timewait object (inet_diag: always 3). */
+#define TIMER_TIME_WAIT 3
+
+static void
+history_add(struct conn *c, uint64_t at, unsigned from, unsigned to,
+	    unsigned flags, unsigned inferred)
+{
+	struct conn_transition *h = &c->hist[c->hist_next];
+
+	h->at_ns = at;
+	h->from = (uint8_t)from;
+	h->to = (uint8_t)to;
+	h->flags = (uint8_t)flags;
+	h->inferred = (uint8_t)inferred;
+	c->hist_next = (uint8_t)((c->hist_next + 1) % CONN_HISTORY);
+	if (c->hist_count < CONN_HISTORY)
+		c->hist_count++;
+}
+
+const struct conn_transition *
+conn_history(const struct conn *c, size_t i)
+{
+	if (i >= c->hist_count)
+		return NULL;
+	return &c->hist[(c->hist_next + CONN_HISTORY - 1 - i) % CONN_HISTORY];
+}
+
+static void
+emit(struct conn_table *t, const struct event_sink *sink, struct event *ev)
+{
+	t->events_total++;
+	if (sink != NULL && sink->emit != NULL)
+		sink->emit(sink->arg, ev);
+}
+
+/* Fill in the inferred states between from and to; a jump no legal path
+ * explains is flagged. */
+static void
+infer_path(struct event *ev, unsigned from, unsigned to)
+{
+	enum tcp_state between[EVENT_PATH_MAX];
+	int n = tcp_state_path(from, to, between, EVENT_PATH_MAX);
+
+	if (n < 0) {
+		ev->flags |= EVENT_ILLEGAL;
+		return;
+	}
+	ev->path_len = (uint8_t)(n < EVENT_PATH_MAX ? n : EVENT_PATH_MAX);
+	for (unsigned i = 0; i < ev->path_len; i++)
+		ev->path[i] = (uint8_t)between[i];
+}
+
+static void
+event_for(struct event *ev, const struct conn_table *t, const struct conn *c,
+	  enum event_kind kind, uint64_t at)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = kind;
+	ev->conn = (uint32_t)(c - t->conns);
+	ev->at_ns = at;
+	ev->rec = c->rec;
+	ev->age_from = c->age_from;
+}
+
+static uint64_t
+since(uint64_t now, uint64_t then)
+{
+	return now > then ? now - then : 0;
+}
+
+static uint64_t
+back(uint64_t now, uint64_t ms)
+{
+	uint64_t ns = ms * 1000000ull;
+
+	return now > ns ? now - ns : 0;
+}
+
+static bool
+is_timewait_object(const struct sockrec *rec)
+{
+	return rec->state == TCP_STATE_TIME_WAIT ||
+	       rec->timer == TIMER_TIME_WAIT;
+}
+
+/*
+ * When a connection met for the first time by a poll entered its state.
+ * A TIME-WAIT's timer says it; a CLOSE-WAIT found at the start waited at
+ * least since the last ACK it received (the peer's FIN carried one);
+ * otherwise it was seen to enter it (to a poll's precision), or, found
+ * at the start, was in it at least since then.
+ */
+static void
+age_found(const struct conn_table *t, struct conn *c,
+	  const struct sockrec *rec, uint64_t now)
+{
+	const struct sockrec_ext *x =
+		t->snap != NULL ? snapshot_ext(t->snap, rec) : NULL;
+	bool at_start = t->gen <= 1 || t->selector.changed;
+
+	c->state_since_ns = now;
+	c->age_from = at_start ? CONN_AGE_AT_LEAST : CONN_AGE_OBSERVED;
+	if (rec->state == TCP_STATE_TIME_WAIT &&
+	    rec->timer == TIMER_TIME_WAIT && rec->expires_ms <= TIME_WAIT_MS) {
+		c->state_since_ns = back(now, TIME_WAIT_MS - rec->expires_ms);
+		c->age_from = CONN_AGE_KERNEL;
+	} else if (at_start && rec->state == TCP_STATE_CLOSE_WAIT &&
+		   x != NULL && x->has_info) {
+		c->state_since_ns = back(now, x->last_ack_recv_ms);
+		c->age_from = CONN_AGE_AT_LEAST_INFO;
+	}
+}
+
+static int
+conn_opened(struct conn_table *t, struct conn *c, const struct sockrec *rec,
+	    uint64_t now, const struct event_sink *sink, unsigned flags)
+{
+	struct event ev;
+
+	if (conn_set_rec(t, c, rec) < 0)
+		return -ENOMEM;
+	c->state = rec->state;
+	c->first_seen_ns = c->changed_ns = now;
+	c->flags = CONN_IN_USE;
+	c->end = CONN_END_UNKNOWN;
+	age_found(t, c, rec, now);
+	history_add(c, now, EVENT_STATE_UNKNOWN, rec->state, flags, 0);
+	event_for(&ev, t, c, EVENT_NEW, now);
+	ev.from = EVENT_STATE_UNKNOWN;
+	ev.to = rec->state;
+	ev.flags = (uint8_t)flags;
+	ev.state_ns = since(now, c->state_since_ns);
+	emit(t, sink, &ev);
+	return 0;
+}
+
+/* A move to rec's state at time at; age says how at is known. */
+static int
+conn_moved(struct conn_table *t, struct conn *c, const struct sockrec *rec,
+	   uint64_t at, enum conn_age age, const struct event_sink *sink)
+{
+	struct event ev;
+
+	if (conn_set_rec(t, c, rec) < 0)
+		return -ENOMEM;
+	event_for(&ev, t, c, EVENT_TRANSITION, at);
+	ev.from = c->state;
+	ev.to = rec->state;
+	ev.state_ns = since(at, c->state_since_ns);
+	infer_path(&ev, c->state, rec->state);
+	history_add(c, at, c->state, rec->state, ev.flags, ev.path_len);
+	c->state = rec->state;
+	c->state_since_ns = c->changed_ns = at;
+	c->age_from = (uint8_t)age;
+	emit(t, sink, &ev);
+	return 0;
+}
+
+/* The last state of a connection known only from its destroy
+ * notification, when the notification tells. */
+unsigned
+conn_end_last_state(enum conn_end end)
+{
+	switch (end) {
+	case CONN_END_LISTENER:
+		return TCP_STATE_LISTEN;
+	case CONN_END_NEVER_SYNCED:
+		return TCP_STATE_SYN_SENT;
+	case CONN_END_UNKNOWN:
+	case CONN_END_ABORTED:
+		break;
+	}
+	return EVENT_STATE_UNKNOWN;
+}
+
+enum conn_end
+conn_end_of(const struct sockrec *rec, const struct sockrec_ext *ext)
+{
+	static const uint8_t any[16];
+
+	/* tcp_disconnect() clears the peer port and keeps the peer address;
+	 * a listener never had either. */
+	if (rec->dport == 0)
+		return memcmp(rec->daddr, any, sizeof(any)) != 0
+			       ? CONN_END_ABORTED
+			       : CONN_END_LISTENER;
+	/* An established socket had its SYN acknowledged. */
+	if (ext != NULL && ext->has_info && ext->bytes_acked == 0 &&
+	    ext->bytes_received == 0)
+		return CONN_END_NEVER_SYNCED;
+	return CONN_END_UNKNOWN;
+}
+
+/*
+ * The way from a state to CLOSED that the evidence supports: an RST sent
+ * (straight there), the ends that need no witness (LAST-ACK's ACK, the
+ * 2MSL timer, closing a listener, a SYN that failed), the passive close
+ * from CLOSE-WAIT (through LAST-ACK, inferred); anything else is a close
+ * whose manner was not seen.
+ */
+static void
+close_path(struct event *ev, unsigned from, enum conn_end end)
+{
+	if (end == CONN_END_ABORTED) {
+		ev->flags |= EVENT_RESET;
+		return;
+	}
+	switch (from) {
+	case TCP_STATE_LAST_ACK:
+	case TCP_STATE_TIME_WAIT:
+	case TCP_STATE_LISTEN:
+	case TCP_STATE_SYN_SENT:
+		return;
+	case TCP_STATE_CLOSE_WAIT:
+		infer_path(ev, from, TCP_STATE_CLOSED);
+		return;
+	default:
+		ev->flags |= EVENT_END_UNSEEN;
+	}
+}
+
+static void
+conn_closed(struct conn_table *t, struct conn *c, uint64_t at,
+	    const struct event_sink *sink)
+{
+	bool destroyed = c->flags & CONN_DESTROY_PENDING;
+	enum conn_end end = destroyed ? c->end : CONN_END_UNKNOWN;
+	struct event ev;
+
+	event_for(&ev, t, c, EVENT_CLOSED, at);
+	ev.to = TCP_STATE_CLOSED;
+	if (c->flags & CONN_UNSEEN) {
+		ev.from = c->last_state;
+		if (ev.from != EVENT_STATE_UNKNOWN && end != CONN_END_UNKNOWN)
+			ev.flags |= EVENT_INFERRED_LAST;
+		ev.age_from = CONN_AGE_OBSERVED;
+	} else {
+		ev.from = c->state;
+		ev.state_ns = since(at, c->state_since_ns);
+	}
+	if (destroyed)
+		ev.flags |= EVENT_VIA_DESTROY;
+	if (ev.from < TCP_STATE_COUNT)
+		close_path(&ev, ev.from, end);
+	else if (end == CONN_END_ABORTED)
+		ev.flags |= EVENT_RESET;
+	else
+		ev.flags |= EVENT_END_UNSEEN;
+	history_add(c, at, ev.from, TCP_STATE_CLOSED, ev.flags, ev.path_len);
+	c->last_state = ev.from;
+	c->state = TCP_STATE_CLOSED;
+	c->state_since_ns = c->changed_ns = c->closed_ns = at;
+	c->age_from = CONN_AGE_OBSERVED;
+	c->flags = CONN_IN_USE | CONN_CLOSED;
+	emit(t, sink, &ev);
+}
+
+/*
+ * The TIME-WAIT object of a destroyed socket: the socket's history goes
+ * on, and its TIME-WAIT began when the kernel destroyed the socket.  One
+ * only a destroy notification told of appears as new, in TIME-WAIT.
+ */
+static int
+continue_into_time_wait(struct conn_table *t, struct conn *c,
+			const struct sockrec *rec,
+			const struct event_sink *sink)
+{
+	uint64_t at = c->closed_ns;
+	struct event ev;
+	int err;
+
+	if (!(c->flags & CONN_UNSEEN)) {
+		c->flags &= (uint8_t)~CONN_DESTROY_PENDING;
+		if (c->state == rec->state)
+			return conn_set_rec(t, c, rec);
+		return conn_moved(t, c, rec, at, CONN_AGE_KERNEL, sink);
+	}
+	if ((err = conn_set_rec(t, c, rec)) < 0)
+		return err;
+	c->state = rec->state;
+	c->first_seen_ns = c->state_since_ns = c->changed_ns = at;
+	c->age_from = CONN_AGE_KERNEL;
+	c->flags = CONN_IN_USE;
+	history_add(c, at, EVENT_STATE_UNKNOWN, rec->state, 0, 0);
+	event_for(&ev, t, c, EVENT_NEW, at);
+	ev.from = EVENT_STATE_UNKNOWN;
+	ev.to = rec->state;
+	emit(t, sink, &ev);
+	return 0;
+}
+
+/* Whether a destroyed socket can be the one a TIME-WAIT object under a
+ * new cookie replaced: only one no poll listed (a listed socket's cookie
+ * passes to its TIME-WAIT), whose end was not a reset. */
+static bool
+unseen_may_continue(const struct conn *c)
+{
+	return (c->flags & CONN_UNSEEN) && c->end == CONN_END_UNKNOWN;
+}
+
+/* A poll lists the pair of a connection whose destroy is pending. */
+static int
+settle_listed(struct conn_table *t, struct conn *c, const struct sockrec *rec,
+	      uint64_t now, const struct event_sink *sink)
+{
+	bool same = rec->cookie == c->rec.cookie;
+
+	if (is_timewait_object(rec) &&
+	    (same ? c->end != CONN_END_ABORTED : unseen_may_continue(c)))
+		return continue_into_time_wait(t, c, rec, sink);
+	if (same) {
+		/* A dump that began before the destroy still listed the
+		 * socket: what it was in is its last state, and the sweep
+		 * closes it as of the destroy. */
+		if (c->flags & CONN_UNSEEN)
+			c->last_state = rec->state;
+		return 1;
+	}
+	/* Another socket on the pair: the destroyed one ended first. */
+	conn_closed(t, c, c->closed_ns, sink);
+	return conn_opened(t, c, rec, now, sink, EVENT_REOPENED);
+}
+
+/* A parked connection listed again: the same socket comes back with its
+ * history, another one starts afresh. */
+static int
+unpark(struct conn_table *t, struct conn *c, const struct sockrec *rec,
+       uint64_t now, const struct event_sink *sink)
+{
+	c->flags &= (uint8_t)~CONN_PARKED;
+	if (rec->cookie != c->rec.cookie)
+		return conn_opened(t, c, rec, now, sink, 0);
+	if (c->state != rec->state)
+		return conn_moved(t, c, rec, now, CONN_AGE_OBSERVED, sink);
+	return conn_set_rec(t, c, rec);
+}
+
+/* A connection the model holds, listed by this poll. */
+static int
+apply_known(struct conn_table *t, struct conn *c, const struct sockrec *rec,
+	    uint64_t now, const struct event_sink *sink)
+{
+	if (c->flags & CONN_PARKED)
+		return unpark(t, c, rec, now, sink);
+	if (c->flags & CONN_CLOSED)
+		return conn_opened(t, c, rec, now, sink, EVENT_REOPENED);
+	if (c->flags & CONN_DESTROY_PENDING)
+		return settle_listed(t, c, rec, now, sink);
+	if (rec->cookie != c->rec.cookie) {
+		/* Another socket on the pair, and no destroy said the first
+		 * one ended (notifications off or lost, or a TIME-WAIT
+		 * that ran out and whose pair was taken again). */
+		conn_closed(t, c, now, sink);
+		return conn_opened(t, c, rec, now, sink, EVENT_REOPENED);
+	}
+	if (c->state != rec->state)
+		return conn_moved(t, c, rec, now, CONN_AGE_OBSERVED, sink);
+	return conn_set_rec(t, c, rec);
+}
+
+/*
+ * A poll's records meet the table in an order of the kernel's, so each
+ * lookup is a cache miss on its bucket and then on its slot; at 100k
+ * connections those misses were most of the model's time.  Hashing a
+ * batch ahead and asking for both lines before the batch is applied lets
+ * the misses overlap instead of queueing one behind the other.
+ */
+static void
+prefetch_batch(const struct conn_table *t, const struct sockrec *recs,
+	       size_t n, uint32_t *hash)
+{
+	size_t mask = t->index_cap - 1;
+
+	for (size_t j = 0; j < n; j++) {
+		hash[j] = bucket_hash(&recs[j]);
+		__builtin_prefetch(&t->index[hash[j] & mask]);
+	}
+	for (size_t j = 0; j < n; j++) {
+		uint32_t slot = t->index[hash[j] & mask].slot;
+		if (slot != 0)
+			__builtin_prefetch(&t->conns[slot - 1]);
+	}
+}
+
+static int
+apply_record(struct conn_table *t, const struct sockrec *rec, uint32_t hash,
+	     uint64_t now, const struct event_sink *sink)
+{
+	size_t bucket = index_probe_hashed(t, rec, hash);
+	struct conn *c;
+	int rc;
+
+	if (t->index[bucket].slot == 0) {
+		if ((c = conn_alloc(t, rec, hash, &bucket)) == NULL)
+			return -ENOMEM;
+		rc = conn_opened(t, c, rec, now, sink, 0);
+	} else {
+		c = &t->conns[t->index[bucket].slot - 1];
+		if (c->seen_gen == t->gen)
+			return 0; /* the same pair twice in one dump */
+		rc = apply_known(t, c, rec, now, sink);
+	}
+	if (rc < 0)
+		return rc;
+	/* 1: listed before its destroy; the sweep closes it. */
+	if (rc == 0)
+		c->seen_gen = t->gen;
+	return 0;
+}
+
+int
+conn_table_begin(struct conn_table *t, const struct snapshot *snap,
+		 uint64_t now_ns)
+{
+	t->gen++;
+	t->prev_snap = t->snap;
+	t->snap = snap;
+	t->apply_next = 0;
+	t->apply_now_ns = now_ns;
+	memset(&t->selector, 0, sizeof(t->selector));
+	t->applying = conn_table_reserve(t, t->used > snap->count
+						    ? t->used
+						    : snap->count) == 0;
+	return t->applying ? 0 : -ENOMEM;
+}
+
+void
+conn_table_select(struct conn_table *t, const struct conn_selector *sel)
+{
+	t->selector = *sel;
+}
+
+int
+conn_table_apply(struct conn_table *t, size_t max_records,
+		 const struct event_sink *sink)
+{
+	const struct snapshot *snap = t->snap;
+	size_t end = snap->count - t->apply_next < max_records
+			     ? snap->count
+			     : t->apply_next + max_records;
+	int err;
+
+	while (t->apply_next < end) {
+		const struct sockrec *recs = snap->recs + t->apply_next;
+		size_t n = end - t->apply_next < APPLY_BATCH
+				   ? end - t->apply_next
+				   : APPLY_BATCH;
+		uint32_t hash[APPLY_BATCH];
+
+		prefetch_batch(t, recs, n, hash);
+		for (size_t j = 0; j < n; j++)
+			if ((err = apply_record(t, &recs[j], hash[j],
+						t->apply_now_ns, sink)) < 0) {
+				t->applying = false;
+				return err;
+			}
+		t->apply_next += n;
+	}
+	return t->apply_next == snap->count;
+}
+
+static bool
+selected(const struct conn_table *t, const struct conn *c)
+{
+	return t->selector.admits == NULL ||
+	       t->selector.admits(t->selector.arg, &c->rec);
+}
+
+/*
+ * A connection this poll did not list.  One the kernel said it destroyed
+ * ends as the notification told; one the selection now refuses (the
+ * filter changed) is parked with its history; any other is gone.
+ */
+static void
+sweep_unlisted(struct conn_table *t, struct conn *c, uint64_t now,
+	       const struct event_sink *sink)
+{
+	if (c->flags & CONN_DESTROY_PENDING) {
+		conn_closed(t, c, c->closed_ns, sink);
+	} else if (!selected(t, c)) {
+		c->flags |= CONN_PARKED;
+		c->closed_ns = now;
+	} else {
+		conn_closed(t, c, now, sink);
+	}
+}
+
+void
+conn_table_end(struct conn_table *t, const struct event_sink *sink)
+{
+	uint64_t now_ns = t->apply_now_ns;
+
+	memset(t->by_state, 0, sizeof(t->by_state));
+	t->open = t->lingering = t->parked = 0;
+	for (size_t s = 0; s < t->slots_high; s++) {
+		struct conn *c = &t->conns[s];
+		if (!(c->flags & CONN_IN_USE))
+			continue;
+		if (!(c->flags & (CONN_CLOSED | CONN_PARKED)) &&
+		    c->seen_gen != t->gen)
+			sweep_unlisted(t, c, now_ns, sink);
+		if (c->flags & (CONN_CLOSED | CONN_PARKED)) {
+			uint64_t keep = c->flags & CONN_PARKED ? PARK_MAX_NS
+							       : t->linger_ns;
+			if (now_ns - c->closed_ns >= keep)
+				conn_release(t, c);
+			else if (c->flags & CONN_PARKED)
+				t->parked++;
+			else
+				t->lingering++;
+			continue;
+		}
+		t->by_state[c->state]++;
+		t->open++;
+	}
+	t->applying = false;
+	t->prev_snap = NULL;
+}
+
+int
+conn_table_update(struct conn_table *t, const struct snapshot *snap,
+		  uint64_t now_ns, const struct event_sink *sink)
+{
+	int err;
+
+	if ((err = conn_table_begin(t, snap, now_ns)) < 0 ||
+	    (err = conn_table_apply(t, SIZE_MAX, sink)) < 0)
+		return err;
+	conn_table_end(t, sink);
+	return 0;
+}
+
+struct conn *
+conn_table_find_socket(const struct conn_table *t, const struct sockrec *rec)
+{
+	struct conn *c = conn_by_cookie(t, rec->cookie);
+
+	return c != NULL ? c : conn_table_find(t, rec);
+}
+
+/* A notification for a socket the model does not hold (it lived between
+ * two polls), in slot c: the pair's earlier connection, if any, ended. */
+static int
+conn_unseen(struct conn_table *t, struct conn *c, const struct sockrec *rec,
+	    enum conn_end end, uint64_t now)
+{
+	struct sockrec r = *rec;
+
+	r.ext = SOCKREC_NO_EXT;
+	if (conn_set_rec(t, c, &r) < 0)
+		return -ENOMEM;
+	c->flags = CONN_IN_USE | CONN_UNSEEN | CONN_DESTROY_PENDING;
+	c->first_seen_ns = c->state_since_ns = c->closed_ns = now;
+	c->age_from = CONN_AGE_OBSERVED;
+	c->state = TCP_STATE_CLOSED;
+	c->end = (uint8_t)end;
+	c->last_state = (uint8_t)conn_end_last_state(end);
+	c->hist_count = c->hist_next = 0;
+	/* Never counted as seen by this generation. */
+	c->seen_gen = t->gen - 1;
+	return 0;
+}
+
+int
+conn_table_destroyed(struct conn_table *t, const struct sockrec *rec,
+		     const struct sockrec_ext *ext, uint64_t now_ns,
+		     const struct event_sink *sink)
+{
+	enum conn_end end = conn_end_of(rec, ext);
+	uint32_t hash = bucket_hash(rec);
+	struct conn *c = conn_by_cookie(t, rec->cookie);
+	size_t bucket;
+
+	t->destroyed_total++;
+	if (c != NULL) {
+		if (c->flags & CONN_PARKED) {
+			conn_release(t, c); /* nobody asked for it */
+			return 0;
+		}
+		/* The kernel may say it twice of one socket; and a socket
+		 * still held open by its application is destroyed after a
+		 * poll listed the TIME-WAIT that took its place. */
+		if (!(c->flags & (CONN_CLOSED | CONN_DESTROY_PENDING)) &&
+		    !is_timewait_object(&c->rec)) {
+			c->flags |= CONN_DESTROY_PENDING;
+			c->closed_ns = now_ns;
+			c->end = (uint8_t)end;
+		}
+		return 0;
+	}
+	bucket = index_probe_hashed(t, rec, hash);
+	if (t->index[bucket].slot == 0) {
+		if ((c = conn_alloc(t, rec, hash, &bucket)) == NULL)
+			return -ENOMEM;
+		return conn_unseen(t, c, rec, end, now_ns);
+	}
+	/* Another socket of the pair is known, under another cookie: it
+	 * ended before this one began (a reused pair). */
+	c = &t->conns[t->index[bucket].slot - 1];
+	if (!(c->flags & (CONN_CLOSED | CONN_PARKED)))
+		conn_closed(t, c,
+			    c->flags & CONN_DESTROY_PENDING ? c->closed_ns
+							    : now_ns,
+			    sink);
+	return conn_unseen(t, c, rec, end, now_ns);
+}

@@ -1,0 +1,383 @@
+/*
+ * One history per socket: what the model makes of polls and destroy
+ * notifications in every way a connection ends, as the kernel reports
+ * them (see conn_life.c for the kernel's behaviour these follow).
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "sockwatch/conn_table.h"
+#include "support/model.h"
+
+#define MS 1000000ull
+
+static struct conn_table t;
+static struct recorder r;
+static struct event_sink sink = { recorder_emit, &r };
+
+static void
+setup(void)
+{
+	memset(&r, 0, sizeof(r));
+	cr_assert_eq(conn_table_init(&t, 5 * SEC), 0);
+}
+
+static void
+teardown(void)
+{
+	conn_table_free(&t);
+}
+
+TestSuite(conn_life, .init = setup, .fini = teardown);
+
+/* Apply a poll of n records at time at. */
+static void
+poll_at(struct sockrec *recs, size_t n, uint64_t at)
+{
+	struct snapshot s = snap_of(recs, n);
+
+	cr_assert_eq(conn_table_update(&t, &s, at, &sink), 0);
+}
+
+/* The kernel's destroy notification: state CLOSE, the rest as rec. */
+static void
+destroyed_at(struct sockrec rec, const struct sockrec_ext *ext, uint64_t at)
+{
+	rec.state = S(CLOSED);
+	cr_assert_eq(conn_table_destroyed(&t, &rec, ext, at, &sink), 0);
+}
+
+/* What tcp_disconnect() leaves of a socket that sent an RST: the peer
+ * port cleared (and an autobound local address). */
+static struct sockrec
+aborted(struct sockrec rec)
+{
+	rec.dport = 0;
+	memset(rec.saddr, 0, sizeof(rec.saddr));
+	return rec;
+}
+
+static const struct sockrec_ext synced = { .has_info = 1, .segs_in = 5,
+					   .bytes_acked = 3,
+					   .bytes_received = 2 };
+
+/* The active closer between two polls: its socket is destroyed when the
+ * TIME-WAIT object takes its place, with its cookie; one history, the
+ * skipped states inferred, TIME-WAIT entered at the destroy. */
+Test(conn_life, active_closer_between_polls)
+{
+	struct sockrec c = rec_of(40000, 80, S(ESTABLISHED));
+
+	poll_at(&c, 1, 1 * SEC);
+	destroyed_at(c, &synced, 1400 * MS);
+	c.state = S(TIME_WAIT);
+	c.timer = 3;
+	c.expires_ms = 59400;
+	poll_at(&c, 1, 2 * SEC);
+	cr_assert_eq(r.n, 2);
+	cr_assert_eq(r.ev[1].kind, EVENT_TRANSITION);
+	cr_assert_eq(r.ev[1].from, S(ESTABLISHED));
+	cr_assert_eq(r.ev[1].to, S(TIME_WAIT));
+	cr_assert_eq(r.ev[1].path_len, 2);
+	cr_assert_eq(r.ev[1].path[0], S(FIN_WAIT_1));
+	cr_assert_eq(r.ev[1].path[1], S(FIN_WAIT_2));
+	cr_assert_eq(r.ev[1].at_ns, 1400 * MS);
+	cr_assert_eq(r.ev[1].flags, 0);
+	struct conn *k = conn_table_get(&t, r.ev[1].conn);
+	cr_assert_eq(k->age_from, CONN_AGE_KERNEL);
+	cr_assert_eq(t.open, 1);
+}
+
+/* One no poll listed: its notification, then its TIME-WAIT under a
+ * new cookie: new, in TIME-WAIT, not a made-up LAST-ACK close. */
+Test(conn_life, active_closer_never_polled)
+{
+	struct sockrec keep = rec_of(9, 9, S(ESTABLISHED));
+	struct sockrec c = rec_of(40001, 80, S(CLOSED));
+	struct sockrec recs[2];
+
+	poll_at(&keep, 1, 1 * SEC);
+	destroyed_at(c, &synced, 1500 * MS);
+	c.state = S(TIME_WAIT);
+	c.cookie = 4242;
+	recs[0] = keep, recs[1] = c;
+	poll_at(recs, 2, 2 * SEC);
+	cr_assert_eq(r.n, 2, "%zu events", r.n);
+	cr_assert_eq(r.ev[1].kind, EVENT_NEW);
+	cr_assert_eq(r.ev[1].to, S(TIME_WAIT));
+	cr_assert_eq(r.ev[1].at_ns, 1500 * MS);
+	cr_assert_eq(r.ev[1].rec.cookie, 4242);
+	cr_assert_eq(t.by_state[S(TIME_WAIT)], 1);
+	cr_assert_eq(t.open, 2);
+}
+
+/* The passive closer: seen in CLOSE-WAIT, then destroyed: through
+ * LAST-ACK, inferred, closed at the destroy. */
+Test(conn_life, passive_closer_between_polls)
+{
+	struct sockrec s = rec_of(80, 40002, S(CLOSE_WAIT));
+
+	poll_at(&s, 1, 1 * SEC);
+	destroyed_at(s, &synced, 1300 * MS);
+	poll_at(NULL, 0, 2 * SEC);
+	cr_assert_eq(r.n, 2);
+	cr_assert_eq(r.ev[1].kind, EVENT_CLOSED);
+	cr_assert_eq(r.ev[1].from, S(CLOSE_WAIT));
+	cr_assert_eq(r.ev[1].path_len, 1);
+	cr_assert_eq(r.ev[1].path[0], S(LAST_ACK));
+	cr_assert_eq(r.ev[1].at_ns, 1300 * MS);
+	cr_assert(r.ev[1].flags & EVENT_VIA_DESTROY);
+	cr_assert_not(r.ev[1].flags & (EVENT_RESET | EVENT_END_UNSEEN));
+}
+
+/* Seen established, then gone with its addresses whole: a FIN close
+ * whose steps a poll missed, or an RST received; not told apart, so
+ * not made up. */
+Test(conn_life, established_then_destroyed_is_not_given_a_path)
+{
+	struct sockrec s = rec_of(80, 40003, S(ESTABLISHED));
+
+	poll_at(&s, 1, 1 * SEC);
+	destroyed_at(s, &synced, 1300 * MS);
+	poll_at(NULL, 0, 2 * SEC);
+	cr_assert_eq(r.n, 2);
+	cr_assert_eq(r.ev[1].kind, EVENT_CLOSED);
+	cr_assert_eq(r.ev[1].from, S(ESTABLISHED));
+	cr_assert_eq(r.ev[1].path_len, 0);
+	cr_assert(r.ev[1].flags & EVENT_END_UNSEEN);
+}
+
+/* A reset sent by either side (SO_LINGER 0): the notification has the
+ * peer port cleared, so only the cookie finds the connection. */
+Test(conn_life, reset_sent_by_a_polled_socket)
+{
+	struct sockrec recs[2] = { rec_of(40004, 80, S(ESTABLISHED)),
+				   rec_of(80, 40004, S(ESTABLISHED)) };
+
+	poll_at(recs, 2, 1 * SEC);
+	destroyed_at(aborted(recs[0]), NULL, 1200 * MS);
+	/* The receiver of the RST keeps its addresses. */
+	destroyed_at(recs[1], &synced, 1210 * MS);
+	poll_at(NULL, 0, 2 * SEC);
+	cr_assert_eq(r.n, 4, "%zu events", r.n);
+	for (int i = 2; i < 4; i++) {
+		cr_assert_eq(r.ev[i].kind, EVENT_CLOSED);
+		cr_assert_eq(r.ev[i].from, S(ESTABLISHED));
+		cr_assert_eq(r.ev[i].path_len, 0, "a reset has no FIN path");
+	}
+	cr_assert(r.ev[2].flags & EVENT_RESET);
+	cr_assert_eq(r.ev[2].rec.sport, 40004, "reported with its addresses");
+	cr_assert_eq(r.ev[2].rec.dport, 80);
+	cr_assert(r.ev[3].flags & EVENT_END_UNSEEN);
+	cr_assert_eq(t.open, 0);
+}
+
+/* A client that connected and reset between two polls: reported, as a
+ * reset, and not as a listener closing. */
+Test(conn_life, reset_sent_by_a_socket_never_polled)
+{
+	struct sockrec c = aborted(rec_of(40005, 80, S(CLOSED)));
+
+	destroyed_at(c, NULL, 1200 * MS);
+	poll_at(NULL, 0, 2 * SEC);
+	cr_assert_eq(r.n, 1);
+	cr_assert_eq(r.ev[0].kind, EVENT_CLOSED);
+	cr_assert_neq(r.ev[0].from, S(LISTEN));
+	cr_assert_eq(r.ev[0].from, EVENT_STATE_UNKNOWN);
+	cr_assert(r.ev[0].flags & EVENT_RESET);
+	cr_assert_eq(r.ev[0].at_ns, 1200 * MS);
+}
+
+/* Listeners and failed connects that lived between two polls are told
+ * by what the notification says. */
+Test(conn_life, never_polled_listener_and_failed_connect)
+{
+	struct sockrec l = rec_of(7000, 0, S(CLOSED));
+	struct sockrec c = rec_of(40006, 81, S(CLOSED));
+	struct sockrec_ext none = { .has_info = 1, .segs_out = 2 };
+
+	destroyed_at(l, NULL, 1100 * MS);
+	destroyed_at(c, &none, 1200 * MS);
+	poll_at(NULL, 0, 2 * SEC);
+	cr_assert_eq(r.n, 2);
+	cr_assert_eq(r.ev[0].from, S(LISTEN));
+	cr_assert_eq(r.ev[1].from, S(SYN_SENT));
+	cr_assert(r.ev[0].flags & EVENT_INFERRED_LAST);
+	cr_assert(r.ev[1].flags & EVENT_INFERRED_LAST);
+}
+
+/* Loopback reuses a pair at once: the destroyed socket is closed at its
+ * destroy, the next socket on the pair opens as a new incarnation, for
+ * one seen before and one never seen (the reused-pair case). */
+Test(conn_life, pair_reused_after_the_destroy)
+{
+	struct sockrec recs[2] = { rec_of(7200, 40007, S(LAST_ACK)),
+				   rec_of(7201, 40008, S(ESTABLISHED)) };
+
+	poll_at(recs, 1, 1 * SEC);
+	destroyed_at(recs[0], &synced, 1200 * MS);
+	destroyed_at(recs[1], &synced, 1300 * MS);
+	recs[0].cookie = 901, recs[0].state = S(ESTABLISHED);
+	recs[1].cookie = 902;
+	poll_at(recs, 2, 2 * SEC);
+	cr_assert_eq(r.n, 5, "%zu events", r.n);
+	cr_assert_eq(r.ev[1].kind, EVENT_CLOSED);
+	cr_assert_eq(r.ev[1].from, S(LAST_ACK));
+	cr_assert_eq(r.ev[1].at_ns, 1200 * MS);
+	cr_assert_eq(r.ev[2].kind, EVENT_NEW);
+	cr_assert_eq(r.ev[2].rec.cookie, 901);
+	cr_assert(r.ev[2].flags & EVENT_REOPENED);
+	cr_assert_eq(r.ev[3].kind, EVENT_CLOSED);
+	cr_assert_eq(r.ev[3].at_ns, 1300 * MS);
+	cr_assert(r.ev[3].flags & EVENT_END_UNSEEN);
+	cr_assert_eq(r.ev[4].kind, EVENT_NEW);
+	cr_assert_eq(r.ev[4].rec.cookie, 902);
+	cr_assert_eq(t.open, 2);
+}
+
+/* Another cookie on a pair the model holds, without a destroy: another
+ * socket.  A server-side socket is not taken through LAST-ACK, CLOSED
+ * and SYN-SENT into ESTAB. */
+Test(conn_life, new_incarnation_while_the_old_one_is_known)
+{
+	struct sockrec s = rec_of(80, 40009, S(CLOSE_WAIT));
+
+	poll_at(&s, 1, 1 * SEC);
+	s.cookie = 777, s.state = S(ESTABLISHED);
+	poll_at(&s, 1, 2 * SEC);
+	cr_assert_eq(r.n, 3);
+	cr_assert_eq(r.ev[1].kind, EVENT_CLOSED);
+	cr_assert_eq(r.ev[1].from, S(CLOSE_WAIT));
+	cr_assert_eq(r.ev[2].kind, EVENT_NEW);
+	cr_assert_eq(r.ev[2].to, S(ESTABLISHED));
+	cr_assert(r.ev[2].flags & EVENT_REOPENED);
+	cr_assert_eq(r.ev[2].rec.cookie, 777);
+}
+
+/* The same socket cannot jump from LAST-ACK back to ESTAB: flagged.
+ * The same jump under another cookie is another socket: not flagged. */
+Test(conn_life, illegal_jump_is_flagged)
+{
+	struct sockrec s = rec_of(80, 40010, S(LAST_ACK));
+
+	poll_at(&s, 1, 1 * SEC);
+	s.state = S(ESTABLISHED);
+	poll_at(&s, 1, 2 * SEC);
+	cr_assert_eq(r.n, 2);
+	cr_assert_eq(r.ev[1].kind, EVENT_TRANSITION);
+	cr_assert(r.ev[1].flags & EVENT_ILLEGAL);
+	s.state = S(LAST_ACK);
+	poll_at(&s, 1, 3 * SEC);
+	s.cookie++, s.state = S(ESTABLISHED);
+	poll_at(&s, 1, 4 * SEC);
+	for (size_t i = 2; i < r.n; i++)
+		cr_assert_not(r.ev[i].flags & EVENT_ILLEGAL, "event %zu", i);
+	cr_assert_eq(r.ev[r.n - 1].kind, EVENT_NEW);
+}
+
+/* Found at the start: a TIME-WAIT's age from its timer, a CLOSE-WAIT's
+ * lower bound from tcp_info, anything else at least since the start. */
+Test(conn_life, ages_of_connections_found_at_start)
+{
+	struct sockrec recs[3] = { rec_of(40011, 80, S(TIME_WAIT)),
+				   rec_of(80, 40012, S(CLOSE_WAIT)),
+				   rec_of(80, 40013, S(ESTABLISHED)) };
+	struct sockrec_ext x = { .has_info = 1, .last_ack_recv_ms = 42000 };
+	struct snapshot s = snap_of(recs, 3);
+	uint64_t now = 100 * SEC;
+
+	recs[0].timer = 3, recs[0].expires_ms = 40000;
+	recs[1].ext = 0;
+	s.ext = &x, s.ext_count = s.ext_cap = 1;
+	cr_assert_eq(conn_table_update(&t, &s, now, &sink), 0);
+	cr_assert_eq(r.n, 3);
+	struct conn *tw = conn_table_find(&t, &recs[0]);
+	struct conn *cw = conn_table_find(&t, &recs[1]);
+	struct conn *es = conn_table_find(&t, &recs[2]);
+	cr_assert_eq(tw->age_from, CONN_AGE_KERNEL);
+	cr_assert_eq(tw->state_since_ns, now - 20 * SEC);
+	cr_assert_eq(cw->age_from, CONN_AGE_AT_LEAST_INFO);
+	cr_assert_eq(cw->state_since_ns, now - 42 * SEC);
+	cr_assert_eq(es->age_from, CONN_AGE_AT_LEAST);
+	cr_assert(event_age_at_least(r.ev[1].age_from));
+	cr_assert_eq(r.ev[1].state_ns, 42 * SEC);
+	/* Born later: seen to arrive. */
+	struct sockrec more[4] = { recs[0], recs[1], recs[2],
+				   rec_of(40014, 80, S(ESTABLISHED)) };
+	poll_at(more, 4, now + SEC);
+	cr_assert_eq(r.ev[3].age_from, CONN_AGE_OBSERVED);
+	/* The CLOSE-WAIT leaving says how long, at least, it waited. */
+	more[1].state = S(LAST_ACK);
+	poll_at(more, 4, now + 2 * SEC);
+	cr_assert_eq(r.ev[4].kind, EVENT_TRANSITION);
+	cr_assert_eq(r.ev[4].state_ns, 44 * SEC);
+	cr_assert(event_age_at_least(r.ev[4].age_from));
+}
+
+static bool
+only_port_80(void *arg, const struct sockrec *rec)
+{
+	(void)arg;
+	return rec->sport == 80;
+}
+
+/* A filter change parks what it no longer takes: no close, no new when
+ * it comes back, the history and the time in state kept. */
+Test(conn_life, a_filter_change_never_restarts_a_history)
+{
+	struct sockrec recs[2] = { rec_of(80, 40015, S(ESTABLISHED)),
+				   rec_of(443, 40016, S(ESTABLISHED)) };
+	struct conn_selector narrow = { only_port_80, NULL, true };
+	struct conn_selector all = { NULL, NULL, true };
+	struct snapshot s = snap_of(recs, 1);
+
+	poll_at(recs, 2, 1 * SEC);
+	cr_assert_eq(r.n, 2);
+	struct conn *other = conn_table_find(&t, &recs[1]);
+	uint64_t since = other->state_since_ns;
+
+	conn_table_begin(&t, &s, 2 * SEC);
+	conn_table_select(&t, &narrow);
+	cr_assert_eq(conn_table_apply(&t, SIZE_MAX, &sink), 1);
+	conn_table_end(&t, &sink);
+	cr_assert_eq(r.n, 2, "nothing closed");
+	cr_assert_eq(t.parked, 1);
+	cr_assert_eq(t.open, 1);
+	cr_assert_not(conn_visible(other));
+
+	s = snap_of(recs, 2);
+	conn_table_begin(&t, &s, 3 * SEC);
+	conn_table_select(&t, &all);
+	cr_assert_eq(conn_table_apply(&t, SIZE_MAX, &sink), 1);
+	conn_table_end(&t, &sink);
+	cr_assert_eq(r.n, 2, "nothing new");
+	cr_assert(conn_visible(other));
+	cr_assert_eq(other->state_since_ns, since);
+	cr_assert_eq(t.open, 2);
+}
+
+/* The batch hands events on in time order, the order of making kept for
+ * equal times, and never goes back across flushes. */
+Test(conn_life, batched_events_come_out_in_time_order)
+{
+	struct event_batch b = { .out = sink };
+	struct event ev = { .kind = EVENT_NEW };
+	static const uint64_t at[] = { 5, 3, 5, 4 };
+
+	for (size_t i = 0; i < 4; i++) {
+		ev.at_ns = at[i];
+		ev.conn = (uint32_t)i;
+		event_batch_push(&b, &ev);
+	}
+	event_batch_flush(&b);
+	cr_assert_eq(r.n, 4);
+	cr_assert_eq(r.ev[0].conn, 1);
+	cr_assert_eq(r.ev[1].conn, 3);
+	cr_assert_eq(r.ev[2].conn, 0);
+	cr_assert_eq(r.ev[3].conn, 2);
+	ev.at_ns = 2;
+	event_batch_push(&b, &ev);
+	event_batch_flush(&b);
+	cr_assert_eq(r.ev[4].at_ns, 5);
+	event_batch_free(&b);
+}
