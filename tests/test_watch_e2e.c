@@ -556,3 +556,29 @@ Test(watch_e2e, duration_shorter_than_the_interval, .timeout = 30)
 	cr_assert_geq(ms, 900, "took %llu ms", (unsigned long long)ms);
 	run_result_free(&res);
 }
+
+/* What the documentation says of destroy notifications: on this kernel
+ * any process may subscribe, so watch run by nobody does not warn that
+ * it lacks them. */
+Test(watch_e2e, destroy_notifications_without_privilege, .timeout = 30)
+{
+	struct run_options opt = RUN_OPTIONS_DEFAULT;
+	struct run_result res;
+	struct netns ns;
+
+	if (!netns_available())
+		cr_skip_test("needs root to create a network namespace");
+	cr_assert_eq(netns_start(&ns, idle_holder, NULL), 0);
+	opt.netns_fd = ns.fd;
+	opt.as_user = true;
+	opt.uid = 65534;
+	opt.gid = 65534;
+	cr_assert_eq(run_sockwatch(&opt, &res, "watch", "-n", "--duration",
+				   "300ms", NULL),
+		     0);
+	netns_stop(&ns);
+	cr_assert_eq(res.status, 0, "%s", res.err);
+	cr_assert_null(strstr(res.err, "destroy notifications unavailable"),
+		       "%s", res.err);
+	run_result_free(&res);
+}

@@ -1,8 +1,8 @@
 /*
  * The kernel's TCP destroy notifications (SKNLGRP_INET_TCP_DESTROY and
  * SKNLGRP_INET6_TCP_DESTROY, as `ss -E` uses them): a connection that
- * lives and dies between two polls is still seen.  Subscribing needs
- * CAP_NET_ADMIN.
+ * lives and dies between two polls is still seen.  Some kernels let only
+ * CAP_NET_ADMIN subscribe; recent ones let any process.
  */
 #ifndef SOCKWATCH_DESTROY_H
 #define SOCKWATCH_DESTROY_H
@@ -14,7 +14,8 @@
 
 struct destroy_listener;
 
-/* Returns 0, -EPERM without CAP_NET_ADMIN, or another negative errno. */
+/* Returns 0, -EPERM where the kernel wants CAP_NET_ADMIN, or another
+ * negative errno. */
 int destroy_open(struct destroy_listener **out);
 void destroy_close(struct destroy_listener *dl);
 int destroy_fd(const struct destroy_listener *dl);

@@ -190,8 +190,8 @@ cmd_watch(int argc, char **argv)
 	if (m.destroy == NULL)
 		fprintf(stderr,
 			"sockwatch watch: destroy notifications unavailable "
-			"(%s; they need CAP_NET_ADMIN): connections that open "
-			"and close between two polls may be missed\n",
+			"(%s): connections that open and close between two "
+			"polls may be missed\n",
 			strerror(-m.destroy_error));
 	if (!w.fmt.json && cli.header)
 		event_write_header(stdout, &w.fmt);
