@@ -43,6 +43,9 @@ enum conn_end {
 				  (tcp_disconnect: SO_LINGER 0, or abort) */
 	CONN_END_LISTENER,     /* no peer at all: a listener closed */
 	CONN_END_NEVER_SYNCED, /* nothing of its SYN acknowledged */
+	/* Exact mode: the kernel reported the very step to CLOSE. */
+	CONN_END_EXACT, /* the step of a normal end */
+	CONN_END_RESET, /* a step only an RST makes (sent or received) */
 };
 
 struct conn_transition {

@@ -22,267 +22,9 @@
 
 /* Records looked up together by conn_table_apply (see prefetch_batch). */
 #define APPLY_BATCH 32
-/* TCP_TIMEWAIT_LEN: a TIME-WAIT's timer starts at 60 s in Linux. */
-#define TIME_WAIT_MS 60000u
 /* A parked connection no poll has listed again is forgotten after this:
  * nothing tells whether it still exists. */
 #define PARK_MAX_NS (600ull * 1000000000ull)
-/* idiag_timer of a timewait object (inet_diag: always 3). */
-#define TIMER_TIME_WAIT 3
-
-static void
-history_add(struct conn *c, uint64_t at, unsigned from, unsigned to,
-	    unsigned flags, unsigned inferred)
-{
-	struct conn_transition *h = &c->hist[c->hist_next];
-
-	h->at_ns = at;
-	h->from = (uint8_t)from;
-	h->to = (uint8_t)to;
-	h->flags = (uint8_t)flags;
-	h->inferred = (uint8_t)inferred;
-	c->hist_next = (uint8_t)((c->hist_next + 1) % CONN_HISTORY);
-	if (c->hist_count < CONN_HISTORY)
-		c->hist_count++;
-}
-
-const struct conn_transition *
-conn_history(const struct conn *c, size_t i)
-{
-	if (i >= c->hist_count)
-		return NULL;
-	return &c->hist[(c->hist_next + CONN_HISTORY - 1 - i) % CONN_HISTORY];
-}
-
-static void
-emit(struct conn_table *t, const struct event_sink *sink, struct event *ev)
-{
-	t->events_total++;
-	if (sink != NULL && sink->emit != NULL)
-		sink->emit(sink->arg, ev);
-}
-
-/* Fill in the inferred states between from and to; a jump no legal path
- * explains is flagged. */
-static void
-infer_path(struct event *ev, unsigned from, unsigned to)
-{
-	enum tcp_state between[EVENT_PATH_MAX];
-	int n = tcp_state_path(from, to, between, EVENT_PATH_MAX);
-
-	if (n < 0) {
-		ev->flags |= EVENT_ILLEGAL;
-		return;
-	}
-	ev->path_len = (uint8_t)(n < EVENT_PATH_MAX ? n : EVENT_PATH_MAX);
-	for (unsigned i = 0; i < ev->path_len; i++)
-		ev->path[i] = (uint8_t)between[i];
-}
-
-static void
-event_for(struct event *ev, const struct conn_table *t, const struct conn *c,
-	  enum event_kind kind, uint64_t at)
-{
-	memset(ev, 0, sizeof(*ev));
-	ev->kind = kind;
-	ev->conn = (uint32_t)(c - t->conns);
-	ev->at_ns = at;
-	ev->rec = c->rec;
-	ev->age_from = c->age_from;
-}
-
-static uint64_t
-since(uint64_t now, uint64_t then)
-{
-	return now > then ? now - then : 0;
-}
-
-static uint64_t
-back(uint64_t now, uint64_t ms)
-{
-	uint64_t ns = ms * 1000000ull;
-
-	return now > ns ? now - ns : 0;
-}
-
-static bool
-is_timewait_object(const struct sockrec *rec)
-{
-	return rec->state == TCP_STATE_TIME_WAIT ||
-	       rec->timer == TIMER_TIME_WAIT;
-}
-
-/*
- * When a connection met for the first time by a poll entered its state.
- * A TIME-WAIT's timer says it; a CLOSE-WAIT found at the start waited at
- * least since the last ACK it received (the peer's FIN carried one);
- * otherwise it was seen to enter it (to a poll's precision), or, found
- * at the start, was in it at least since then.
- */
-static void
-age_found(const struct conn_table *t, struct conn *c,
-	  const struct sockrec *rec, uint64_t now)
-{
-	const struct sockrec_ext *x =
-		t->snap != NULL ? snapshot_ext(t->snap, rec) : NULL;
-	bool at_start = t->gen <= 1 || t->selector.changed;
-
-	c->state_since_ns = now;
-	c->age_from = at_start ? CONN_AGE_AT_LEAST : CONN_AGE_OBSERVED;
-	if (rec->state == TCP_STATE_TIME_WAIT &&
-	    rec->timer == TIMER_TIME_WAIT && rec->expires_ms <= TIME_WAIT_MS) {
-		c->state_since_ns = back(now, TIME_WAIT_MS - rec->expires_ms);
-		c->age_from = CONN_AGE_KERNEL;
-	} else if (at_start && rec->state == TCP_STATE_CLOSE_WAIT &&
-		   x != NULL && x->has_info) {
-		c->state_since_ns = back(now, x->last_ack_recv_ms);
-		c->age_from = CONN_AGE_AT_LEAST_INFO;
-	}
-}
-
-static int
-conn_opened(struct conn_table *t, struct conn *c, const struct sockrec *rec,
-	    uint64_t now, const struct event_sink *sink, unsigned flags)
-{
-	struct event ev;
-
-	if (conn_set_rec(t, c, rec) < 0)
-		return -ENOMEM;
-	c->state = rec->state;
-	c->first_seen_ns = c->changed_ns = now;
-	c->flags = CONN_IN_USE;
-	c->end = CONN_END_UNKNOWN;
-	age_found(t, c, rec, now);
-	history_add(c, now, EVENT_STATE_UNKNOWN, rec->state, flags, 0);
-	event_for(&ev, t, c, EVENT_NEW, now);
-	ev.from = EVENT_STATE_UNKNOWN;
-	ev.to = rec->state;
-	ev.flags = (uint8_t)flags;
-	ev.state_ns = since(now, c->state_since_ns);
-	emit(t, sink, &ev);
-	return 0;
-}
-
-/* A move to rec's state at time at; age says how at is known. */
-static int
-conn_moved(struct conn_table *t, struct conn *c, const struct sockrec *rec,
-	   uint64_t at, enum conn_age age, const struct event_sink *sink)
-{
-	struct event ev;
-
-	if (conn_set_rec(t, c, rec) < 0)
-		return -ENOMEM;
-	event_for(&ev, t, c, EVENT_TRANSITION, at);
-	ev.from = c->state;
-	ev.to = rec->state;
-	ev.state_ns = since(at, c->state_since_ns);
-	infer_path(&ev, c->state, rec->state);
-	history_add(c, at, c->state, rec->state, ev.flags, ev.path_len);
-	c->state = rec->state;
-	c->state_since_ns = c->changed_ns = at;
-	c->age_from = (uint8_t)age;
-	emit(t, sink, &ev);
-	return 0;
-}
-
-/* The last state of a connection known only from its destroy
- * notification, when the notification tells. */
-unsigned
-conn_end_last_state(enum conn_end end)
-{
-	switch (end) {
-	case CONN_END_LISTENER:
-		return TCP_STATE_LISTEN;
-	case CONN_END_NEVER_SYNCED:
-		return TCP_STATE_SYN_SENT;
-	case CONN_END_UNKNOWN:
-	case CONN_END_ABORTED:
-		break;
-	}
-	return EVENT_STATE_UNKNOWN;
-}
-
-enum conn_end
-conn_end_of(const struct sockrec *rec, const struct sockrec_ext *ext)
-{
-	static const uint8_t any[16];
-
-	/* tcp_disconnect() clears the peer port and keeps the peer address;
-	 * a listener never had either. */
-	if (rec->dport == 0)
-		return memcmp(rec->daddr, any, sizeof(any)) != 0
-			       ? CONN_END_ABORTED
-			       : CONN_END_LISTENER;
-	/* An established socket had its SYN acknowledged. */
-	if (ext != NULL && ext->has_info && ext->bytes_acked == 0 &&
-	    ext->bytes_received == 0)
-		return CONN_END_NEVER_SYNCED;
-	return CONN_END_UNKNOWN;
-}
-
-/*
- * The way from a state to CLOSED that the evidence supports: an RST sent
- * (straight there), the ends that need no witness (LAST-ACK's ACK, the
- * 2MSL timer, closing a listener, a SYN that failed), the passive close
- * from CLOSE-WAIT (through LAST-ACK, inferred); anything else is a close
- * whose manner was not seen.
- */
-static void
-close_path(struct event *ev, unsigned from, enum conn_end end)
-{
-	if (end == CONN_END_ABORTED) {
-		ev->flags |= EVENT_RESET;
-		return;
-	}
-	switch (from) {
-	case TCP_STATE_LAST_ACK:
-	case TCP_STATE_TIME_WAIT:
-	case TCP_STATE_LISTEN:
-	case TCP_STATE_SYN_SENT:
-		return;
-	case TCP_STATE_CLOSE_WAIT:
-		infer_path(ev, from, TCP_STATE_CLOSED);
-		return;
-	default:
-		ev->flags |= EVENT_END_UNSEEN;
-	}
-}
-
-static void
-conn_closed(struct conn_table *t, struct conn *c, uint64_t at,
-	    const struct event_sink *sink)
-{
-	bool destroyed = c->flags & CONN_DESTROY_PENDING;
-	enum conn_end end = destroyed ? c->end : CONN_END_UNKNOWN;
-	struct event ev;
-
-	event_for(&ev, t, c, EVENT_CLOSED, at);
-	ev.to = TCP_STATE_CLOSED;
-	if (c->flags & CONN_UNSEEN) {
-		ev.from = c->last_state;
-		if (ev.from != EVENT_STATE_UNKNOWN && end != CONN_END_UNKNOWN)
-			ev.flags |= EVENT_INFERRED_LAST;
-		ev.age_from = CONN_AGE_OBSERVED;
-	} else {
-		ev.from = c->state;
-		ev.state_ns = since(at, c->state_since_ns);
-	}
-	if (destroyed)
-		ev.flags |= EVENT_VIA_DESTROY;
-	if (ev.from < TCP_STATE_COUNT)
-		close_path(&ev, ev.from, end);
-	else if (end == CONN_END_ABORTED)
-		ev.flags |= EVENT_RESET;
-	else
-		ev.flags |= EVENT_END_UNSEEN;
-	history_add(c, at, ev.from, TCP_STATE_CLOSED, ev.flags, ev.path_len);
-	c->last_state = ev.from;
-	c->state = TCP_STATE_CLOSED;
-	c->state_since_ns = c->changed_ns = c->closed_ns = at;
-	c->age_from = CONN_AGE_OBSERVED;
-	c->flags = CONN_IN_USE | CONN_CLOSED;
-	emit(t, sink, &ev);
-}
 
 /*
  * The TIME-WAIT object of a destroyed socket: the socket's history goes
@@ -302,7 +44,7 @@ continue_into_time_wait(struct conn_table *t, struct conn *c,
 		c->flags &= (uint8_t)~CONN_DESTROY_PENDING;
 		if (c->state == rec->state)
 			return conn_set_rec(t, c, rec);
-		return conn_moved(t, c, rec, at, CONN_AGE_KERNEL, sink);
+		return conn_moved(t, c, rec, at, CONN_AGE_KERNEL, false, sink);
 	}
 	if ((err = conn_set_rec(t, c, rec)) < 0)
 		return err;
@@ -310,11 +52,11 @@ continue_into_time_wait(struct conn_table *t, struct conn *c,
 	c->first_seen_ns = c->state_since_ns = c->changed_ns = at;
 	c->age_from = CONN_AGE_KERNEL;
 	c->flags = CONN_IN_USE;
-	history_add(c, at, EVENT_STATE_UNKNOWN, rec->state, 0, 0);
-	event_for(&ev, t, c, EVENT_NEW, at);
+	conn_history_add(c, at, EVENT_STATE_UNKNOWN, rec->state, 0, 0);
+	conn_event_for(&ev, t, c, EVENT_NEW, at);
 	ev.from = EVENT_STATE_UNKNOWN;
 	ev.to = rec->state;
-	emit(t, sink, &ev);
+	conn_emit(t, sink, &ev);
 	return 0;
 }
 
@@ -334,7 +76,7 @@ settle_listed(struct conn_table *t, struct conn *c, const struct sockrec *rec,
 {
 	bool same = rec->cookie == c->rec.cookie;
 
-	if (is_timewait_object(rec) &&
+	if (conn_is_timewait_object(rec) &&
 	    (same ? c->end != CONN_END_ABORTED : unseen_may_continue(c)))
 		return continue_into_time_wait(t, c, rec, sink);
 	if (same) {
@@ -360,7 +102,7 @@ unpark(struct conn_table *t, struct conn *c, const struct sockrec *rec,
 	if (rec->cookie != c->rec.cookie)
 		return conn_opened(t, c, rec, now, sink, 0);
 	if (c->state != rec->state)
-		return conn_moved(t, c, rec, now, CONN_AGE_OBSERVED, sink);
+		return conn_moved(t, c, rec, now, CONN_AGE_OBSERVED, false, sink);
 	return conn_set_rec(t, c, rec);
 }
 
@@ -383,7 +125,7 @@ apply_known(struct conn_table *t, struct conn *c, const struct sockrec *rec,
 		return conn_opened(t, c, rec, now, sink, EVENT_REOPENED);
 	}
 	if (c->state != rec->state)
-		return conn_moved(t, c, rec, now, CONN_AGE_OBSERVED, sink);
+		return conn_moved(t, c, rec, now, CONN_AGE_OBSERVED, false, sink);
 	return conn_set_rec(t, c, rec);
 }
 
@@ -610,7 +352,7 @@ conn_table_destroyed(struct conn_table *t, const struct sockrec *rec,
 		 * still held open by its application is destroyed after a
 		 * poll listed the TIME-WAIT that took its place. */
 		if (!(c->flags & (CONN_CLOSED | CONN_DESTROY_PENDING)) &&
-		    !is_timewait_object(&c->rec)) {
+		    !conn_is_timewait_object(&c->rec)) {
 			c->flags |= CONN_DESTROY_PENDING;
 			c->closed_ns = now_ns;
 			c->end = (uint8_t)end;

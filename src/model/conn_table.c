@@ -11,14 +11,14 @@
 
 #include "conn_internal.h"
 
-#define MIN_SLOTS 256
-/* Records looked up together by conn_table_apply (see prefetch_batch). */
-#define APPLY_BATCH 32
-
-bool
-conn_has_peer(const struct sockrec *r)
+/* Whether the pair alone names the socket.  Listeners share a port
+ * (SO_REUSEPORT), and a socket has no local port yet in the tracepoint's
+ * SYN-SENT, nor a peer port once an RST cleared it: those add their
+ * cookie to the key. */
+static bool
+pair_is_key(const struct sockrec *r)
 {
-	return r->dport != 0;
+	return r->dport != 0 && r->sport != 0;
 }
 
 static uint64_t
@@ -39,7 +39,7 @@ key_hash(const struct sockrec *r)
 	memcpy(w + 2, r->daddr, 16);
 	for (int i = 0; i < 4; i++)
 		h = mix(h, w[i]);
-	if (!conn_has_peer(r))
+	if (!pair_is_key(r))
 		h = mix(h, r->cookie);
 	/* Final avalanche (splitmix64) so that low bits are well spread. */
 	h ^= h >> 30;
@@ -49,7 +49,7 @@ key_hash(const struct sockrec *r)
 	return h ^ (h >> 31);
 }
 
-static bool
+bool
 key_equal(const struct sockrec *a, const struct sockrec *b)
 {
 	return a->family == b->family && a->source == b->source &&
@@ -57,7 +57,7 @@ key_equal(const struct sockrec *a, const struct sockrec *b)
 	       a->dport == b->dport && a->netns == b->netns &&
 	       memcmp(a->saddr, b->saddr, 16) == 0 &&
 	       memcmp(a->daddr, b->daddr, 16) == 0 &&
-	       (conn_has_peer(a) || a->cookie == b->cookie);
+	       (pair_is_key(a) || a->cookie == b->cookie);
 }
 
 int
@@ -125,7 +125,7 @@ index_probe_hashed(const struct conn_table *t, const struct sockrec *rec,
 	}
 }
 
-static size_t
+size_t
 index_probe(const struct conn_table *t, const struct sockrec *rec)
 {
 	return index_probe_hashed(t, rec, bucket_hash(rec));
@@ -227,7 +227,7 @@ moves_back(size_t i, size_t j, size_t home)
 }
 
 /* Backward-shift deletion: pull later entries of the cluster forward. */
-static void
+void
 index_remove(struct conn_table *t, size_t i)
 {
 	size_t mask = t->index_cap - 1;
