@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sockwatch/stack_tcp.h"
-#include "sockwatch/stack_wire.h"
+#include "stack/stack_tcp.h"
+#include "stack/stack_wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

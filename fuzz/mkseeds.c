@@ -20,8 +20,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../src/stack/bytes.h"
-#include "sockwatch/stack_wire.h"
+#include "stack/bytes.h"
+#include "stack/stack_wire.h"
 
 /* As fuzz_frame's SYN and TCB: the sequence numbers that fit them. */
 #define PEER_ISS 5000

@@ -1,7 +1,9 @@
 #!/bin/sh
 # The layers include only what is below them (scripts/layers.tab): every
 # #include "sockwatch/X.h" in src/ and include/ is checked against the
-# table, as is every library include that belongs to one layer.
+# table, as is every library include that belongs to one layer.  A
+# layer's private headers (src/LAYER/X.h) are its own: another layer
+# that reaches them ("../LAYER/X.h") fails.
 #   check-layers.sh [ROOT]     ROOT: the tree to check (default: here)
 set -eu
 root=${1:-$(dirname "$0")/..}
@@ -60,6 +62,15 @@ BEGIN {
 			bad = 1
 		} else if (!((layer, layer_of[h]) in allowed)) {
 			printf "layers: %s (%s) must not include %s (%s)\n", file, layer, h, layer_of[h]
+			bad = 1
+		}
+	} else if (match(line, /"[^"]*\/[^"]*"/)) {
+		inc = substr(line, RSTART + 1, RLENGTH - 2)
+		dir = inc
+		sub(/^(\.\.\/)+/, "", dir)
+		sub(/\/.*/, "", dir)
+		if (dir != layer) {
+			printf "layers: %s (%s) must not include \"%s\", another layer\047s private header\n", file, layer, inc
 			bad = 1
 		}
 	} else if (match(line, /<[^>]+>/)) {

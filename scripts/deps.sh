@@ -6,7 +6,7 @@ set -eu
 
 need="pkg-config libmnl-dev libncurses-dev"
 case "${1:-build}" in
-test) need="$need libcriterion-dev iproute2 tmux" ;;
+test) need="$need libcriterion-dev iproute2 tmux python3" ;;
 bench) need="$need iproute2 hyperfine" ;;
 fuzz) need="$need clang libclang-rt-14-dev" ;;
 esac

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sockwatch/stack_tcp.h"
+#include "stack/stack_tcp.h"
 
 #define ISS 1000u
 #define PEER 5000u

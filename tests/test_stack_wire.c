@@ -4,8 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "sockwatch/stack_link.h"
-#include "sockwatch/stack_wire.h"
+#include "stack/stack_link.h"
+#include "stack/stack_wire.h"
 
 static const uint8_t mac_a[6] = { 2, 0, 0, 0, 0, 1 };
 static const uint8_t mac_b[6] = { 2, 0, 0, 0, 0, 2 };

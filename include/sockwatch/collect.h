@@ -54,16 +54,6 @@ int collector_poll(struct collector *c);
 int collector_fetch(struct diag_socket *ds, const struct diag_request *req,
 		    struct snapshot *snap, bool *refused);
 
-/*
- * Append the connections of running `sockwatch stack` processes whose
- * stack or kernel peer is in the namespace netns, in the states and family
- * req asks for, so that the monitor shows both ends of a lab's
- * connections.  dir NULL is where the stack publishes.  Returns 0 or a
- * negative errno (the directory unreadable, -ENOMEM).
- */
-int collector_fetch_stack(const struct diag_request *req, uint32_t netns,
-			  struct snapshot *snap, const char *dir);
-
 /* The filter's half: drop the records of snap that the filter refuses. */
 void collector_keep_matching(struct collector *c, struct snapshot *snap);
 

@@ -1,70 +1,67 @@
 /*
- * The stack's own connections as a source for the monitor.
+ * The stack's connections as a source for the monitor: the file a
+ * running `sockwatch stack` publishes them in, as its writer
+ * (src/stack/publish.c) and its reader (src/collect/stack_feed.c, see
+ * stack_feed.h) agree on it.  Neither side includes the other's code:
+ * this header is all they share.
  *
- * A running `sockwatch stack` publishes its connections in one file per
- * process, STACK_SOURCE_DIR/<pid>.json, rewritten (write to a temporary
- * file, then rename) whenever a connection changes state, and removed
- * when it exits.  The monitor reads them (collector_fetch_stack()) on each
- * refresh, next to its sock_diag dump, and shows the records as a
- * separate source ("stack" rows) so that both ends of a connection are on
- * one screen.  The file is JSON for people and scripts; its exact layout
- * is this module's business, so read it through the functions below.
+ * One file per process, STACK_SOURCE_DIR/<pid>STACK_SOURCE_SUFFIX,
+ * rewritten (write to a temporary file, then rename) whenever a
+ * connection changes state, and removed when the process exits.  It is
+ * one JSON object laid out in lines, keys in the order below, so that the
+ * reader is a small line parser and not a JSON library:
  *
- * Records come as struct sockrec, filled as a sock_diag record would be,
- * with these differences:
- *   - source is SOCKREC_SOURCE_STACK and owner_pid the stack process;
- *     cookie is the connection's number within that process;
- *   - inode and uid are 0, timer and retrans are 0, expires_ms is 0;
- *   - rqueue is the data received but not yet read by the scenario, and
- *     wqueue the data not yet acknowledged by the peer;
- *   - netns is the inode of the namespace that holds the stack's
- *     interface (0 when unknown), kernel_state is the Linux number of the
- *     same state, for code that expects one.
- * struct stack_source_rec adds what has no place in a sockrec.
+ *   {"pid": 812, "ifname": "swlab0", "scenario": "close-active",
+ *    "netns": 4026532451, "peer_netns": 4026532385, "conns": [
+ *   {"id": 1, "laddr": "10.77.0.2", "lport": 40001, "raddr": "10.77.0.1",
+ *    "rport": 8080, "state": "fin-wait-2", "rqueue": 0, "wqueue": 0,
+ *    "since_ms": 5120334},
+ *   {"id": 2, "laddr": "10.77.0.2", "lport": 40002, "raddr": "10.77.0.1",
+ *    "rport": 8080, "state": "syn-sent", "rqueue": 0, "wqueue": 0,
+ *    "since_ms": 5120391}
+ *   ]}
  *
- * Files of processes that are gone are skipped (and left for their owner
- * or a reboot: /run is a tmpfs).  Reading never blocks and allocates
- * nothing.
+ * (each object above is one line in the file).  The first line is the
+ * process: its interface, what it runs, the namespace of the interface
+ * and the one it observes its kernel peer from (inodes, 0 when unknown).
+ * Then one line a connection: its number within the process (from 1),
+ * the addresses (IPv4, dotted; a listener's remote end is 0.0.0.0 port
+ * 0), the state as tcp_state_info()->key names it, the data received but
+ * not yet read and the data not yet acknowledged, and the CLOCK_MONOTONIC
+ * time in milliseconds at which the connection entered its state.  The
+ * last line closes the list and the object.
+ *
+ * Strings are JSON strings, escaped as text_json_string() escapes them:
+ * \" and \\, \n, \r and \t, and \u00XX for the other control characters.
+ * A reader passes over a file whose first line it cannot parse, and over
+ * a connection line it cannot parse.
  */
 #ifndef SOCKWATCH_STACK_SOURCE_H
 #define SOCKWATCH_STACK_SOURCE_H
 
-#include <net/if.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <sys/types.h>
-
-#include "sockwatch/sockrec.h"
-
 #define STACK_SOURCE_DIR "/run/sockwatch/stack"
+#define STACK_SOURCE_SUFFIX ".json" /* after the writer's pid */
 
-struct stack_source_rec {
-	struct sockrec rec;
-	pid_t pid;		    /* the sockwatch stack process */
-	unsigned conn_id;	    /* its connection number, from 1 */
-	uint64_t state_ms;	    /* time in the current state */
-	uint32_t peer_netns;	    /* the kernel peer's namespace, or 0 */
-	char ifname[IF_NAMESIZE];   /* the stack's interface */
-	char scenario[32];	    /* what it runs, "" when unknown */
-};
+/* The first line's keys. */
+#define STACK_SOURCE_PID "pid"
+#define STACK_SOURCE_IFNAME "ifname"
+#define STACK_SOURCE_SCENARIO "scenario"
+#define STACK_SOURCE_NETNS "netns"
+#define STACK_SOURCE_PEER_NETNS "peer_netns"
+#define STACK_SOURCE_CONNS "conns"
 
-/*
- * Read every published stack connection into out[0..max).  dir NULL means
- * STACK_SOURCE_DIR.  Sets *count to the number of records written and
- * returns 0 (a missing directory is no stack running: 0 records), or a
- * negative errno when the directory cannot be read.  Records beyond max
- * are left out and *count is max.
- */
-int stack_source_read_ext(struct stack_source_rec *out, size_t max,
-			  size_t *count, const char *dir);
+/* A connection line's keys. */
+#define STACK_SOURCE_ID "id"
+#define STACK_SOURCE_LADDR "laddr"
+#define STACK_SOURCE_LPORT "lport"
+#define STACK_SOURCE_RADDR "raddr"
+#define STACK_SOURCE_RPORT "rport"
+#define STACK_SOURCE_STATE "state"
+#define STACK_SOURCE_RQUEUE "rqueue"
+#define STACK_SOURCE_WQUEUE "wqueue"
+#define STACK_SOURCE_SINCE_MS "since_ms"
 
-struct stack_host;
-/* Publish h's connections to path (writer side, used by the stack). */
-int stack_source_publish(const struct stack_host *h, const char *path);
-/* <dir>/<pid>.json for this process, creating dir; dir NULL: default. */
-int stack_source_path(char *buf, size_t len, const char *dir);
-/* What the published file names as the scenario. */
-void stack_source_set_label(const char *label);
+/* The longest scenario name the file carries, with its NUL. */
+#define STACK_SOURCE_SCENARIO_MAX 32
 
 #endif

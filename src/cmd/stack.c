@@ -21,7 +21,6 @@
 #include "sockwatch/stack_run.h"
 #include "sockwatch/stack_scenario.h"
 #include "sockwatch/stack_script.h"
-#include "sockwatch/stack_source.h"
 
 struct stack_opts {
 	const char *lab, *ifname, *netns, *script;
@@ -284,22 +283,48 @@ print_states(FILE *out, const char *what, tcp_state_set set)
 	fputc('\n', out);
 }
 
-static void
-print_counters(const struct stack_host *h)
+/* Resolve the peer, run the scenario or the script, and judge. */
+static int
+drive(struct stack_run *run, const struct stack_scenario *sc,
+      const char *script, uint32_t peer, const char *ifname)
 {
-	const struct stack_counters *k = &h->counters;
-	unsigned long bad = 0;
+	tcp_state_set seen;
+	int err;
 
-	for (int i = 1; i < STACK_DROP_COUNT; i++)
-		bad += k->drops[i];
-	printf("frames: %lu in, %lu out; %lu malformed dropped, %lu not for "
-	       "us, %lu dropped or held on purpose\n",
-	       k->frames_in, k->frames_out, bad, k->not_ours,
-	       k->dropped_by_scenario + k->deferred);
-	for (int i = 1; i < STACK_DROP_COUNT; i++)
-		if (k->drops[i])
-			printf("  %lu %s\n", k->drops[i],
-			       stack_drop_name((enum stack_drop)i));
+	if (stack_run_resolve(run) < 0) {
+		stack_run_fail(run, "the peer %s does not answer ARP on %s",
+			       inet_ntoa((struct in_addr){ peer }), ifname);
+		err = -1;
+	} else if (sc != NULL) {
+		run->promised = sc->promises;
+		err = sc->run(run);
+		/* Let the last segments and observations land. */
+		stack_run_for(run, 50);
+	} else {
+		err = stack_script_run(run, script);
+	}
+	seen = stack_run_observed(run);
+	stack_run_cleanup(run);
+	print_states(stdout, "kernel states observed", seen);
+	if (sc != NULL) {
+		tcp_state_set missing = sc->promises & ~seen;
+
+		print_states(stdout, "promised", sc->promises);
+		if (err == 0 && missing) {
+			print_states(stdout, "NOT observed", missing);
+			stack_run_fail(run, "the kernel was not seen in every "
+					    "promised state");
+			err = -1;
+		}
+	}
+	stack_run_print_counters(run, stdout);
+	if (err < 0 || interrupted) {
+		printf("FAILED: %s\n", interrupted ? "interrupted" :
+				       run->failure[0] ? run->failure : "error");
+		return EXIT_RUNTIME;
+	}
+	printf("PASSED: %s\n", sc ? sc->name : script);
+	return 0;
 }
 
 /* Everything after the interface is known: the run itself. */
@@ -308,11 +333,10 @@ run_scenario(const struct stack_opts *o, const struct stack_scenario *sc,
 	     const char *ifname, uint32_t addr, unsigned prefix, uint32_t peer,
 	     const char *kernel_ns, const char *stack_ns)
 {
-	static struct stack_host host;
-	static struct stack_observer obs;
 	static struct stack_run run;
-	struct stack_tcp_config cfg;
-	char path[256];
+	const struct stack_run_setup setup = { .ifname = ifname, .addr = addr,
+					       .peer = peer, .prefix = prefix,
+					       .msl_ms = o->msl_ms };
 	FILE *log = o->quiet ? NULL : stdout;
 	int err, status = EXIT_RUNTIME;
 
@@ -322,9 +346,7 @@ run_scenario(const struct stack_opts *o, const struct stack_scenario *sc,
 	}
 	if ((status = check_interface(o, ifname, addr)) != 0)
 		return status;
-	stack_tcp_config_default(&cfg);
-	cfg.msl_ms = o->msl_ms;
-	err = stack_host_open(&host, ifname, addr, prefix, peer, &cfg, log);
+	err = stack_run_open(&run, &setup, log);
 	if (err == -EPERM || err == -EACCES) {
 		fprintf(stderr, "sockwatch: stack: an AF_PACKET socket needs "
 				"CAP_NET_RAW: run as root\n");
@@ -339,60 +361,22 @@ run_scenario(const struct stack_opts *o, const struct stack_scenario *sc,
 		cli_error(kernel_ns, err);
 		goto out;
 	}
-	err = stack_observe_open(&obs, 5, log, host.epoch);
+	err = stack_run_observe(&run);
 	if (err < 0) {
 		cli_error("cannot open sock_diag", err);
 		goto out;
 	}
-	host.obs = &obs;
-	stack_source_set_label(sc ? sc->name : "script");
-	if (o->publish && stack_source_path(path, sizeof(path), NULL) == 0)
-		host.publish_path = path;
-	stack_run_init(&run, &host, &obs, log);
+	if (o->publish)
+		stack_run_publish(&run, sc ? sc->name : "script");
 	run.hold_ms = o->hold_ms;
 	run.timeout_ms = o->timeout_ms;
 	run.kport = (uint16_t)o->port;
 	run.count = (unsigned)o->count;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	if (stack_host_resolve(&host, o->timeout_ms) < 0) {
-		stack_run_fail(&run, "the peer %s does not answer ARP on %s",
-			       inet_ntoa((struct in_addr){ peer }), ifname);
-		err = -1;
-	} else if (sc != NULL) {
-		run.promised = sc->promises;
-		err = sc->run(&run);
-		/* Let the last segments and observations land. */
-		stack_run_for(&run, 50);
-	} else {
-		err = stack_script_run(&run, o->script);
-	}
-	stack_observe_poll(&obs, clock_now_ms());
-	stack_run_cleanup(&run);
-	print_states(stdout, "kernel states observed", obs.seen);
-	if (sc != NULL) {
-		tcp_state_set missing = sc->promises & ~obs.seen;
-
-		print_states(stdout, "promised", sc->promises);
-		if (err == 0 && missing) {
-			print_states(stdout, "NOT observed", missing);
-			stack_run_fail(&run, "the kernel was not seen in every "
-					     "promised state");
-			err = -1;
-		}
-	}
-	print_counters(&host);
-	if (err < 0 || interrupted) {
-		printf("FAILED: %s\n", interrupted ? "interrupted" :
-				       run.failure[0] ? run.failure : "error");
-		status = EXIT_RUNTIME;
-	} else {
-		printf("PASSED: %s\n", sc ? sc->name : o->script);
-		status = 0;
-	}
-	stack_observe_close(&obs);
+	status = drive(&run, sc, o->script, peer, ifname);
 out:
-	stack_host_close(&host);
+	stack_run_close(&run);
 	return status;
 }
 

@@ -1,14 +1,9 @@
 /* A poll: dump, kernel pre-filter, owners, userspace filter. */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "sockwatch/collect.h"
-#include "sockwatch/stack_source.h"
-
-/* Stack connections read at once before a larger buffer is needed. */
-#define STACK_READ_BATCH 64
 
 static int
 owner_of(void *arg, const struct sockrec *rec, int *pid, const char **comm)
@@ -124,42 +119,6 @@ collector_fetch(struct diag_socket *ds, const struct diag_request *req,
 		snapshot_reset(snap);
 		err = diag_dump(ds, &plain, snap);
 	}
-	return err;
-}
-
-static bool
-stack_rec_wanted(const struct stack_source_rec *s,
-		 const struct diag_request *req, uint32_t netns)
-{
-	const struct sockrec *r = &s->rec;
-
-	return (r->netns == netns || s->peer_netns == netns) &&
-	       (req->family == AF_UNSPEC || req->family == r->family) &&
-	       (req->states & TCP_STATE_BIT(r->state));
-}
-
-int
-collector_fetch_stack(const struct diag_request *req, uint32_t netns,
-		      struct snapshot *snap, const char *dir)
-{
-	struct stack_source_rec batch[STACK_READ_BATCH], *buf = batch;
-	size_t max = STACK_READ_BATCH, n;
-	int err;
-
-	/* A full buffer may have left some out: read again, larger. */
-	while ((err = stack_source_read_ext(buf, max, &n, dir)) == 0 &&
-	       n == max) {
-		if (buf != batch)
-			free(buf);
-		max *= 4;
-		if ((buf = calloc(max, sizeof(*buf))) == NULL)
-			return -ENOMEM;
-	}
-	for (size_t i = 0; err == 0 && i < n; i++)
-		if (stack_rec_wanted(&buf[i], req, netns))
-			err = snapshot_append(snap, &buf[i].rec);
-	if (buf != batch)
-		free(buf);
 	return err;
 }
 

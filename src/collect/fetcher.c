@@ -17,6 +17,7 @@
 #include "sockwatch/clock.h"
 #include "sockwatch/collect.h"
 #include "sockwatch/fetcher.h"
+#include "sockwatch/stack_feed.h"
 
 /* How much nicer than the caller's thread the worker is. */
 #define FETCHER_NICE 5

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "bytes.h"
-#include "sockwatch/stack_link.h"
+#include "stack_link.h"
 
 #define ARP_LEN 28
 #define ARP_HTYPE_ETHER 1

@@ -1,7 +1,7 @@
 /* The Internet checksum (RFC 1071), and TCP's pseudo-header (RFC 9293 3.1). */
 #include <netinet/in.h>
 
-#include "sockwatch/stack_wire.h"
+#include "stack_wire.h"
 
 uint32_t
 stack_csum_add(uint32_t sum, const void *data, size_t len)

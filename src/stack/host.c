@@ -13,8 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sockwatch/stack_host.h"
-#include "sockwatch/stack_source.h"
+#include "stack_host.h"
+#include "stack_publish.h"
 
 static const uint8_t broadcast[STACK_ETH_ALEN] = { 0xff, 0xff, 0xff,
 						   0xff, 0xff, 0xff };
@@ -63,7 +63,7 @@ stack_host_close(struct stack_host *h)
 	for (unsigned i = 0; i < h->nconns; i++)
 		free(h->conns[i]);
 	h->nconns = 0;
-	if (h->publish_path != NULL)
+	if (h->publish_path[0] != '\0')
 		unlink(h->publish_path);
 	stack_link_close(&h->link);
 }
@@ -626,7 +626,7 @@ stack_host_step(struct stack_host *h, uint64_t max_wait_ms)
 		send_arp_request(h, h->peer);
 	if (h->obs != NULL)
 		err = stack_observe_tick(h->obs, now);
-	if (h->changed && h->publish_path != NULL) {
+	if (h->changed && h->publish_path[0] != '\0') {
 		stack_source_publish(h, h->publish_path);
 		h->changed = false;
 	}

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "bytes.h"
-#include "sockwatch/stack_wire.h"
+#include "stack_wire.h"
 
 #define IP_MF 0x2000
 #define IP_OFFMASK 0x1fff

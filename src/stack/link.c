@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "bytes.h"
-#include "sockwatch/stack_link.h"
+#include "stack_link.h"
 
 static const char *const drop_names[STACK_DROP_COUNT] = {
 	[STACK_DROP_NONE] = "none",

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "sockwatch/stack_observe.h"
+#include "stack_observe.h"
 
 int
 stack_observe_open(struct stack_observer *obs, uint64_t interval_ms,

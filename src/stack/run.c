@@ -1,6 +1,7 @@
 /*
- * The scenario driver: waits that keep the host's loop turning, the
- * kernel peer's sockets, and the hook that drops or holds frames.
+ * The scenario driver: opening and closing a run, waits that keep the
+ * host's loop turning, the kernel peer's sockets, and the hook that drops
+ * or holds frames.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -8,26 +9,129 @@
 #include <signal.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "sockwatch/stack_run.h"
+#include "stack_host.h"
+#include "stack_observe.h"
+#include "stack_publish.h"
 
-void
-stack_run_init(struct stack_run *r, struct stack_host *h,
-	       struct stack_observer *obs, FILE *log)
+static enum stack_verdict run_hook(void *arg, struct stack_host *h,
+				   const struct stack_frame *f,
+				   struct stack_conn *c, uint64_t *defer_ms);
+
+int
+stack_run_open(struct stack_run *r, const struct stack_run_setup *setup,
+	       FILE *log)
 {
+	struct stack_host *h = calloc(1, sizeof(*h));
+	struct stack_tcp_config cfg;
+	int err;
+
 	memset(r, 0, sizeof(*r));
+	if (h == NULL)
+		return -ENOMEM;
+	stack_tcp_config_default(&cfg);
+	cfg.msl_ms = setup->msl_ms;
+	err = stack_host_open(h, setup->ifname, setup->addr, setup->prefix,
+			      setup->peer, &cfg, log);
+	if (err < 0) {
+		free(h);
+		return err;
+	}
 	r->host = h;
-	r->obs = obs;
 	r->log = log;
 	r->hold_ms = 2000;
 	r->timeout_ms = 5000;
 	r->kport = 8080;
 	r->count = 20;
-	h->hook = stack_run_hook;
-	h->hook_arg = r;
+	stack_run_steer(r);
+	return 0;
+}
+
+int
+stack_run_observe(struct stack_run *r)
+{
+	struct stack_observer *obs = calloc(1, sizeof(*obs));
+	int err;
+
+	if (obs == NULL)
+		return -ENOMEM;
+	err = stack_observe_open(obs, 5, r->log, r->host->epoch);
+	if (err < 0) {
+		stack_observe_close(obs);
+		free(obs);
+		return err;
+	}
+	r->obs = r->host->obs = obs;
+	return 0;
+}
+
+void
+stack_run_publish(struct stack_run *r, const char *label)
+{
+	struct stack_host *h = r->host;
+
+	stack_source_set_label(label);
+	if (stack_source_path(h->publish_path, sizeof(h->publish_path),
+			      NULL) < 0)
+		h->publish_path[0] = '\0';
+}
+
+int
+stack_run_resolve(struct stack_run *r)
+{
+	return stack_host_resolve(r->host, r->timeout_ms);
+}
+
+tcp_state_set
+stack_run_observed(struct stack_run *r)
+{
+	stack_observe_poll(r->obs, clock_now_ms());
+	return r->obs->seen;
+}
+
+void
+stack_run_print_counters(const struct stack_run *r, FILE *out)
+{
+	const struct stack_counters *k = &r->host->counters;
+	unsigned long bad = 0;
+
+	for (int i = 1; i < STACK_DROP_COUNT; i++)
+		bad += k->drops[i];
+	fprintf(out, "frames: %lu in, %lu out; %lu malformed dropped, %lu "
+		     "not for us, %lu dropped or held on purpose\n",
+		k->frames_in, k->frames_out, bad, k->not_ours,
+		k->dropped_by_scenario + k->deferred);
+	for (int i = 1; i < STACK_DROP_COUNT; i++)
+		if (k->drops[i])
+			fprintf(out, "  %lu %s\n", k->drops[i],
+				stack_drop_name((enum stack_drop)i));
+}
+
+void
+stack_run_close(struct stack_run *r)
+{
+	if (r->obs != NULL) {
+		stack_observe_close(r->obs);
+		free(r->obs);
+	}
+	if (r->host != NULL) {
+		stack_host_close(r->host);
+		free(r->host);
+	}
+	r->obs = NULL;
+	r->host = NULL;
+}
+
+void
+stack_run_steer(struct stack_run *r)
+{
+	r->host->hook = run_hook;
+	r->host->hook_arg = r;
 }
 
 void
@@ -264,9 +368,9 @@ stack_run_wait_data(struct stack_run *r, struct stack_conn *c, size_t len,
 	return 0;
 }
 
-enum stack_verdict
-stack_run_hook(void *arg, struct stack_host *h, const struct stack_frame *f,
-	       struct stack_conn *c, uint64_t *defer_ms)
+static enum stack_verdict
+run_hook(void *arg, struct stack_host *h, const struct stack_frame *f,
+	 struct stack_conn *c, uint64_t *defer_ms)
 {
 	struct stack_run *r = arg;
 	uint8_t fl = f->seg.flags;

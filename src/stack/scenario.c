@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sockwatch/stack_scenario.h"
+#include "stack_host.h"
 
 #define TRY(x)                        \
 	do {                          \

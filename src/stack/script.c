@@ -10,6 +10,7 @@
 
 #include "sockwatch/text.h"
 #include "sockwatch/stack_script.h"
+#include "stack_host.h"
 
 #define QUEUE 64
 #define MAX_WORDS 24
@@ -368,8 +369,7 @@ stack_script_run_stream(struct stack_run *r, FILE *in, const char *name)
 		stack_run_say(r, "%s:%u: %s", name, s->line, copy);
 		err = execute(s, words, n);
 	}
-	h->hook = stack_run_hook;
-	h->hook_arg = r;
+	stack_run_steer(r);
 	free(s);
 	return err < 0 ? -1 : 0;
 }

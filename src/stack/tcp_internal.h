@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "sockwatch/stack_tcp.h"
+#include "stack_tcp.h"
 
 #define DEFAULT_MSS 536 /* RFC 9293 3.7.1: when the peer announces none */
 #define MAX_WSCALE 14	/* RFC 7323 2.3 */

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "bytes.h"
-#include "sockwatch/stack_wire.h"
+#include "stack_wire.h"
 
 #define OPT_EOL 0
 #define OPT_NOP 1

@@ -1,5 +1,5 @@
 /* Deadlines with ids: the stack's only notion of time is what it is given. */
-#include "sockwatch/stack_timers.h"
+#include "stack_timers.h"
 
 void
 stack_timers_init(struct stack_timers *t)

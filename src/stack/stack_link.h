@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sockwatch/stack_wire.h"
+#include "stack_wire.h"
 
 struct stack_link {
 	int fd;

@@ -15,10 +15,10 @@
 #include <stdio.h>
 
 #include "sockwatch/clock.h"
-#include "sockwatch/stack_link.h"
-#include "sockwatch/stack_observe.h"
-#include "sockwatch/stack_tcp.h"
-#include "sockwatch/stack_wire.h"
+#include "stack_link.h"
+#include "stack_observe.h"
+#include "stack_tcp.h"
+#include "stack_wire.h"
 
 #define STACK_HOST_CONNS 256
 #define STACK_HOST_DEFERRED 32
@@ -71,7 +71,7 @@ struct stack_host {
 	uint16_t ip_id;
 	uint16_t next_port;
 	bool changed; /* a connection changed state since last publish */
-	const char *publish_path;
+	char publish_path[256]; /* see stack_publish.h; "": not published */
 	struct {
 		uint64_t due;
 		size_t len;

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sockwatch/stack_timers.h"
+#include "stack_timers.h"
 #include "sockwatch/tcp_state.h"
 
 /* TCP header flags, as on the wire (RFC 9293 section 3.1). */

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sockwatch/stack_tcp.h"
+#include "stack_tcp.h"
 
 #define STACK_ETH_ALEN 6
 #define STACK_ETH_HLEN 14
