@@ -120,6 +120,9 @@ struct conn_table {
 	size_t by_state[TCP_STATE_COUNT];
 	size_t open, lingering, parked;
 	struct conn_selector selector; /* of the poll being applied */
+	/* Exact mode: when the reconciling dump began.  A connection an
+	 * event changed since is the events', not the dump's. */
+	uint64_t exact_since_ns;
 	uint64_t events_total, destroyed_total;
 };
 
@@ -185,6 +188,31 @@ conn_visible(const struct conn *c)
 {
 	return (c->flags & CONN_IN_USE) && !(c->flags & CONN_PARKED);
 }
+
+/*
+ * Exact mode.  One transition from the kernel's tracepoint: rec names the
+ * socket (its cookie first, and the addresses and ports it held then) in
+ * its new state, old is the state it left.  Applied as the kernel made
+ * it, at time at, counts kept.  Returns 0; 1 when the socket went to
+ * CLOSE from FIN-WAIT-2 or CLOSING, where a TIME-WAIT object may have
+ * taken its place: look its pair up, then call conn_table_time_wait();
+ * or -ENOMEM.
+ */
+int conn_table_transition(struct conn_table *t, const struct sockrec *rec,
+			  unsigned old, uint64_t at,
+			  const struct event_sink *sink);
+/* What the look-up found: the TIME-WAIT object (its history goes on,
+ * entered when the socket closed), or NULL (the socket ended there). */
+int conn_table_time_wait(struct conn_table *t, uint64_t cookie,
+			 const struct sockrec *tw,
+			 const struct event_sink *sink);
+/* Between polls: end the TIME-WAITs whose 60 s are over, forget what
+ * lingered long enough. */
+void conn_table_expire(struct conn_table *t, uint64_t now_ns,
+		       const struct event_sink *sink);
+/* The next polls reconcile: what changed after dump_started_ns is left
+ * to the events.  0 for polling mode. */
+void conn_table_exact_since(struct conn_table *t, uint64_t dump_started_ns);
 
 /* A connection by slot, or NULL when the slot is free. */
 struct conn *conn_table_get(const struct conn_table *t, size_t slot);

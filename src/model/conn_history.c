@@ -109,7 +109,7 @@ conn_age_found(const struct conn_table *t, struct conn *c,
 {
 	const struct sockrec_ext *x =
 		t->snap != NULL ? snapshot_ext(t->snap, rec) : NULL;
-	bool at_start = t->gen <= 1 || t->selector.changed;
+	bool at_start = t->applying && (t->gen <= 1 || t->selector.changed);
 
 	c->state_since_ns = now;
 	c->age_from = at_start ? CONN_AGE_AT_LEAST : CONN_AGE_OBSERVED;

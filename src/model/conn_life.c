@@ -106,11 +106,28 @@ unpark(struct conn_table *t, struct conn *c, const struct sockrec *rec,
 	return conn_set_rec(t, c, rec);
 }
 
+/* Exact mode: whether events moved a connection after the reconciling
+ * dump began, so that the dump's view of it is older than the model's. */
+static bool
+changed_by_events(const struct conn_table *t, const struct conn *c)
+{
+	return t->exact_since_ns != 0 && c->changed_ns >= t->exact_since_ns &&
+	       !(c->flags & (CONN_CLOSED | CONN_PARKED));
+}
+
 /* A connection the model holds, listed by this poll. */
 static int
 apply_known(struct conn_table *t, struct conn *c, const struct sockrec *rec,
 	    uint64_t now, const struct event_sink *sink)
 {
+	if (changed_by_events(t, c)) {
+		/* The dump read it before its last event: only figures. */
+		struct sockrec fresh = *rec;
+		if (fresh.cookie != c->rec.cookie)
+			return 0;
+		fresh.state = c->state;
+		return conn_set_rec(t, c, &fresh);
+	}
 	if (c->flags & CONN_PARKED)
 		return unpark(t, c, rec, now, sink);
 	if (c->flags & CONN_CLOSED)
@@ -268,7 +285,7 @@ conn_table_end(struct conn_table *t, const struct event_sink *sink)
 		if (!(c->flags & CONN_IN_USE))
 			continue;
 		if (!(c->flags & (CONN_CLOSED | CONN_PARKED)) &&
-		    c->seen_gen != t->gen)
+		    c->seen_gen != t->gen && !changed_by_events(t, c))
 			sweep_unlisted(t, c, now_ns, sink);
 		if (c->flags & (CONN_CLOSED | CONN_PARKED)) {
 			uint64_t keep = c->flags & CONN_PARKED ? PARK_MAX_NS
