@@ -29,14 +29,31 @@ endif
 
 # Evaluated lazily: pkg-config runs after the dependency check has installed
 # what was missing.
-PKG_CFLAGS = $(shell pkg-config --cflags libmnl ncursesw)
-PKG_LIBS = $(shell pkg-config --libs libmnl ncursesw)
+PKG_CFLAGS = $(shell pkg-config --cflags libmnl ncursesw libbpf)
+PKG_LIBS = $(shell pkg-config --libs libmnl ncursesw libbpf)
 TEST_CFLAGS = $(shell pkg-config --cflags criterion)
 TEST_LIBS = $(shell pkg-config --libs criterion)
 
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread -Iinclude $(WARNINGS) $(SANFLAGS) \
 	$(PKG_CFLAGS) $(CFLAGS) -MMD -MP
 ALL_LDFLAGS = -pthread $(SANFLAGS) $(LDFLAGS)
+
+# The exact-mode collector's BPF program (src/collect/bpf/), compiled for
+# the BPF target (CO-RE: the kernel types it reads are declared in the
+# tree, so the object does not depend on the build machine's kernel) and
+# embedded in src/collect/exact.o by a skeleton header bpftool generates.
+BPF_CLANG ?= clang
+BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
+GEN = $(BUILD)/gen
+BPF_SKEL = $(GEN)/tcp_states.skel.h
+# <asm/types.h> is in the host's multiarch directory, which clang does not
+# search for the BPF target.
+BPF_CFLAGS = -target bpf -O2 -g -Wall -Wextra -Wno-unused-parameter \
+	-I/usr/include/$(shell $(BPF_CLANG) -print-multiarch 2>/dev/null) \
+	-Isrc/collect/bpf
+ifeq ($(WERROR),1)
+BPF_CFLAGS += -Werror
+endif
 
 LIB_SRC = $(filter-out src/cmd/main.c,$(wildcard src/*/*.c))
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -73,6 +90,22 @@ $(TEST_DEPS_STAMP):
 $(BUILD)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# Linked by bpftool (which keeps BTF and drops DWARF) before embedding.
+$(GEN)/tcp_states.bpf.o: src/collect/bpf/tcp_states.bpf.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(BPF_CLANG) $(BPF_CFLAGS) -MMD -MP -MF $(GEN)/tcp_states.bpf.d -MT $@ \
+		-c -o $(GEN)/tcp_states.raw.o $<
+	$(BPFTOOL) gen object $@ $(GEN)/tcp_states.raw.o
+
+$(BPF_SKEL): $(GEN)/tcp_states.bpf.o
+	$(BPFTOOL) gen skeleton $< name tcp_states > $@.tmp
+	mv $@.tmp $@
+
+# The one file that includes the skeleton.
+$(BUILD)/src/collect/exact.o: src/collect/exact.c $(BPF_SKEL) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -I$(GEN) -c -o $@ $<
 
 $(BUILD)/tests/%.o: tests/%.c | $(DEPS_STAMP) $(TEST_DEPS_STAMP)
 	@mkdir -p $(@D)

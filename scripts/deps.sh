@@ -4,11 +4,12 @@
 # and only explains what is missing when not run as root.
 set -eu
 
-need="pkg-config libmnl-dev libncurses-dev"
+# clang, bpftool and libbpf build the exact-mode collector's BPF program.
+need="pkg-config libmnl-dev libncurses-dev clang libbpf-dev bpftool libelf-dev zlib1g-dev"
 case "${1:-build}" in
 test) need="$need libcriterion-dev iproute2 tmux python3" ;;
 bench) need="$need iproute2 hyperfine" ;;
-fuzz) need="$need clang libclang-rt-14-dev" ;;
+fuzz) need="$need libclang-rt-14-dev" ;;
 esac
 
 missing=""
