@@ -64,7 +64,9 @@ BEGIN {
 			printf "layers: %s (%s) must not include %s (%s)\n", file, layer, h, layer_of[h]
 			bad = 1
 		}
-	} else if (match(line, /"[^"]*\/[^"]*"/)) {
+	} else if (match(line, /"\.\.\/[^"]*"/)) {
+		# A folder below the file is its own; one reached through
+		# ".." must be in its layer.
 		inc = substr(line, RSTART + 1, RLENGTH - 2)
 		dir = inc
 		sub(/^(\.\.\/)+/, "", dir)
