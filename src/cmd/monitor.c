@@ -20,7 +20,7 @@ cmd_monitor(int argc, char **argv)
 
 	rc = cli_parse(&cli, "monitor",
 		       CLI_OPT_SELECT | CLI_OPT_DETAIL | CLI_OPT_INTERVAL |
-			       CLI_OPT_TUI | CLI_OPT_SORT,
+			       CLI_OPT_TUI | CLI_OPT_SORT | CLI_OPT_EXACT,
 		       argc, argv);
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;

@@ -160,7 +160,7 @@ cmd_watch(int argc, char **argv)
 
 	rc = cli_parse(&cli, "watch",
 		       CLI_OPT_SELECT | CLI_OPT_OUTPUT | CLI_OPT_DETAIL |
-			       CLI_OPT_INTERVAL | CLI_OPT_COUNT,
+			       CLI_OPT_INTERVAL | CLI_OPT_COUNT | CLI_OPT_EXACT,
 		       argc, argv);
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;
