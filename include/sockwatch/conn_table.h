@@ -201,8 +201,9 @@ conn_visible(const struct conn *c)
 int conn_table_transition(struct conn_table *t, const struct sockrec *rec,
 			  unsigned old, uint64_t at,
 			  const struct event_sink *sink);
-/* What the look-up found: the TIME-WAIT object (its history goes on,
- * entered when the socket closed), or NULL (the socket ended there). */
+/* What the look-up found: the timewait object, in TIME-WAIT (its history
+ * goes on, entered when the socket closed) or, for an orphan, still in
+ * FIN-WAIT-2; or NULL (the socket ended there). */
 int conn_table_time_wait(struct conn_table *t, uint64_t cookie,
 			 const struct sockrec *tw,
 			 const struct event_sink *sink);

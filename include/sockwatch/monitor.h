@@ -21,6 +21,7 @@
 #include "sockwatch/collect.h"
 #include "sockwatch/conn_table.h"
 #include "sockwatch/events.h"
+#include "sockwatch/exact_feed.h"
 #include "sockwatch/fetcher.h"
 #include "sockwatch/selection.h"
 
@@ -67,6 +68,12 @@ struct monitor {
 	struct event_batch batch;
 	struct event_sink batch_sink;
 	uint64_t applied_gen; /* config_gen + 1 of the last poll applied */
+	/* Exact mode (monitor_enable_exact). */
+	struct exact_feed exact;
+	bool exact_on;
+	int exact_err;	      /* why it is off, when it was asked for */
+	char exact_why[256];
+	uint64_t reconcile_ns, next_reconcile_ns;
 	struct fetch_job applying;	/* the poll being applied in steps */
 };
 
@@ -137,6 +144,32 @@ const struct sockrec_ext *monitor_ext(const struct monitor *m,
 
 /* tcp_info (and, with it, memory figures) on or off from the next poll. */
 void monitor_set_info(struct monitor *m, bool info);
+
+/*
+ * Exact mode: every transition from the kernel's tracepoint, the polls
+ * only reconciling every reconcile_ms.  Returns 0 when it runs or, unless
+ * required, when it cannot load (monitor_exact_why() then says why); a
+ * negative errno when required and it cannot load.  Call before the
+ * first poll, so that nothing happens unseen in between.
+ */
+int monitor_enable_exact(struct monitor *m, bool required,
+			 uint64_t reconcile_ms);
+bool monitor_exact(const struct monitor *m);
+const char *monitor_exact_why(const struct monitor *m);
+/* The ring's descriptor to wait on, or -1. */
+int monitor_exact_fd(const struct monitor *m);
+/* Apply the ring's transitions, events into sink (NULL: the last poll's)
+ * in time order.  Returns 0, 1 when the ring lost some (a reconciling
+ * poll is due at once), or a negative errno. */
+int monitor_read_exact(struct monitor *m, const struct event_sink *sink);
+/* Transitions the ring lost so far. */
+uint64_t monitor_exact_lost(const struct monitor *m);
+/* Whether a poll is due: always when polling; in exact mode, when the
+ * reconcile time has come or the ring lost events. */
+bool monitor_reconcile_due(const struct monitor *m, uint64_t now_ns);
+/* Exact mode between polls: the TIME-WAITs whose time is over end, what
+ * lingered long enough goes. */
+void monitor_tick(struct monitor *m, const struct event_sink *sink);
 
 /* The socket's owner (pid, comm), when known; may trigger a rate-limited
  * /proc rescan at the next poll. */

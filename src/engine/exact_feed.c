@@ -68,7 +68,7 @@ rec_of_event(const struct exact_event *ev, struct sockrec *rec)
 }
 
 /*
- * The socket left FIN-WAIT-2 or CLOSING for CLOSE: its TIME-WAIT object,
+ * The socket left FIN-WAIT-2 or CLOSING for CLOSE: its timewait object,
  * put in the hash before the socket is closed, answers an exact look-up
  * of its pair under its cookie (which the object keeps), or nothing does.
  */
@@ -84,8 +84,11 @@ look_for_time_wait(struct exact_feed *f, const struct sockrec *event_rec)
 	snapshot_reset(&f->found);
 	f->lookups++;
 	err = diag_get(f->lookup, &c->rec, 0, &f->found);
+	/* An orphan going to FIN-WAIT-2 gets its timewait object at once,
+	 * in FIN-WAIT-2 until the peer's FIN; sock_diag says that state. */
 	if (err == 0 && f->found.count == 1 &&
-	    f->found.recs[0].state == TCP_STATE_TIME_WAIT)
+	    (f->found.recs[0].state == TCP_STATE_TIME_WAIT ||
+	     f->found.recs[0].state == TCP_STATE_FIN_WAIT_2))
 		tw = &f->found.recs[0];
 	else if (err < 0 && err != -ENOENT)
 		return err;

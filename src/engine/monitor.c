@@ -6,6 +6,7 @@
 
 #include "sockwatch/clock.h"
 #include "sockwatch/destroy.h"
+#include "sockwatch/exact_feed.h"
 #include "sockwatch/fetcher.h"
 #include "sockwatch/monitor.h"
 
@@ -44,6 +45,8 @@ monitor_close(struct monitor *m)
 	/* First the thread, which may still use the socket and snapshot. */
 	fetcher_stop(m->worker);
 	destroy_close(m->destroy);
+	if (m->exact_on)
+		exact_feed_close(&m->exact);
 	conn_table_free(&m->table);
 	collector_close(&m->collector);
 	proc_table_free(m->owners_next);
@@ -148,13 +151,24 @@ apply_begin(struct monitor *m, struct fetch_job *job,
 	 * one incarnation before the start of the next. */
 	if ((err = monitor_read_destroy(m)) < 0)
 		return err;
+	/* Exact mode: the ring's events first, so that the dump only
+	 * reconciles what they did not say; what they changed after the
+	 * dump began is theirs. */
+	if (m->exact_on && (err = monitor_read_exact(m, NULL)) < 0)
+		return err;
 	t1 = clock_now_ns();
 	collector_keep_matching(&m->collector, job->snap);
 	t2 = clock_now_ns();
 	m->last.collect_ns = job->fetch_ns + (t2 - t1);
 	m->last.model_ns = 0;
-	if ((err = conn_table_begin(&m->table, job->snap, t2)) < 0)
+	if ((err = conn_table_begin(&m->table, job->snap,
+				    m->exact_on ? job->dump_started_ns : t2)) <
+	    0)
 		return err;
+	if (m->exact_on) {
+		conn_table_exact_since(&m->table, job->dump_started_ns);
+		m->next_reconcile_ns = t2 + m->reconcile_ns;
+	}
 	selector.changed = m->applied_gen != m->config_gen + 1;
 	conn_table_select(&m->table, &selector);
 	m->applying = *job;
@@ -275,13 +289,15 @@ int
 monitor_read_destroy(struct monitor *m)
 {
 	struct snapshot *gone = &m->destroyed;
-	uint64_t now = clock_now_ns();
+	uint64_t now;
 	int err;
 
 	if (m->destroy == NULL)
 		return 0;
 	snapshot_reset(gone);
 	err = destroy_read(m->destroy, gone, &m->destroy_lost);
+	/* Stamped once all are read: never before a socket's end. */
+	now = clock_now_ns();
 	if (err < 0 && err != -ENOBUFS)
 		return err;
 	for (size_t i = 0; i < gone->count; i++) {
@@ -375,4 +391,84 @@ monitor_owner(struct monitor *m, const struct sockrec *rec)
 	if (o == NULL && rec->inode != 0)
 		m->owners_wanted = true;
 	return o;
+}
+
+int
+monitor_enable_exact(struct monitor *m, bool required, uint64_t reconcile_ms)
+{
+	int err = exact_feed_open(&m->exact, m->collector.netns, 0,
+				  m->exact_why, sizeof(m->exact_why));
+
+	if (err < 0) {
+		m->exact_err = err;
+		return required ? err : 0;
+	}
+	m->exact_on = true;
+	m->reconcile_ns = reconcile_ms * 1000000ull;
+	/* Every end is in the tracepoint: the notifications would only say
+	 * it twice. */
+	destroy_close(m->destroy);
+	m->destroy = NULL;
+	m->destroy_error = 0;
+	return 0;
+}
+
+bool
+monitor_exact(const struct monitor *m)
+{
+	return m->exact_on;
+}
+
+const char *
+monitor_exact_why(const struct monitor *m)
+{
+	return m->exact_err < 0 ? m->exact_why : NULL;
+}
+
+int
+monitor_exact_fd(const struct monitor *m)
+{
+	return m->exact_on ? exact_feed_fd(&m->exact) : -1;
+}
+
+uint64_t
+monitor_exact_lost(const struct monitor *m)
+{
+	return m->exact_on ? exact_feed_lost(&m->exact) : 0;
+}
+
+bool
+monitor_reconcile_due(const struct monitor *m, uint64_t now_ns)
+{
+	return !m->exact_on || now_ns >= m->next_reconcile_ns;
+}
+
+int
+monitor_read_exact(struct monitor *m, const struct event_sink *sink)
+{
+	int rc;
+
+	if (!m->exact_on)
+		return 0;
+	if (sink != NULL)
+		m->batch.out = *sink;
+	rc = exact_feed_read(&m->exact, &m->table, &m->sel,
+			     &m->collector.filter_ctx, &m->batch_sink);
+	/* Not while a poll is applied: its events wait for it. */
+	if (!m->table.applying)
+		event_batch_flush(&m->batch);
+	if (rc == 1)
+		m->next_reconcile_ns = 0; /* lost some: reconcile now */
+	return rc;
+}
+
+void
+monitor_tick(struct monitor *m, const struct event_sink *sink)
+{
+	if (!m->exact_on || m->table.applying)
+		return;
+	if (sink != NULL)
+		m->batch.out = *sink;
+	conn_table_expire(&m->table, clock_now_ns(), &m->batch_sink);
+	event_batch_flush(&m->batch);
 }

@@ -217,6 +217,8 @@ close_path(struct event *ev, unsigned from, enum conn_end end)
 {
 	if (end == CONN_END_ABORTED || end == CONN_END_RESET) {
 		ev->flags |= EVENT_RESET;
+		if (end == CONN_END_ABORTED)
+			ev->flags |= EVENT_RESET_SENT;
 		return;
 	}
 	if (end == CONN_END_EXACT)
@@ -259,7 +261,7 @@ conn_closed(struct conn_table *t, struct conn *c, uint64_t at,
 	if (ev.from < TCP_STATE_COUNT)
 		close_path(&ev, ev.from, end);
 	else if (end == CONN_END_ABORTED)
-		ev.flags |= EVENT_RESET;
+		ev.flags |= EVENT_RESET | EVENT_RESET_SENT;
 	else
 		ev.flags |= EVENT_END_UNSEEN;
 	conn_history_add(c, at, ev.from, TCP_STATE_CLOSED, ev.flags, ev.path_len);
