@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sockwatch/exact.h"
 #include "support/history.h"
 #include "support/netns.h"
 #include "support/run.h"
@@ -42,6 +43,7 @@
 
 struct scenario {
 	struct wl_params params;
+	bool exact; /* watch --exact, else --no-exact */
 	struct netns ns;
 	struct truth truth;
 	pid_t watch;
@@ -61,6 +63,23 @@ struct scenario {
 
 /* Criterion runs each test in a process of its own: one scenario each. */
 static struct scenario sc;
+static char exact_reason[256];
+
+/* Whether the exact-mode program loads here (root with BTF). */
+static bool
+exact_available(void)
+{
+	struct exact_source *src;
+	int err = exact_open(&src, NULL);
+
+	if (err < 0) {
+		snprintf(exact_reason, sizeof(exact_reason), "%s",
+			 exact_why(err));
+		return false;
+	}
+	exact_close(src);
+	return true;
+}
 
 static uint64_t
 mono_ns(void)
@@ -194,7 +213,7 @@ start_watch(unsigned seconds)
 		dup2(sc.err_fd, 2);
 		execl(run_sockwatch_path(), "sockwatch", "watch", "--jsonl", "-n",
 		      "--interval", "100ms", "--duration", duration,
-		      (char *)NULL);
+		      sc.exact ? "--exact" : "--no-exact", (char *)NULL);
 		_exit(127);
 	}
 	if (pid > 0)
@@ -591,14 +610,16 @@ report_rules(const struct hist_report *rep)
 	cr_log_info("summary: %s", line);
 }
 
-Test(history_e2e, watch_matches_kernel, .init = scenario_init,
-     .fini = scenario_fini, .timeout = 1800)
+/* The workload, watch beside it, and every rule checked. */
+static struct hist_report
+watch_against_the_trace(bool exact)
 {
 	struct hist_input in;
 	struct hist_report rep;
 
+	sc.exact = exact;
 	sc.params = (struct wl_params){
-		.addr = WL_ADDR,
+		.addr = exact ? WL_ADDR_EXACT : WL_ADDR,
 		.rate = env_unsigned("SOCKWATCH_HISTORY_RATE", 100),
 		.seconds = env_unsigned("SOCKWATCH_HISTORY_SECONDS", 4),
 		.pre_per_kind = 10,
@@ -618,4 +639,30 @@ Test(history_e2e, watch_matches_kernel, .init = scenario_init,
 	for (int r = 0; r < RULE_COUNT; r++)
 		cr_expect_eq(rep.violations[r], 0, "rule %s: %zu violations",
 			     hist_rule_name(r), rep.violations[r]);
+	return rep;
+}
+
+/* Polling: what a poll skipped is inferred, and marked. */
+Test(history_e2e, watch_matches_kernel, .init = scenario_init,
+     .fini = scenario_fini, .timeout = 1800)
+{
+	watch_against_the_trace(false);
+}
+
+/* Exact mode: the kernel's own record, with nothing inferred.  Where the
+ * ring lost transitions (other tests' traffic shares it), the model
+ * reconciles from a dump and may infer; then inferred steps are allowed,
+ * and still checked against the truth. */
+Test(history_e2e, exact_watch_equals_kernel, .init = scenario_init,
+     .fini = scenario_fini, .timeout = 1800)
+{
+	struct hist_report rep;
+
+	if (!exact_available())
+		cr_skip_test("exact mode cannot load here: %s", exact_reason);
+	rep = watch_against_the_trace(true);
+	if (strstr(sc.err, "lost by the exact-mode ring") == NULL)
+		cr_expect_eq(rep.inferred, 0, "%zu inferred states in exact mode",
+			     rep.inferred);
+	cr_expect_eq(rep.inferred_not_visited, 0);
 }

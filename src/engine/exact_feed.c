@@ -151,3 +151,26 @@ exact_feed_read(struct exact_feed *f, struct conn_table *t,
 	}
 	return 0;
 }
+
+int
+exact_feed_follow_orphans(struct exact_feed *f, struct conn_table *t,
+			  uint64_t now_ns, const struct event_sink *sink)
+{
+	size_t pos = 0;
+	struct conn *c;
+	int err;
+
+	while ((c = conn_table_next_orphan(t, &pos)) != NULL) {
+		const struct sockrec *found = NULL;
+		snapshot_reset(&f->found);
+		f->lookups++;
+		err = diag_get(f->lookup, &c->rec, 0, &f->found);
+		if (err < 0 && err != -ENOENT)
+			return err;
+		if (err == 0 && f->found.count == 1)
+			found = &f->found.recs[0];
+		if ((err = conn_table_orphan_seen(t, c, found, now_ns, sink)) < 0)
+			return err;
+	}
+	return 0;
+}

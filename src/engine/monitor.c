@@ -171,6 +171,7 @@ apply_begin(struct monitor *m, struct fetch_job *job,
 	}
 	selector.changed = m->applied_gen != m->config_gen + 1;
 	conn_table_select(&m->table, &selector);
+	conn_table_dump_started(&m->table, job->dump_started_ns);
 	m->applying = *job;
 	return 1;
 }
@@ -465,10 +466,15 @@ monitor_read_exact(struct monitor *m, const struct event_sink *sink)
 void
 monitor_tick(struct monitor *m, const struct event_sink *sink)
 {
+	uint64_t now;
+
 	if (!m->exact_on || m->table.applying)
 		return;
 	if (sink != NULL)
 		m->batch.out = *sink;
-	conn_table_expire(&m->table, clock_now_ns(), &m->batch_sink);
+	now = clock_now_ns();
+	conn_table_expire(&m->table, now, &m->batch_sink);
+	(void)exact_feed_follow_orphans(&m->exact, &m->table, now,
+					&m->batch_sink);
 	event_batch_flush(&m->batch);
 }

@@ -185,6 +185,7 @@ parse_line(const char *line, int64_t wall_minus_mono_ms,
 	ev->last_inferred = get_flag(line, "last_state_inferred");
 	ev->illegal = get_flag(line, "illegal");
 	ev->destroyed = get_flag(line, "destroyed");
+	ev->reset = get_flag(line, "reset");
 	return true;
 }
 
@@ -564,6 +565,32 @@ side_for(const struct checker *cx, const struct hist_event *e)
 }
 
 /*
+ * A socket that lived between two polls and reset its peer: the kernel
+ * cleared its peer port before the notification that is all a poll-only
+ * watch has of it, so it is reported with peer port 0.  It is the side
+ * with its local port whose truth ended (by a reset) last before the
+ * event; -1 when none did.
+ */
+static int32_t
+reset_side_for(const struct checker *cx, const struct hist_event *e)
+{
+	int32_t found = -1;
+	uint64_t best = 0;
+
+	for (size_t i = 0; i < cx->nsides; i++) {
+		const struct side *s = &cx->sides[i];
+		if (s->lport != e->lport || s->pport == 0 || s->inc == NULL ||
+		    !wl_aborts(s->conn->kind, s->which) || !s->inc->ended ||
+		    s->inc->end_ns > e->mono_ns + CLOCK_SLACK ||
+		    s->inc->end_ns < best)
+			continue;
+		best = s->inc->end_ns;
+		found = (int32_t)i;
+	}
+	return found;
+}
+
+/*
  * A listener is keyed by its cookie, not by its ports: on a listener's
  * port, another socket without a peer is one the truth does not have.  A
  * listener there from the start has no event at all.
@@ -638,7 +665,10 @@ assign_sockets(struct checker *cx, const struct hist_event **by_socket,
 	qsort(first, groups, sizeof(*first), by_first_line);
 	for (size_t g = 0; g < groups; g++) {
 		const struct hist_event **e = first[g];
-		int32_t k = listener_check(cx, side_for(cx, *e), *e);
+		int32_t k = (*e)->pport == 0 && (*e)->reset &&
+					    (*e)->kind == HIST_CLOSED
+				    ? reset_side_for(cx, *e)
+				    : listener_check(cx, side_for(cx, *e), *e);
 		const struct hist_event **end = by_socket + n;
 		for (const struct hist_event **p = e; p < end && same_socket(*p, *e);
 		     p++)

@@ -23,6 +23,10 @@
  *   t  (part of d) no event is stamped before the kernel made the change it
  *      reports: a poll's stamp comes after its dump, a destroy's after the
  *      socket's end;
+ *      A side that reset its peer between two polls is reported with peer
+ *      port 0 (the kernel cleared it before the destroy notification
+ *      that is all polling has of it): such a lone reset close counts
+ *      for the side of its local port whose life ended last before it.
  *   e  no phantoms: local port 0, or a listener event no listener explains
  *      (a listener's history is the events with its first event's cookie;
  *      a listener that stays has none).
@@ -54,6 +58,7 @@ struct hist_event {
 	int8_t inferred[HIST_MAX_INFERRED];
 	uint8_t ninferred;
 	bool last_inferred, illegal, destroyed;
+	bool reset; /* closed by an RST */
 	int32_t side; /* index of the side it belongs to, -1 for none */
 };
 

@@ -95,6 +95,22 @@ wl_expect(enum wl_kind kind, enum wl_side side)
 	return &expects[kind][side];
 }
 
+bool
+wl_aborts(enum wl_kind kind, enum wl_side side)
+{
+	switch (kind) {
+	case WL_CLIENT_RST:
+	case WL_SLOW_CLIENT_RST:
+	case WL_PRE_ESTAB_RST:
+		return side == WL_CLIENT;
+	case WL_SERVER_RST:
+	case WL_SLOW_CW_RST:
+		return side == WL_SERVER;
+	default:
+		return false;
+	}
+}
+
 const char *
 wl_kind_name(enum wl_kind kind)
 {

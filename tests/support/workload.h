@@ -29,6 +29,7 @@
  * every namespace. */
 #define WL_ADDR "127.74.0.1"
 #define WL_ADDR_SELF_CHECK "127.74.0.2"
+#define WL_ADDR_EXACT "127.74.0.3" /* the exact-mode run, beside the others */
 #define WL_PORT_LO 7400
 #define WL_SERVE_PORTS 4
 #define WL_CHURN_PORT_LO (WL_PORT_LO + WL_SERVE_PORTS)
@@ -84,6 +85,8 @@ struct wl_expect {
 };
 
 const struct wl_expect *wl_expect(enum wl_kind kind, enum wl_side side);
+/* Whether that side's end is its own RST (SO_LINGER 0, then close). */
+bool wl_aborts(enum wl_kind kind, enum wl_side side);
 const char *wl_kind_name(enum wl_kind kind);
 
 struct wl_params {
