@@ -74,6 +74,7 @@ struct monitor {
 	int exact_err;	      /* why it is off, when it was asked for */
 	char exact_why[256];
 	uint64_t reconcile_ns, next_reconcile_ns;
+	uint64_t stack_mtime; /* of the stack's directory, at the last look */
 	struct fetch_job applying;	/* the poll being applied in steps */
 };
 
@@ -165,8 +166,9 @@ int monitor_read_exact(struct monitor *m, const struct event_sink *sink);
 /* Transitions the ring lost so far. */
 uint64_t monitor_exact_lost(const struct monitor *m);
 /* Whether a poll is due: always when polling; in exact mode, when the
- * reconcile time has come or the ring lost events. */
-bool monitor_reconcile_due(const struct monitor *m, uint64_t now_ns);
+ * reconcile time has come, the ring lost events, or a lab's stack
+ * published a change (its connections are not in the tracepoint). */
+bool monitor_reconcile_due(struct monitor *m, uint64_t now_ns);
 /* Exact mode between polls: the TIME-WAITs whose time is over end, what
  * lingered long enough goes. */
 void monitor_tick(struct monitor *m, const struct event_sink *sink);

@@ -157,8 +157,12 @@ run(struct monitor *m, struct watch *w, uint64_t deadline_ns)
 	/* Settle what the destroy notifications left pending, so that a
 	 * connection that ended just before the stop is still reported. */
 	if (err >= 0 && !w->write_failed && w->remaining != 0 &&
-	    monitor_exact(m))
+	    monitor_exact(m)) {
 		err = monitor_read_exact(m, &sink);
+		/* The ring lost some since the last reconcile: one more. */
+		if (err > 0)
+			err = monitor_poll(m, &sink);
+	}
 	if (err >= 0 && !w->write_failed && w->remaining != 0 &&
 	    monitor_fd(m) >= 0)
 		err = monitor_poll(m, &sink);

@@ -3,12 +3,14 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "sockwatch/clock.h"
 #include "sockwatch/destroy.h"
 #include "sockwatch/exact_feed.h"
 #include "sockwatch/fetcher.h"
 #include "sockwatch/monitor.h"
+#include "sockwatch/stack_source.h"
 
 /* A /proc scan costs a readlink per open file on the host: do it when a
  * socket's owner is unknown, but not more often than this. */
@@ -438,10 +440,32 @@ monitor_exact_lost(const struct monitor *m)
 	return m->exact_on ? exact_feed_lost(&m->exact) : 0;
 }
 
-bool
-monitor_reconcile_due(const struct monitor *m, uint64_t now_ns)
+/* When the directory a running `sockwatch stack` publishes in last
+ * changed (0: none): its connections are polled, not traced. */
+static uint64_t
+stack_dir_mtime(void)
 {
-	return !m->exact_on || now_ns >= m->next_reconcile_ns;
+	struct stat st;
+
+	if (stat(STACK_SOURCE_DIR, &st) < 0)
+		return 0;
+	return (uint64_t)st.st_mtim.tv_sec * 1000000000u +
+	       (uint64_t)st.st_mtim.tv_nsec;
+}
+
+bool
+monitor_reconcile_due(struct monitor *m, uint64_t now_ns)
+{
+	uint64_t stack = m->exact_on ? stack_dir_mtime() : 0;
+
+	if (!m->exact_on || now_ns >= m->next_reconcile_ns)
+		return true;
+	/* A lab's stack changed what it publishes: poll now. */
+	if (stack != m->stack_mtime) {
+		m->stack_mtime = stack;
+		return true;
+	}
+	return false;
 }
 
 int
