@@ -107,8 +107,8 @@ run(struct monitor *m, struct watch *w, uint64_t deadline_ns)
 		}
 		if (poll_now && err >= 0)
 			err = monitor_poll(m, &sink);
-		if (m->destroy_lost > lost_told) {
-			lost_told = m->destroy_lost;
+		if (monitor_destroy_lost(m) > lost_told) {
+			lost_told = monitor_destroy_lost(m);
 			fprintf(stderr,
 				"sockwatch watch: %llu destroy notifications "
 				"lost so far; resynchronised by the poll\n",
@@ -134,11 +134,11 @@ run(struct monitor *m, struct watch *w, uint64_t deadline_ns)
 int
 cmd_watch(int argc, char **argv)
 {
-	struct monitor m;
+	struct monitor *m;
 	struct watch w = { .remaining = -1 };
 	struct cli cli;
 	uint64_t deadline = 0;
-	int rc, err;
+	int rc, err, destroy_err;
 
 	rc = cli_parse(&cli, "watch",
 		       CLI_OPT_SELECT | CLI_OPT_OUTPUT | CLI_OPT_DETAIL |
@@ -169,17 +169,17 @@ cmd_watch(int argc, char **argv)
 		cli_free(&cli);
 		return EXIT_RUNTIME;
 	}
-	if (m.destroy == NULL)
+	if ((destroy_err = monitor_destroy_status(m)) < 0)
 		fprintf(stderr,
 			"sockwatch watch: destroy notifications unavailable "
 			"(%s; they need CAP_NET_ADMIN): connections that open "
 			"and close between two polls may be missed\n",
-			strerror(-m.destroy_error));
+			strerror(-destroy_err));
 	if (!w.fmt.json && cli.header)
 		event_write_header(stdout, &w.fmt);
-	rc = run(&m, &w, deadline);
+	rc = run(m, &w, deadline);
 	if (w.write_failed && rc == 0)
 		rc = 0; /* the reader went away: a normal end for a stream */
-	monitor_close(&m);
+	monitor_close(m);
 	return rc;
 }
