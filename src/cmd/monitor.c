@@ -14,7 +14,7 @@ int
 cmd_monitor(int argc, char **argv)
 {
 	struct cli cli;
-	struct monitor m;
+	struct monitor *m;
 	struct tui_options opt;
 	int rc;
 
@@ -59,9 +59,9 @@ cmd_monitor(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	/* -i: the detail view's memory figures come with tcp_info. */
-	monitor_set_info(&m, m.sel.info);
-	rc = tui_run(&m, &opt);
-	monitor_close(&m);
+	monitor_set_info(m, monitor_info(m));
+	rc = tui_run(m, &opt);
+	monitor_close(m);
 	if (rc < 0) {
 		cli_error("cannot run the monitor", rc);
 		return EXIT_RUNTIME;

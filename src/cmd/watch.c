@@ -136,8 +136,8 @@ run(struct monitor *m, struct watch *w, uint64_t deadline_ns)
 		}
 		if (poll_now && err >= 0)
 			err = monitor_poll(m, &sink);
-		if (m->destroy_lost > lost_told) {
-			lost_told = m->destroy_lost;
+		if (monitor_destroy_lost(m) > lost_told) {
+			lost_told = monitor_destroy_lost(m);
 			fprintf(stderr,
 				"sockwatch watch: %llu destroy notifications "
 				"lost so far; resynchronised by the poll\n",
@@ -178,11 +178,11 @@ run(struct monitor *m, struct watch *w, uint64_t deadline_ns)
 int
 cmd_watch(int argc, char **argv)
 {
-	struct monitor m;
+	struct monitor *m;
 	struct watch w = { .remaining = -1 };
 	struct cli cli;
 	uint64_t deadline = 0;
-	int rc, err;
+	int rc, err, destroy_err;
 
 	rc = cli_parse(&cli, "watch",
 		       CLI_OPT_SELECT | CLI_OPT_OUTPUT | CLI_OPT_DETAIL |
@@ -214,32 +214,32 @@ cmd_watch(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	if (cli.exact != CLI_EXACT_OFF &&
-	    (err = monitor_enable_exact(&m, cli.exact == CLI_EXACT_ON,
+	    (err = monitor_enable_exact(m, cli.exact == CLI_EXACT_ON,
 					cli.reconcile_ms)) < 0) {
 		fprintf(stderr, "sockwatch watch: exact mode: %s\n",
-			monitor_exact_why(&m));
-		monitor_close(&m);
+			monitor_exact_why(m));
+		monitor_close(m);
 		return EXIT_RUNTIME;
 	}
-	if (cli.exact == CLI_EXACT_AUTO && !monitor_exact(&m))
+	if (cli.exact == CLI_EXACT_AUTO && !monitor_exact(m))
 		fprintf(stderr,
 			"sockwatch watch: exact mode off (%s): polling every "
 			"%llu ms\n",
-			monitor_exact_why(&m),
+			monitor_exact_why(m),
 			(unsigned long long)cli.interval_ms);
-	if (m.destroy == NULL && !monitor_exact(&m))
+	if ((destroy_err = monitor_destroy_status(m)) < 0 && !monitor_exact(m))
 		fprintf(stderr,
 			"sockwatch watch: destroy notifications unavailable "
 			"(%s): connections that open and close between two "
 			"polls may be missed\n",
-			strerror(-m.destroy_error));
+			strerror(-destroy_err));
 	if (!w.fmt.json && cli.header)
 		event_write_header(stdout, &w.fmt);
 	if (fflush(stdout) != 0)
 		w.write_failed = true;
-	rc = run(&m, &w, deadline);
+	rc = run(m, &w, deadline);
 	if (w.write_failed && rc == 0)
 		rc = 0; /* the reader went away: a normal end for a stream */
-	monitor_close(&m);
+	monitor_close(m);
 	return rc;
 }
