@@ -227,6 +227,10 @@ struct conn *conn_table_next_orphan(const struct conn_table *t, size_t *pos);
 int conn_table_orphan_seen(struct conn_table *t, struct conn *c,
 			   const struct sockrec *found, uint64_t now_ns,
 			   const struct event_sink *sink);
+/* The figures of a connection from a look-up of its own (its queues,
+ * timer, owner's inode), the events keeping its state. */
+void conn_table_refresh(struct conn_table *t, struct conn *c,
+			const struct sockrec *fresh);
 /* Between polls: end the TIME-WAITs whose 60 s are over, forget what
  * lingered long enough. */
 void conn_table_expire(struct conn_table *t, uint64_t now_ns,

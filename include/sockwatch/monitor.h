@@ -127,6 +127,10 @@ uint64_t monitor_exact_lost(const struct monitor *m);
  * reconcile time has come, the ring lost events, or a lab's stack
  * published a change (its connections are not in the tracepoint). */
 bool monitor_reconcile_due(struct monitor *m, uint64_t now_ns);
+/* Exact mode: the figures of the connections in these slots (the rows on
+ * screen) from a look-up each; owners unknown get a rescan. */
+void monitor_refresh_shown(struct monitor *m, const uint32_t *slots,
+			   size_t n);
 /* Exact mode between polls: the TIME-WAITs whose time is over end, what
  * lingered long enough goes. */
 void monitor_tick(struct monitor *m, const struct event_sink *sink);

@@ -58,6 +58,15 @@ cmd_monitor(int argc, char **argv)
 		cli_free(&cli);
 		return EXIT_RUNTIME;
 	}
+	if (cli.exact != CLI_EXACT_OFF &&
+	    (rc = monitor_enable_exact(m, cli.exact == CLI_EXACT_ON,
+				       cli.reconcile_ms)) < 0) {
+		fprintf(stderr, "sockwatch: exact mode: %s\n",
+			monitor_exact_why(m));
+		monitor_close(m);
+		return EXIT_RUNTIME;
+	}
+	opt.exact_why = monitor_exact_why(m);
 	/* -i: the detail view's memory figures come with tcp_info. */
 	monitor_set_info(m, monitor_info(m));
 	rc = tui_run(m, &opt);

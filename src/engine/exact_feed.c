@@ -174,3 +174,26 @@ exact_feed_follow_orphans(struct exact_feed *f, struct conn_table *t,
 	}
 	return 0;
 }
+
+int
+exact_feed_refresh(struct exact_feed *f, struct conn_table *t,
+		   struct conn *const *conns, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct conn *c = conns[i];
+		int err;
+
+		if (c == NULL || sockrec_is_stack(&c->rec) ||
+		    (c->flags & (CONN_CLOSED | CONN_UNTOLD)) ||
+		    c->state == TCP_STATE_LISTEN)
+			continue;
+		snapshot_reset(&f->found);
+		f->lookups++;
+		err = diag_get(f->lookup, &c->rec, 0, &f->found);
+		if (err == 0 && f->found.count == 1)
+			conn_table_refresh(t, c, &f->found.recs[0]);
+		else if (err < 0 && err != -ENOENT)
+			return err;
+	}
+	return 0;
+}

@@ -606,6 +606,10 @@ monitor_reconcile_due(struct monitor *m, uint64_t now_ns)
 
 	if (!m->exact_on || now_ns >= m->next_reconcile_ns)
 		return true;
+	/* An owner to find: the rescan comes with a poll, rate-limited. */
+	if (m->owners_wanted &&
+	    now_ns - m->owners_refreshed_ns >= OWNER_RESCAN_NS)
+		return true;
 	/* A lab's stack changed what it publishes: poll now. */
 	if (stack != m->stack_mtime) {
 		m->stack_mtime = stack;
@@ -647,4 +651,31 @@ monitor_tick(struct monitor *m, const struct event_sink *sink)
 	(void)exact_feed_follow_orphans(&m->exact, &m->table, now,
 					&m->batch_sink);
 	event_batch_flush(&m->batch);
+}
+
+void
+monitor_refresh_shown(struct monitor *m, const uint32_t *slots, size_t n)
+{
+	struct conn *batch[64];
+	size_t k = 0;
+
+	if (!m->exact_on || m->table.applying)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct conn *c = conn_table_get(&m->table, slots[i]);
+		if (c == NULL)
+			continue;
+		batch[k++] = c;
+		if (k == sizeof(batch) / sizeof(batch[0]) || i + 1 == n) {
+			(void)exact_feed_refresh(&m->exact, &m->table, batch, k);
+			k = 0;
+		}
+		/* A socket whose owner is unknown wants a rescan, which
+		 * comes with a reconciling poll. */
+		if (c->rec.inode != 0 && m->collector.procs != NULL &&
+		    collector_owner(&m->collector, &c->rec) == NULL)
+			m->owners_wanted = true;
+	}
+	if (k > 0)
+		(void)exact_feed_refresh(&m->exact, &m->table, batch, k);
 }

@@ -350,3 +350,22 @@ conn_table_orphan_seen(struct conn_table *t, struct conn *c,
 	count_move(t, TCP_STATE_FIN_WAIT_2, TCP_STATE_TIME_WAIT);
 	return 0;
 }
+
+void
+conn_table_refresh(struct conn_table *t, struct conn *c,
+		   const struct sockrec *fresh)
+{
+	if (!(c->flags & CONN_IN_USE) || (c->flags & CONN_CLOSED) ||
+	    fresh->cookie != c->rec.cookie || !key_equal(&c->rec, fresh))
+		return;
+	c->rec.inode = fresh->inode;
+	c->rec.uid = fresh->uid;
+	c->rec.rqueue = fresh->rqueue;
+	c->rec.wqueue = fresh->wqueue;
+	c->rec.expires_ms = fresh->expires_ms;
+	c->rec.timer = fresh->timer;
+	c->rec.retrans = fresh->retrans;
+	c->rec.ifindex = fresh->ifindex;
+	c->rec.shutdown = fresh->shutdown;
+	(void)t;
+}

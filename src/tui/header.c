@@ -74,9 +74,13 @@ draw_title(struct tui *t, size_t open, size_t lingering)
 	attrset(bar);
 	move(0, 0);
 	hline(' ', t->cols);
+	/* Which mode runs: exact (every transition from the kernel's
+	 * tracepoint) or polling (a sample every interval). */
 	n = snprintf(line, sizeof(line),
-		     " sockwatch  %s  netns %" PRIu32 "  every %s  ", host,
-		     monitor_netns(t->m), iv);
+		     " sockwatch  %s  netns %" PRIu32 "  %s %s  ", host,
+		     monitor_netns(t->m),
+		     monitor_exact(t->m) ? "exact, ticks" : "polling every",
+		     iv);
 	tui_put(0, 0, t->cols, line);
 	attron(A_BOLD);
 	tui_put(0, n, t->cols - n, t->paused ? "PAUSED" : "LIVE");
@@ -91,7 +95,7 @@ draw_title(struct tui *t, size_t open, size_t lingering)
 			 monitor_info(t->m) ? "  tcp_info" : "",
 			 ftext && *ftext ? "  filter: " : "",
 			 ftext && *ftext ? ftext : "",
-			 monitor_destroy_status(t->m) == 0
+			 monitor_destroy_status(t->m) == 0 || monitor_exact(t->m)
 				 ? ""
 				 : "  (no destroy events)");
 	(void)m;

@@ -23,7 +23,8 @@
 #include "sockwatch/clock.h"
 #include "view.h"
 
-enum { FD_TTY, FD_TIMER, FD_SIGNAL, FD_DESTROY, FD_WORKER, FD_COUNT };
+enum { FD_TTY, FD_TIMER, FD_SIGNAL, FD_DESTROY, FD_WORKER, FD_EXACT,
+       FD_COUNT };
 
 /* Records of a poll applied between two looks at the keyboard: a few
  * milliseconds of the model's time. */
@@ -92,6 +93,47 @@ refresh_model(struct tui *t)
 	tui_list_rebuild(t);
 	note_hold(t, t0, first);
 	/* Paused, the screen shows the frozen copy: nothing to redraw. */
+	if (!t->paused || t->view == &tui_view_detail)
+		t->dirty = true;
+}
+
+/* Exact mode: apply the ring's transitions; the screen follows at the
+ * next tick, not at every burst of them. */
+static void
+read_exact(struct tui *t)
+{
+	struct event_sink sink = { tui_log_sink, t };
+	int rc = monitor_read_exact(t->m, &sink);
+
+	if (rc == 1) {
+		tui_status(t, true,
+			   "%llu transitions lost by the exact-mode ring: "
+			   "reconciling from a dump",
+			   (unsigned long long)monitor_exact_lost(t->m));
+		t->poll_now = true;
+	} else if (rc < 0) {
+		tui_status(t, true, "exact mode: %s", strerror(-rc));
+	}
+}
+
+/* Exact mode between polls: TIME-WAITs end by the clock, and the screen
+ * shows the model as the events left it. */
+static void
+refresh_exact(struct tui *t)
+{
+	struct event_sink sink = { tui_log_sink, t };
+
+	monitor_tick(t->m, &sink);
+	/* Events carry states; the rows on screen get their queues and
+	 * owners from a look-up each. */
+	if (!t->paused && t->top < t->nrows) {
+		size_t shown = t->nrows - t->top;
+		if (shown > (size_t)t->lines)
+			shown = (size_t)t->lines;
+		monitor_refresh_shown(t->m, &t->rows[t->top], shown);
+	}
+	tui_history_push(&t->hist, monitor_table(t->m)->by_state);
+	tui_list_rebuild(t);
 	if (!t->paused || t->view == &tui_view_detail)
 		t->dirty = true;
 }
@@ -324,6 +366,8 @@ run_loop(struct tui *t, int tfd, int sfd)
 						   0 };
 		pfd[FD_WORKER] = (struct pollfd){ monitor_worker_fd(t->m),
 						  POLLIN, 0 };
+		pfd[FD_EXACT] = (struct pollfd){ monitor_exact_fd(t->m), POLLIN,
+						 0 };
 		/* The status line's message times out: wake up for it.  A
 		 * poll partly applied goes on at once after the keys. */
 		int timeout = monitor_applying(t->m) ? 0
@@ -363,10 +407,19 @@ run_loop(struct tui *t, int tfd, int sfd)
 				tui_status(t, true, "destroy events: %s",
 					   strerror(-rc));
 		}
+		if (pfd[FD_EXACT].revents & POLLIN && !monitor_applying(t->m))
+			read_exact(t);
 		if (pfd[FD_TIMER].revents & POLLIN) {
 			uint64_t ticks;
-			if (read(tfd, &ticks, sizeof(ticks)) > 0)
-				t->poll_now = true;
+			/* Exact mode polls only to reconcile; between, the
+			 * screen shows what the events did. */
+			if (read(tfd, &ticks, sizeof(ticks)) > 0 &&
+			    !monitor_busy(t->m)) {
+				if (monitor_reconcile_due(t->m, clock_now_ns()))
+					t->poll_now = true;
+				else
+					refresh_exact(t);
+			}
 		}
 		if (pfd[FD_WORKER].revents & POLLIN || monitor_applying(t->m)) {
 			/* Answer the keys that came meanwhile first. */
@@ -423,7 +476,11 @@ tui_run(struct monitor *m, const struct tui_options *opt)
 	}
 	if ((err = tui_screen_begin(&t)) < 0)
 		goto out;
-	if ((destroy_err = monitor_destroy_status(m)) < 0)
+	if (opt->exact_why != NULL)
+		tui_status(&t, false, "exact mode off (%s): polling",
+			   opt->exact_why);
+	else if ((destroy_err = monitor_destroy_status(m)) < 0 &&
+		 !monitor_exact(m))
 		tui_status(&t, false,
 			   "no destroy notifications (%s): connections shorter "
 			   "than the interval may be missed",
