@@ -184,8 +184,7 @@ exact_feed_refresh(struct exact_feed *f, struct conn_table *t,
 		int err;
 
 		if (c == NULL || sockrec_is_stack(&c->rec) ||
-		    (c->flags & (CONN_CLOSED | CONN_UNTOLD)) ||
-		    c->state == TCP_STATE_LISTEN)
+		    (c->flags & (CONN_CLOSED | CONN_UNTOLD)))
 			continue;
 		snapshot_reset(&f->found);
 		f->lookups++;
