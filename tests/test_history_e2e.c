@@ -20,6 +20,7 @@
  */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -279,6 +280,33 @@ wait_for_marker(struct tail *t, const char *event, int timeout_ms)
  * Its first poll, which learns what exists without reporting it, follows
  * at once.
  */
+/* Whether pid holds a BPF link: in exact mode, its program is attached
+ * (and its first poll follows at once). */
+static bool
+holds_bpf_link(pid_t pid)
+{
+	char path[64], target[64];
+	bool found = false;
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	if ((d = opendir(path)) == NULL)
+		return false;
+	while (!found && (e = readdir(d)) != NULL) {
+		char fd[320];
+		ssize_t n;
+		snprintf(fd, sizeof(fd), "%s/%s", path, e->d_name);
+		n = readlink(fd, target, sizeof(target) - 1);
+		if (n > 0) {
+			target[n] = '\0';
+			found = strcmp(target, "anon_inode:bpf_link") == 0;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
 static bool
 watch_opened(pid_t pid)
 {
@@ -296,7 +324,7 @@ watch_opened(pid_t pid)
 			proto == 4 /* NETLINK_SOCK_DIAG */ && port != 0;
 	}
 	fclose(f);
-	return found;
+	return found && (!sc.exact || holds_bpf_link(pid));
 }
 
 /* SIGINT: watch makes its last poll and exits. */

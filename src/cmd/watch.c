@@ -15,6 +15,7 @@
 #include "sockwatch/cli.h"
 #include "sockwatch/clock.h"
 #include "sockwatch/event_line.h"
+#include "sockwatch/exact.h"
 #include "sockwatch/commands.h"
 #include "sockwatch/monitor.h"
 
@@ -33,11 +34,20 @@ print_event(void *arg, const struct event *ev)
 	if (w->remaining == 0 || w->write_failed)
 		return;
 	event_write(stdout, &w->fmt, ev);
-	/* Line-buffered in spirit: a reader sees each event at once. */
-	if (fflush(stdout) != 0)
+	if (ferror(stdout))
 		w->write_failed = true;
 	if (w->remaining > 0)
 		w->remaining--;
+}
+
+/* A reader sees each batch of events at once: flushed once per turn of
+ * the loop, not once per line (a write per event is most of the cost
+ * under a churn of thousands a second). */
+static void
+flush_events(struct watch *w)
+{
+	if (!w->write_failed && fflush(stdout) != 0)
+		w->write_failed = true;
 }
 
 static int
@@ -97,6 +107,11 @@ run(struct monitor *m, struct watch *w, uint64_t deadline_ns)
 			uint64_t ms = (deadline_ns - now + 999999) / 1000000;
 			timeout = ms > INT_MAX ? INT_MAX : (int)ms;
 		}
+		/* The ring wakes its reader for batches only: read it at
+		 * least every EXACT_READ_EVERY_MS as well. */
+		if (monitor_exact(m) &&
+		    (timeout < 0 || timeout > EXACT_READ_EVERY_MS))
+			timeout = EXACT_READ_EVERY_MS;
 		int n = poll(fds, 5, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -117,7 +132,7 @@ run(struct monitor *m, struct watch *w, uint64_t deadline_ns)
 				err = r;
 			poll_now = r > 0; /* some were lost: resynchronise */
 		}
-		if ((fds[4].revents & POLLIN) && err >= 0) {
+		if (monitor_exact(m) && err >= 0) {
 			int r = monitor_read_exact(m, &sink);
 			if (r < 0)
 				err = r;
@@ -136,6 +151,7 @@ run(struct monitor *m, struct watch *w, uint64_t deadline_ns)
 		}
 		if (poll_now && err >= 0)
 			err = monitor_poll(m, &sink);
+		flush_events(w);
 		if (monitor_destroy_lost(m) > lost_told) {
 			lost_told = monitor_destroy_lost(m);
 			fprintf(stderr,
@@ -166,6 +182,7 @@ run(struct monitor *m, struct watch *w, uint64_t deadline_ns)
 	if (err >= 0 && !w->write_failed && w->remaining != 0 &&
 	    monitor_fd(m) >= 0)
 		err = monitor_poll(m, &sink);
+	flush_events(w);
 	close(timer);
 	close(signals);
 	if (err < 0) {

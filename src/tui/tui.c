@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "sockwatch/clock.h"
+#include "sockwatch/exact.h"
 #include "view.h"
 
 enum { FD_TTY, FD_TIMER, FD_SIGNAL, FD_DESTROY, FD_WORKER, FD_EXACT,
@@ -103,8 +104,12 @@ static void
 read_exact(struct tui *t)
 {
 	struct event_sink sink = { tui_log_sink, t };
+	bool dirty = t->dirty;
 	int rc = monitor_read_exact(t->m, &sink);
 
+	/* Drawn at the next tick: a redraw per burst would cost more than
+	 * all the rest under a churn. */
+	t->dirty = dirty;
 	if (rc == 1) {
 		tui_status(t, true,
 			   "%llu transitions lost by the exact-mode ring: "
@@ -373,6 +378,10 @@ run_loop(struct tui *t, int tfd, int sfd)
 		int timeout = monitor_applying(t->m) ? 0
 			      : t->status[0]	     ? 1000
 						     : -1;
+		/* The ring wakes its reader for batches only. */
+		if (monitor_exact(t->m) &&
+		    (timeout < 0 || timeout > EXACT_READ_EVERY_MS))
+			timeout = EXACT_READ_EVERY_MS;
 		if (poll(pfd, FD_COUNT, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -407,7 +416,7 @@ run_loop(struct tui *t, int tfd, int sfd)
 				tui_status(t, true, "destroy events: %s",
 					   strerror(-rc));
 		}
-		if (pfd[FD_EXACT].revents & POLLIN && !monitor_applying(t->m))
+		if (monitor_exact(t->m) && !monitor_applying(t->m))
 			read_exact(t);
 		if (pfd[FD_TIMER].revents & POLLIN) {
 			uint64_t ticks;
