@@ -636,3 +636,87 @@ Test(watch_e2e, destroy_notifications_without_privilege, .timeout = 30)
 		       "%s", res.err);
 	run_result_free(&res);
 }
+
+/* Without privilege exact mode is off, said in one line, and watch
+ * polls; --exact then fails with the reason and status 1. */
+Test(watch_e2e, exact_mode_without_privilege, .timeout = 30)
+{
+	struct run_options opt = RUN_OPTIONS_DEFAULT;
+	struct run_result res;
+	struct netns ns;
+
+	if (!netns_available())
+		cr_skip_test("needs root to create a network namespace");
+	cr_assert_eq(netns_start(&ns, idle_holder, NULL), 0);
+	opt.netns_fd = ns.fd;
+	opt.as_user = true;
+	opt.uid = 65534;
+	opt.gid = 65534;
+	cr_assert_eq(run_sockwatch(&opt, &res, "watch", "-n", "--duration",
+				   "300ms", NULL),
+		     0);
+	cr_assert_eq(res.status, 0, "%s", res.err);
+	cr_assert_eq(run_count_lines(res.err), 1, "%s", res.err);
+	cr_assert_not_null(strstr(res.err, "exact mode off ("), "%s", res.err);
+	cr_assert_not_null(strstr(res.err, "privilege"), "%s", res.err);
+	run_result_free(&res);
+
+	cr_assert_eq(run_sockwatch(&opt, &res, "watch", "-n", "--exact",
+				   "--duration", "300ms", NULL),
+		     0);
+	netns_stop(&ns);
+	cr_assert_eq(res.status, 1, "%s", res.err);
+	cr_assert_not_null(strstr(res.err, "exact mode: "), "%s", res.err);
+	cr_assert_not_null(strstr(res.err, "privilege"), "%s", res.err);
+	run_result_free(&res);
+}
+
+/* A ring made tiny for the test (SOCKWATCH_EXACT_RING) overflows under a
+ * burst: the loss is counted, said, and a reconciling dump follows. */
+Test(watch_e2e, exact_ring_overflow_resyncs, .timeout = 60)
+{
+	struct churn ch = { .seconds = 2, .per_second = 2000 };
+	char outpath[] = "/tmp/sockwatch-ring-XXXXXX";
+	struct netns ns;
+	long made = 0;
+	int out, status;
+	pid_t pid;
+
+	if (!netns_available())
+		cr_skip_test("needs root to create a network namespace");
+	if (!exact_loads())
+		cr_skip_test("exact mode cannot load here");
+	cr_assert_eq(netns_start(&ns, churn_flow, &ch), 0);
+	cr_assert((out = mkstemp(outpath)) >= 0);
+	unlink(outpath);
+	pid = fork();
+	if (pid == 0) {
+		setpgid(0, 0);
+		if (netns_enter(&ns) < 0)
+			_exit(125);
+		dup2(out, 2);
+		dup2(open("/dev/null", O_WRONLY), 1);
+		setenv("SOCKWATCH_EXACT_RING", "4096", 1);
+		execl(run_sockwatch_path(), "sockwatch", "watch", "--jsonl", "-n",
+		      "--exact", "--interval", "200ms", "--duration", "6s",
+		      (char *)NULL);
+		_exit(127);
+	}
+	cr_assert_gt(pid, 0);
+	netns_send(ns.ctl, "go", 2);
+	cr_assert_eq(netns_recv(ns.ctl, &made, sizeof(made), 20000),
+		     (ssize_t)sizeof(made));
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	run_kill_group(pid);
+	netns_stop(&ns);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "watch ended with status %d", status);
+	off_t size = lseek(out, 0, SEEK_END);
+	char *text = calloc(1, (size_t)size + 1);
+	cr_assert_eq(pread(out, text, (size_t)size, 0), size);
+	close(out);
+	cr_assert_not_null(strstr(text, "lost by the exact-mode ring"),
+			   "no loss reported: %s", text);
+	cr_assert_not_null(strstr(text, "reconciled from a dump"), "%s", text);
+	free(text);
+}

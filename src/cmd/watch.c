@@ -232,7 +232,7 @@ cmd_watch(int argc, char **argv)
 	}
 	if (cli.exact != CLI_EXACT_OFF &&
 	    (err = monitor_enable_exact(m, cli.exact == CLI_EXACT_ON,
-					cli.reconcile_ms)) < 0) {
+					cli.reconcile_ms, cli_exact_ring())) < 0) {
 		fprintf(stderr, "sockwatch watch: exact mode: %s\n",
 			monitor_exact_why(m));
 		monitor_close(m);

@@ -543,9 +543,10 @@ monitor_last_timing(const struct monitor *m)
 }
 
 int
-monitor_enable_exact(struct monitor *m, bool required, uint64_t reconcile_ms)
+monitor_enable_exact(struct monitor *m, bool required, uint64_t reconcile_ms,
+		     size_t ring_bytes)
 {
-	int err = exact_feed_open(&m->exact, m->collector.netns, 0,
+	int err = exact_feed_open(&m->exact, m->collector.netns, ring_bytes,
 				  m->exact_why, sizeof(m->exact_why));
 
 	if (err < 0) {
