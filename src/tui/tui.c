@@ -143,6 +143,21 @@ refresh_exact(struct tui *t)
 		t->dirty = true;
 }
 
+/* The refresh timer.  Exact mode polls only to reconcile; between, the
+ * screen shows what the events did. */
+static void
+on_tick(struct tui *t, int tfd)
+{
+	uint64_t ticks;
+
+	if (read(tfd, &ticks, sizeof(ticks)) <= 0 || monitor_busy(t->m))
+		return;
+	if (monitor_reconcile_due(t->m, clock_now_ns()))
+		t->poll_now = true;
+	else
+		refresh_exact(t);
+}
+
 /* ---- navigation: the view under the header ---- */
 
 void
@@ -418,18 +433,8 @@ run_loop(struct tui *t, int tfd, int sfd)
 		}
 		if (monitor_exact(t->m) && !monitor_applying(t->m))
 			read_exact(t);
-		if (pfd[FD_TIMER].revents & POLLIN) {
-			uint64_t ticks;
-			/* Exact mode polls only to reconcile; between, the
-			 * screen shows what the events did. */
-			if (read(tfd, &ticks, sizeof(ticks)) > 0 &&
-			    !monitor_busy(t->m)) {
-				if (monitor_reconcile_due(t->m, clock_now_ns()))
-					t->poll_now = true;
-				else
-					refresh_exact(t);
-			}
-		}
+		if (pfd[FD_TIMER].revents & POLLIN)
+			on_tick(t, tfd);
 		if (pfd[FD_WORKER].revents & POLLIN || monitor_applying(t->m)) {
 			/* Answer the keys that came meanwhile first. */
 			if (t->dirty)
