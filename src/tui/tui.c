@@ -150,7 +150,13 @@ on_tick(struct tui *t, int tfd)
 {
 	uint64_t ticks;
 
-	if (read(tfd, &ticks, sizeof(ticks)) <= 0 || monitor_busy(t->m))
+	if (read(tfd, &ticks, sizeof(ticks)) <= 0)
+		return;
+	if (!monitor_exact(t->m)) {
+		t->poll_now = true;
+		return;
+	}
+	if (monitor_busy(t->m))
 		return;
 	if (monitor_reconcile_due(t->m, clock_now_ns()))
 		t->poll_now = true;
