@@ -32,8 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sockwatch/exact.h"
 #include "support/history.h"
+#include "support/sockets.h"
 #include "support/netns.h"
 #include "support/run.h"
 #include "support/truth.h"
@@ -65,22 +65,6 @@ struct scenario {
 /* Criterion runs each test in a process of its own: one scenario each. */
 static struct scenario sc;
 static char exact_reason[256];
-
-/* Whether the exact-mode program loads here (root with BTF). */
-static bool
-exact_available(void)
-{
-	struct exact_source *src;
-	int err = exact_open(&src, NULL);
-
-	if (err < 0) {
-		snprintf(exact_reason, sizeof(exact_reason), "%s",
-			 exact_why(err));
-		return false;
-	}
-	exact_close(src);
-	return true;
-}
 
 static uint64_t
 mono_ns(void)
@@ -686,7 +670,7 @@ Test(history_e2e, exact_watch_equals_kernel, .init = scenario_init,
 {
 	struct hist_report rep;
 
-	if (!exact_available())
+	if (!exact_loads(exact_reason, sizeof(exact_reason)))
 		cr_skip_test("exact mode cannot load here: %s", exact_reason);
 	rep = watch_against_the_trace(true);
 	if (strstr(sc.err, "lost by the exact-mode ring") == NULL)
