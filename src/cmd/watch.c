@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
@@ -23,7 +24,17 @@ struct watch {
 	long remaining; /* events left to print, or -1 */
 	uint64_t interval_ms;
 	bool write_failed;
+	int write_errno; /* EPIPE: the reader went away, a normal end */
 };
+
+static void
+flush_events(struct watch *w)
+{
+	if (fflush(stdout) != 0) {
+		w->write_failed = true;
+		w->write_errno = errno;
+	}
+}
 
 static void
 print_event(void *arg, const struct event *ev)
@@ -34,8 +45,7 @@ print_event(void *arg, const struct event *ev)
 		return;
 	event_write(stdout, &w->fmt, ev);
 	/* Line-buffered in spirit: a reader sees each event at once. */
-	if (fflush(stdout) != 0)
-		w->write_failed = true;
+	flush_events(w);
 	if (w->remaining > 0)
 		w->remaining--;
 }
@@ -71,6 +81,7 @@ run(struct monitor *m, struct watch *w, uint64_t deadline_ns)
 	struct event_sink sink = { print_event, w };
 	int timer = -1, signals = -1, err;
 	uint64_t lost_told = 0;
+	bool refusal_told = false;
 
 	if ((err = open_fds(&timer, &signals, w->interval_ms)) < 0) {
 		cli_error("cannot set up the event loop", err);
@@ -107,6 +118,7 @@ run(struct monitor *m, struct watch *w, uint64_t deadline_ns)
 			break;
 		if (fds[3].revents & (POLLERR | POLLHUP)) {
 			w->write_failed = true;
+			w->write_errno = EPIPE;
 			break;
 		}
 		bool poll_now = false;
@@ -125,6 +137,10 @@ run(struct monitor *m, struct watch *w, uint64_t deadline_ns)
 		}
 		if (poll_now && err >= 0)
 			err = monitor_poll(m, &sink);
+		if (m->collector.bytecode_refused && !refusal_told) {
+			refusal_told = true;
+			cli_note_bytecode_refused("watch");
+		}
 		if (m->destroy_lost > lost_told) {
 			lost_told = m->destroy_lost;
 			fprintf(stderr,
@@ -164,13 +180,6 @@ cmd_watch(int argc, char **argv)
 		       argc, argv);
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;
-	if (cli.format == OUTPUT_CSV || cli.format == OUTPUT_JSON) {
-		fputs("sockwatch watch: use --jsonl for a stream of JSON "
-		      "objects\n",
-		      stderr);
-		cli_free(&cli);
-		return EXIT_USAGE;
-	}
 	/* Listeners come and go too. */
 	selection_follow_every_state(&cli.sel);
 	w.fmt.numeric = cli.numeric;
@@ -195,11 +204,18 @@ cmd_watch(int argc, char **argv)
 			strerror(-m.destroy_error));
 	if (!w.fmt.json && cli.header)
 		event_write_header(stdout, &w.fmt);
-	if (fflush(stdout) != 0)
-		w.write_failed = true;
+	flush_events(&w);
 	rc = run(&m, &w, deadline);
-	if (w.write_failed && rc == 0)
-		rc = 0; /* the reader went away: a normal end for a stream */
+	if (w.write_failed) {
+		/* What could not be written is dropped here, so that main()
+		 * does not report it again. */
+		__fpurge(stdout);
+		clearerr(stdout);
+		/* The reader went away: a normal end for a stream.  Any
+		 * other write error (a full disk) is not. */
+		if (w.write_errno != EPIPE && rc == 0)
+			rc = cli_write_error(w.write_errno);
+	}
 	monitor_close(&m);
 	return rc;
 }
