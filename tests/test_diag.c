@@ -573,11 +573,17 @@ send_to(int from, const struct nl_target *t, const void *msg, size_t len)
 static void
 anonymous(struct buf *x)
 {
-	struct nlmsghdr *h = (struct nlmsghdr *)x->data;
-	int left = (int)x->len;
-
-	for (; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left))
+	/* NLMSG_OK() compares an unsigned length with an int: walked here
+	 * in size_t, with the same checks. */
+	for (size_t off = 0; x->len - off >= sizeof(struct nlmsghdr);) {
+		struct nlmsghdr *h = (struct nlmsghdr *)(x->data + off);
+		if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > x->len - off)
+			break;
 		h->nlmsg_seq = h->nlmsg_pid = 0;
+		off += NLMSG_ALIGN(h->nlmsg_len);
+		if (off > x->len)
+			break;
+	}
 }
 
 /* A few records as a dump would bring them, each with tcp_info, and an

@@ -1015,8 +1015,9 @@ Test(dump_options, exposition_checker_knows_the_format)
 		"# HELP a x\n# TYPE a gauge\n# TYPE a counter\na 1\n",
 		"# HELP a x\n# TYPE a gauge\n# HELP a y\na 1\n",
 		"# HELP a x\n# TYPE a gaug\na 1\n",
-		"# HELP a x\n# TYPE a gauge\n# HELP b x\n# TYPE b gauge\n"
-		"a{l=\"1\"} 1\nb 1\na{l=\"2\"} 2\n",
+		/* One element on two lines: the parentheses say so. */
+		("# HELP a x\n# TYPE a gauge\n# HELP b x\n# TYPE b gauge\n"
+		 "a{l=\"1\"} 1\nb 1\na{l=\"2\"} 2\n"),
 		"# TYPE a gauge\na 1\n",
 		"# HELP a x\n# TYPE a gauge\na 1",
 	};
