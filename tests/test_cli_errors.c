@@ -369,3 +369,68 @@ Test(dump_detail, unprivileged_dump_works_without_owners, .init = setup,
 	cr_expect_null(strstr(r.out, "\"pid\":1"), "%s", r.out);
 	run_result_free(&r);
 }
+
+/* The monitor on a terminal whose TERM it cannot use: one line that says
+ * why, status 1, and curses never started (the terminal is not left in
+ * its modes).  script(1) gives it a terminal. */
+Test(cli_errors, monitor_names_an_unusable_terminal, .timeout = 30)
+{
+	static const struct {
+		const char *env, *message;
+	} cases[] = {
+		{ "env -u TERM", "TERM is not set" },
+		{ "env TERM=xyz-no-such-term",
+		  "unknown terminal type 'xyz-no-such-term'" },
+		{ "env TERM=dumb", "terminal type 'dumb' cannot move the cursor" },
+	};
+	struct run_options o = RUN_OPTIONS_DEFAULT;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct run_result r;
+		char cmd[512];
+		const char *argv[] = { "script", "-qec", cmd, "/dev/null", NULL };
+
+		snprintf(cmd, sizeof(cmd), "%s \"%s\" monitor; echo status=$?",
+			 cases[i].env, run_sockwatch_path());
+		cr_assert_eq(run_argv(argv, &o, &r), 0);
+		cr_expect_not_null(strstr(r.out, cases[i].message), "[%s] %s%s",
+				   cases[i].env, r.out, r.err);
+		cr_expect_not_null(strstr(r.out, "status=1"), "[%s] %s",
+				   cases[i].env, r.out);
+		/* No screen set-up: no escape sequence at all. */
+		cr_expect_null(strchr(r.out, '\x1b'), "[%s] %s", cases[i].env,
+			       r.out);
+		cr_expect_null(strstr(r.out, "Inappropriate ioctl"), "%s",
+			       r.out);
+		run_result_free(&r);
+	}
+}
+
+/* The names ss takes for states work in the filter and in 'states'. */
+Test(cli_errors, ss_state_names_are_taken)
+{
+	static const char *const words[] = { "listening", "unconnected",
+					      "syn-rcv", "LISTENING",
+					      "synchronized", "bucket" };
+	struct run_options o = RUN_OPTIONS_DEFAULT;
+	struct run_result r;
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++) {
+		cr_assert_eq(run_sockwatch(&o, &r, "dump", "-H", "state",
+					   words[i], NULL),
+			     0);
+		cr_expect_eq(r.status, 0, "dump state %s: %s", words[i], r.err);
+		run_result_free(&r);
+		cr_assert_eq(run_sockwatch(&o, &r, "states", words[i], NULL),
+			     0);
+		cr_expect_eq(r.status, 0, "states %s: %s", words[i], r.err);
+		run_result_free(&r);
+	}
+	cr_assert_eq(run_sockwatch(&o, &r, "states", "listening", NULL), 0);
+	cr_expect_eq(strncmp(r.out, "LISTEN ", 7), 0, "%s", r.out);
+	run_result_free(&r);
+	cr_assert_eq(run_sockwatch(&o, &r, "states", "bucket", NULL), 0);
+	cr_expect_not_null(strstr(r.out, "SYN-RECEIVED ("), "%s", r.out);
+	cr_expect_not_null(strstr(r.out, "TIME-WAIT ("), "%s", r.out);
+	run_result_free(&r);
+}

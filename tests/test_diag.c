@@ -20,6 +20,7 @@
 #include <linux/sock_diag.h>
 #include <linux/tcp.h>
 
+#include "sockwatch/collect.h"
 #include "sockwatch/destroy.h"
 #include "sockwatch/diag.h"
 #include "support/fixture.h"
@@ -467,6 +468,26 @@ Test(diag, live_dump_of_this_namespace)
 
 	cr_assert_eq(diag_open(&ds), 0);
 	cr_assert_eq(diag_dump(ds, &req, &snap), 0);
+	diag_close(ds);
+}
+
+/* A request too large for a netlink attribute is refused before it is
+ * sent, and collector_fetch() then takes the dump without the bytecode,
+ * leaving the filter to userspace. */
+Test(diag, bytecode_too_large_falls_back_to_userspace)
+{
+	static uint8_t code[70000];
+	struct diag_socket *ds;
+	struct diag_request req = { .family = AF_UNSPEC,
+				    .states = TCP_STATE_ALL,
+				    .bytecode = code,
+				    .bytecode_len = sizeof(code) };
+	bool refused = false;
+
+	cr_assert_eq(diag_open(&ds), 0);
+	cr_expect_eq(diag_dump(ds, &req, &snap), -E2BIG);
+	cr_expect_eq(collector_fetch(ds, &req, &snap, &refused), 0);
+	cr_expect(refused);
 	diag_close(ds);
 }
 
