@@ -26,9 +26,9 @@
 #define CLI_OPT_TUI 0x40	/* --no-color --ascii --linger */
 #define CLI_OPT_PROMETHEUS 0x80 /* --prometheus */
 #define CLI_OPT_COUNT 0x100	/* --count, --duration */
-#define CLI_OPT_DOCUMENT 0x200	/* --json --csv: a whole document */
-#define CLI_OPT_INFO 0x400	/* -i */
-#define CLI_OPT_EXTRAS 0x800	/* -m -p: columns of dump's */
+#define CLI_OPT_DOCUMENT 0x400	/* --json --csv: a whole document */
+#define CLI_OPT_INFO 0x800	/* -i */
+#define CLI_OPT_EXTRAS 0x1000	/* -m -p: columns of dump's */
 
 /* --interval's range. */
 #define CLI_INTERVAL_MIN_MS 10
