@@ -68,7 +68,7 @@ _sockwatch()
 	local commands="monitor dump watch states stack lab"
 	local states="established syn-sent syn-recv fin-wait-1 fin-wait-2 time-wait closed close-wait last-ack listen closing all connected synchronized bucket big opening closing-states"
 	local keywords="state exclude sport dport port src dst addr process comm pid uid netns and or not"
-	local opts="-n --numeric -4 --ipv4 -6 --ipv6 -a --all -l --listening -i --info -m --memory -p --processes --json --jsonl --csv --prometheus --summary -H --no-header --sort -r --reverse --interval --count --duration --no-kernel-filter --no-color --ascii --linger -h --help"
+	local opts="-n --numeric -4 --ipv4 -6 --ipv6 -a --all -l --listening -i --info -m --memory -p --processes --json --jsonl --csv --prometheus --summary -H --no-header --sort -r --reverse --interval --count --duration --no-kernel-filter --no-color --ascii --linger --exact --no-exact --reconcile -h --help"
 	if [[ $cword -eq 1 ]]; then
 		COMPREPLY=($(compgen -W "$commands $opts" -- "$cur"))
 		return

@@ -19,6 +19,7 @@
 
 #include <linux/netlink.h>
 
+#include "sockwatch/exact.h"
 #include "support/netns.h"
 #include "support/run.h"
 
@@ -64,6 +65,18 @@ connect_to(uint16_t port, uint16_t *local_port)
 		*local_port = ntohs(sa.sin_port);
 	}
 	return fd;
+}
+
+/* Whether the exact-mode program loads here. */
+static bool
+exact_loads(void)
+{
+	struct exact_source *src;
+
+	if (exact_open(&src, NULL) < 0)
+		return false;
+	exact_close(src);
+	return true;
 }
 
 /* One connection's life, slowly enough for a 50 ms poll to see each
@@ -158,8 +171,8 @@ Test(watch_e2e, one_connection_through_its_states, .timeout = 30)
 	opt.timeout_ms = 15000;
 	netns_send(ns.ctl, "go", 2);
 	cr_assert_eq(run_sockwatch(&opt, &res, "watch", "--jsonl", "-n",
-				   "--interval", "50ms", "--duration", "3s",
-				   "port", "7100", NULL),
+				   "--no-exact", "--interval", "50ms",
+				   "--duration", "3s", "port", "7100", NULL),
 		     0);
 	cr_assert_eq(netns_recv(ns.ctl, &cport, sizeof(cport), 5000),
 		     (ssize_t)sizeof(cport));
@@ -179,6 +192,47 @@ Test(watch_e2e, one_connection_through_its_states, .timeout = 30)
 	cr_assert(strcmp(seq, "ESTAB CLOSE-WAIT LAST-ACK* CLOSED ") == 0 ||
 			  strcmp(seq, "ESTAB CLOSE-WAIT LAST-ACK CLOSED ") == 0,
 		  "server saw '%s'\n%s", seq, res.out);
+	cr_assert_eq(closed, 1);
+	run_result_free(&res);
+}
+
+/* The same life in exact mode: every step as the kernel made it. */
+Test(watch_e2e, one_connection_exactly, .timeout = 30)
+{
+	struct netns ns;
+	struct run_result res;
+	struct run_options opt = RUN_OPTIONS_DEFAULT;
+	uint16_t cport = 0;
+	char seq[512];
+	int closed;
+
+	if (!netns_available())
+		cr_skip_test("needs root to create a network namespace");
+	if (!exact_loads())
+		cr_skip_test("exact mode cannot load here");
+	cr_assert_eq(netns_start(&ns, one_flow, NULL), 0);
+	opt.netns_fd = ns.fd;
+	opt.timeout_ms = 15000;
+	netns_send(ns.ctl, "go", 2);
+	cr_assert_eq(run_sockwatch(&opt, &res, "watch", "--jsonl", "-n",
+				   "--exact", "--interval", "50ms",
+				   "--duration", "3s", "port", "7100", NULL),
+		     0);
+	cr_assert_eq(netns_recv(ns.ctl, &cport, sizeof(cport), 5000),
+		     (ssize_t)sizeof(cport));
+	netns_stop(&ns);
+	cr_assert_eq(res.status, 0, "watch failed: %s", res.err);
+
+	/* The client: opened, actively closed, now in TIME-WAIT (60 s). */
+	states_of(res.out, cport, FLOW_PORT, seq, sizeof(seq), &closed);
+	cr_assert_str_eq(seq, "SYN-SENT ESTAB FIN-WAIT-1 FIN-WAIT-2 TIME-WAIT ",
+			 "client saw '%s'\n%s", seq, res.out);
+	cr_assert_eq(closed, 0);
+
+	/* The server side: passive close, gone after LAST-ACK. */
+	states_of(res.out, FLOW_PORT, cport, seq, sizeof(seq), &closed);
+	cr_assert_str_eq(seq, "SYN-RECV ESTAB CLOSE-WAIT LAST-ACK CLOSED ",
+			 "server saw '%s'\n%s", seq, res.out);
 	cr_assert_eq(closed, 1);
 	run_result_free(&res);
 }

@@ -26,6 +26,7 @@
 #define CLI_OPT_TUI 0x40	/* --no-color --ascii --linger */
 #define CLI_OPT_PROMETHEUS 0x80 /* --prometheus */
 #define CLI_OPT_COUNT 0x100	/* --count, --duration */
+#define CLI_OPT_EXACT 0x200	/* --exact --no-exact --reconcile */
 #define CLI_OPT_DOCUMENT 0x400	/* --json --csv: a whole document */
 #define CLI_OPT_INFO 0x800	/* -i */
 #define CLI_OPT_EXTRAS 0x1000	/* -m -p: columns of dump's */
@@ -33,6 +34,9 @@
 /* --interval's range. */
 #define CLI_INTERVAL_MIN_MS 10
 #define CLI_INTERVAL_MAX_MS (24 * 3600 * 1000ull)
+
+/* Exact mode: where it loads (the default), required, or off. */
+enum cli_exact { CLI_EXACT_AUTO, CLI_EXACT_ON, CLI_EXACT_OFF };
 
 struct cli {
 	const char *command;
@@ -45,6 +49,8 @@ struct cli {
 	uint64_t linger_ms;
 	uint64_t duration_ms; /* 0: run until stopped */
 	long count;	      /* events or refreshes, 0: no limit */
+	enum cli_exact exact;
+	uint64_t reconcile_ms; /* exact mode: between reconciling dumps */
 };
 
 /*

@@ -21,6 +21,7 @@ struct tui_options {
 	const char *sort; /* --sort KEY, NULL for state */
 	bool reverse;	  /* -r */
 	const char *stats_path; /* write per-refresh timings here at exit */
+	const char *exact_why;	/* why exact mode is off, or NULL */
 };
 
 /*

@@ -27,6 +27,9 @@ enum {
 	OPT_LINGER,
 	OPT_COUNT,
 	OPT_DURATION,
+	OPT_EXACT,
+	OPT_NO_EXACT,
+	OPT_RECONCILE,
 };
 
 struct cli_option {
@@ -85,6 +88,12 @@ static const struct cli_option options[] = {
 	  "ASCII line drawing" },
 	{ "linger", OPT_LINGER, required_argument, CLI_OPT_TUI,
 	  "DURATION", "keep closed connections visible this long (5s)" },
+	{ "exact", OPT_EXACT, no_argument, CLI_OPT_EXACT, NULL,
+	  "every transition from the kernel's tracepoint, or fail" },
+	{ "no-exact", OPT_NO_EXACT, no_argument, CLI_OPT_EXACT, NULL,
+	  "poll only, even where exact mode would load" },
+	{ "reconcile", OPT_RECONCILE, required_argument, CLI_OPT_EXACT,
+	  "DURATION", "exact mode: time between reconciling dumps (10s)" },
 	{ "help", 'h', no_argument, ~0u, NULL, "this help" },
 };
 #define OPTION_COUNT (sizeof(options) / sizeof(*options))
@@ -275,6 +284,18 @@ apply_option(struct cli *cli, int c, const char *arg)
 						   : "bad duration '%s'",
 					   arg);
 		break;
+	case OPT_EXACT:
+	case OPT_NO_EXACT:
+		cli->exact = c == OPT_EXACT ? CLI_EXACT_ON : CLI_EXACT_OFF;
+		break;
+	case OPT_RECONCILE:
+		if (text_parse_duration(arg, &cli->reconcile_ms) < 0 ||
+		    cli->reconcile_ms < 100)
+			return usage_error(cli->command,
+					   "bad reconcile time '%s': give a "
+					   "duration of at least 100ms",
+					   arg);
+		break;
 	case OPT_COUNT: {
 		char *end;
 		errno = 0;
@@ -389,6 +410,7 @@ cli_parse(struct cli *cli, const char *command, unsigned allowed, int argc,
 	cli->header = true;
 	cli->interval_ms = 1000;
 	cli->linger_ms = 5000;
+	cli->reconcile_ms = 10000;
 
 	for (size_t i = 0; i < OPTION_COUNT; i++) {
 		const struct cli_option *o = &options[i];

@@ -80,7 +80,7 @@ run(struct monitor *m, struct watch *w, uint64_t deadline_ns)
 {
 	struct event_sink sink = { print_event, w };
 	int timer = -1, signals = -1, err;
-	uint64_t lost_told = 0;
+	uint64_t lost_told = 0, exact_lost_told = 0;
 	bool refusal_told = false;
 
 	if ((err = open_fds(&timer, &signals, w->interval_ms)) < 0) {
@@ -93,11 +93,12 @@ run(struct monitor *m, struct watch *w, uint64_t deadline_ns)
 		/* stdout with no events asked: poll() still reports POLLERR
 		 * when the reader of a pipe went away, so a quiet watch ends
 		 * with its reader too. */
-		struct pollfd fds[4] = {
+		struct pollfd fds[5] = {
 			{ .fd = signals, .events = POLLIN },
 			{ .fd = timer, .events = POLLIN },
 			{ .fd = monitor_fd(m), .events = POLLIN },
 			{ .fd = STDOUT_FILENO, .events = 0 },
+			{ .fd = monitor_exact_fd(m), .events = POLLIN },
 		};
 		int timeout = -1;
 		if (deadline_ns) {
@@ -107,7 +108,7 @@ run(struct monitor *m, struct watch *w, uint64_t deadline_ns)
 			uint64_t ms = (deadline_ns - now + 999999) / 1000000;
 			timeout = ms > INT_MAX ? INT_MAX : (int)ms;
 		}
-		int n = poll(fds, 4, timeout);
+		int n = poll(fds, 5, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -128,31 +129,56 @@ run(struct monitor *m, struct watch *w, uint64_t deadline_ns)
 				err = r;
 			poll_now = r > 0; /* some were lost: resynchronise */
 		}
+		if ((fds[4].revents & POLLIN) && err >= 0) {
+			int r = monitor_read_exact(m, &sink);
+			if (r < 0)
+				err = r;
+			poll_now = r > 0; /* some were lost: reconcile */
+		}
 		if (fds[1].revents & POLLIN) {
 			uint64_t ticks;
 			if (read(timer, &ticks, sizeof(ticks)) < 0 &&
 			    errno != EAGAIN)
 				err = -errno;
-			poll_now = true;
+			/* Exact mode polls only to reconcile. */
+			if (monitor_reconcile_due(m, clock_now_ns()))
+				poll_now = true;
+			else
+				monitor_tick(m, &sink);
 		}
 		if (poll_now && err >= 0)
 			err = monitor_poll(m, &sink);
-		if (m->collector.bytecode_refused && !refusal_told) {
+		if (monitor_bytecode_refused(m) && !refusal_told) {
 			refusal_told = true;
 			cli_note_bytecode_refused("watch");
 		}
-		if (m->destroy_lost > lost_told) {
-			lost_told = m->destroy_lost;
+		if (monitor_destroy_lost(m) > lost_told) {
+			lost_told = monitor_destroy_lost(m);
 			fprintf(stderr,
 				"sockwatch watch: %llu destroy notifications "
 				"lost so far; resynchronised by the poll\n",
 				(unsigned long long)lost_told);
+		}
+		if (monitor_exact_lost(m) > exact_lost_told) {
+			exact_lost_told = monitor_exact_lost(m);
+			fprintf(stderr,
+				"sockwatch watch: %llu transitions lost by "
+				"the exact-mode ring so far; reconciled from a "
+				"dump\n",
+				(unsigned long long)exact_lost_told);
 		}
 		if (deadline_ns && clock_now_ns() >= deadline_ns)
 			break;
 	}
 	/* Settle what the destroy notifications left pending, so that a
 	 * connection that ended just before the stop is still reported. */
+	if (err >= 0 && !w->write_failed && w->remaining != 0 &&
+	    monitor_exact(m)) {
+		err = monitor_read_exact(m, &sink);
+		/* The ring lost some since the last reconcile: one more. */
+		if (err > 0)
+			err = monitor_poll(m, &sink);
+	}
 	if (err >= 0 && !w->write_failed && w->remaining != 0 &&
 	    monitor_fd(m) >= 0)
 		err = monitor_poll(m, &sink);
@@ -168,15 +194,15 @@ run(struct monitor *m, struct watch *w, uint64_t deadline_ns)
 int
 cmd_watch(int argc, char **argv)
 {
-	struct monitor m;
+	struct monitor *m;
 	struct watch w = { .remaining = -1 };
 	struct cli cli;
 	uint64_t deadline = 0;
-	int rc, err;
+	int rc, err, destroy_err;
 
 	rc = cli_parse(&cli, "watch",
 		       CLI_OPT_SELECT | CLI_OPT_OUTPUT | CLI_OPT_DETAIL |
-			       CLI_OPT_INTERVAL | CLI_OPT_COUNT,
+			       CLI_OPT_INTERVAL | CLI_OPT_COUNT | CLI_OPT_EXACT,
 		       argc, argv);
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;
@@ -196,16 +222,30 @@ cmd_watch(int argc, char **argv)
 		cli_free(&cli);
 		return EXIT_RUNTIME;
 	}
-	if (m.destroy == NULL)
+	if (cli.exact != CLI_EXACT_OFF &&
+	    (err = monitor_enable_exact(m, cli.exact == CLI_EXACT_ON,
+					cli.reconcile_ms)) < 0) {
+		fprintf(stderr, "sockwatch watch: exact mode: %s\n",
+			monitor_exact_why(m));
+		monitor_close(m);
+		return EXIT_RUNTIME;
+	}
+	if (cli.exact == CLI_EXACT_AUTO && !monitor_exact(m))
+		fprintf(stderr,
+			"sockwatch watch: exact mode off (%s): polling every "
+			"%llu ms\n",
+			monitor_exact_why(m),
+			(unsigned long long)cli.interval_ms);
+	if ((destroy_err = monitor_destroy_status(m)) < 0 && !monitor_exact(m))
 		fprintf(stderr,
 			"sockwatch watch: destroy notifications unavailable "
 			"(%s): connections that open and close between two "
 			"polls may be missed\n",
-			strerror(-m.destroy_error));
+			strerror(-destroy_err));
 	if (!w.fmt.json && cli.header)
 		event_write_header(stdout, &w.fmt);
 	flush_events(&w);
-	rc = run(&m, &w, deadline);
+	rc = run(m, &w, deadline);
 	if (w.write_failed) {
 		/* What could not be written is dropped here, so that main()
 		 * does not report it again. */
@@ -216,6 +256,6 @@ cmd_watch(int argc, char **argv)
 		if (w.write_errno != EPIPE && rc == 0)
 			rc = cli_write_error(w.write_errno);
 	}
-	monitor_close(&m);
+	monitor_close(m);
 	return rc;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "sockwatch/clock.h"
+#include "text_fit.h"
 #include "view.h"
 
 /* terminfo's capabilities are macros, some named as struct tui's fields. */
@@ -230,20 +231,9 @@ tui_pair_attr(const struct tui *t, enum tui_pair pair, attr_t mono)
 void
 tui_put(int y, int x, int width, const char *text)
 {
-	size_t i = 0;
-	int w = 0;
-
 	if (width <= 0)
 		return;
-	while (text[i] != '\0') {
-		if (((unsigned char)text[i] & 0xc0) != 0x80) {
-			if (w == width)
-				break;
-			w++;
-		}
-		i++;
-	}
-	mvaddnstr(y, x, text, (int)i);
+	mvaddnstr(y, x, text, (int)tui_text_offset(text, (size_t)width));
 }
 
 void
