@@ -169,10 +169,13 @@ Test(cli_errors, output_errors_of_every_command)
 		cr_assert_eq(run_argv(argv, &o, &r), 0);
 		cr_expect_eq(r.status, 1, "[%s] exit %d: %s", full[i],
 			     r.status, r.err);
-		cr_expect_not_null(strstr(r.err, "sockwatch: write error: "),
-				   "[%s] %s", full[i], r.err);
-		cr_expect_eq(run_count_lines(r.err), 1, "[%s] %s", full[i],
-			     r.err);
+		const char *said = strstr(r.err, "sockwatch: write error: ");
+		cr_expect_not_null(said, "[%s] %s", full[i], r.err);
+		/* Said once (watch may say more of its own, about exact
+		 * mode where it cannot load). */
+		cr_expect(said == NULL ||
+				  strstr(said + 1, "write error") == NULL,
+			  "[%s] %s", full[i], r.err);
 		run_result_free(&r);
 	}
 }

@@ -157,9 +157,23 @@ format_one(const struct format_ops *ops, const struct format_options *opt,
 	return buf;
 }
 
+/* One established socket with tcp_info, owned by a process named
+ * HOSTILE: the row every format is given below. */
+struct sample {
+	struct sockrec rec;
+	struct sockrec_ext x;
+	struct proc_owner o;
+	struct format_row row;
+};
+
 static void
-sample_row(struct sockrec *rec, struct sockrec_ext *x, struct proc_owner *o)
+sample_row(struct sample *smp)
 {
+	struct sockrec *rec = &smp->rec;
+	struct sockrec_ext *x = &smp->x;
+	struct proc_owner *o = &smp->o;
+
+	smp->row = (struct format_row){ rec, x, o };
 	memset(rec, 0, sizeof(*rec));
 	rec->family = AF_INET;
 	rec->state = TCP_STATE_ESTABLISHED;
@@ -182,26 +196,24 @@ sample_row(struct sockrec *rec, struct sockrec_ext *x, struct proc_owner *o)
  * counter for what it is. */
 Test(output_text, retrans_means_what_ss_means)
 {
-	struct sockrec rec;
-	struct sockrec_ext x;
-	struct proc_owner o;
 	struct format_options opt = { .numeric = true, .info = true,
 				      .header = true };
-	struct format_row row = { &rec, &x, &o };
+	struct sample smp;
+	const struct format_row *row = &smp.row;
 	char *out;
 
-	sample_row(&rec, &x, &o);
-	out = format_one(&format_table, &opt, &row);
+	sample_row(&smp);
+	out = format_one(&format_table, &opt, row);
 	cr_expect_not_null(strstr(out, "retrans"), "%s", out);
 	cr_expect_not_null(strstr(out, "  2/7 "), "%s", out);
 	cr_expect_null(strstr(out, "5/7"), "%s", out);
 	free(out);
-	out = format_one(&format_jsonl, &opt, &row);
+	out = format_one(&format_jsonl, &opt, row);
 	cr_expect_not_null(strstr(out, "\"retrans\":2,\"retransmits\":5,"
 				       "\"total_retrans\":7,"),
 			   "%s", out);
 	free(out);
-	out = format_one(&format_csv, &opt, &row);
+	out = format_one(&format_csv, &opt, row);
 	cr_expect_not_null(strstr(out, ",retrans,retransmits,total_retrans,"),
 			   "%s", out);
 	cr_expect_not_null(strstr(out, ",2,5,7,"), "%s", out);
@@ -210,24 +222,22 @@ Test(output_text, retrans_means_what_ss_means)
 
 Test(output_text, process_names_are_escaped_in_every_format)
 {
-	struct sockrec rec;
-	struct sockrec_ext x;
-	struct proc_owner o;
 	struct format_options opt = { .numeric = true, .process = true,
 				      .header = true };
-	struct format_row row = { &rec, &x, &o };
+	struct sample smp;
+	const struct format_row *row = &smp.row;
 	char *out;
 
-	sample_row(&rec, &x, &o);
-	out = format_one(&format_table, &opt, &row);
+	sample_row(&smp);
+	out = format_one(&format_table, &opt, row);
 	cr_expect_not_null(strstr(out, "4242/" HOSTILE_ESCAPED), "%s", out);
 	cr_expect_not(has_control(out, strlen(out)), "%s", out);
 	free(out);
-	out = format_one(&format_csv, &opt, &row);
+	out = format_one(&format_csv, &opt, row);
 	cr_expect_not_null(strstr(out, "," HOSTILE_ESCAPED), "%s", out);
 	cr_expect_not(has_control(out, strlen(out)), "%s", out);
 	free(out);
-	out = format_one(&format_json, &opt, &row);
+	out = format_one(&format_json, &opt, row);
 	cr_expect(valid_utf8((unsigned char *)out, strlen(out)), "%s", out);
 	cr_expect_not(has_control(out, strlen(out)), "%s", out);
 	cr_expect_not_null(strstr(out, "\"comm\":\"\\u001b[31mred\\ufffd\""),
