@@ -174,7 +174,8 @@ Test(cli_errors, output_errors_of_every_command)
 		/* Said once (watch may say more of its own, about exact
 		 * mode where it cannot load). */
 		cr_expect(said == NULL ||
-				  strstr(said + 12, "write error") == NULL,
+				  strstr(said + strlen("sockwatch: write"),
+					 "write error") == NULL,
 			  "[%s] %s", full[i], r.err);
 		run_result_free(&r);
 	}
