@@ -18,33 +18,17 @@
 #include <time.h>
 #include <unistd.h>
 
-static int
-listener(uint16_t port)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_port = htons(port),
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(fd, 4096) < 0)
-		return -1;
-	return fd;
-}
+/* One source for loopback sockets, shared with the tests. */
+#include "../tests/support/sockets.c"
 
 /* One connection's life, closed the way kind says. */
 static int
 one(int l, uint16_t port, unsigned kind)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_port = htons(port),
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	struct linger rst = { 1, 0 };
-	int c = socket(AF_INET, SOCK_STREAM, 0), a;
+	int c = sock_connect_loopback(port, NULL), a;
 
-	if (c < 0 || connect(c, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    (a = accept(l, NULL, NULL)) < 0) {
+	if (c < 0 || (a = accept(l, NULL, NULL)) < 0) {
 		if (c >= 0)
 			close(c);
 		return -1;
@@ -93,7 +77,8 @@ main(int argc, char **argv)
 	}
 	/* Four listeners, so that TIME-WAIT does not run out of ports. */
 	for (int i = 0; i < 4; i++)
-		if ((l[i] = listener((uint16_t)(port + i))) < 0) {
+		if ((l[i] = sock_listen_loopback((uint16_t)(port + i), 4096)) <
+		    0) {
 			perror("churn: listen");
 			return 1;
 		}

@@ -26,7 +26,7 @@ monitor_cpu() { # mode rate
 		"$CHURN" -r "$2" -d $((DURATION + 10)) >/dev/null &
 		load=$!
 	fi
-	"$KEYLAT" -w 5 -d "$DURATION" -k 0 -x 160 -y 50 -- \
+	"$KEYLAT" -w 5 -d "$DURATION" -k 1 -x 160 -y 50 -- \
 		"$SOCKWATCH_BIN" -n --interval 1s "$1" |
 		awk '/^monitor_cpu_ms_per_second/ { print $2 }'
 	if [ "$2" -gt 0 ]; then

@@ -20,6 +20,7 @@
  */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -31,8 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sockwatch/exact.h"
 #include "support/history.h"
+#include "support/sockets.h"
 #include "support/netns.h"
 #include "support/run.h"
 #include "support/truth.h"
@@ -64,22 +65,6 @@ struct scenario {
 /* Criterion runs each test in a process of its own: one scenario each. */
 static struct scenario sc;
 static char exact_reason[256];
-
-/* Whether the exact-mode program loads here (root with BTF). */
-static bool
-exact_available(void)
-{
-	struct exact_source *src;
-	int err = exact_open(&src, NULL);
-
-	if (err < 0) {
-		snprintf(exact_reason, sizeof(exact_reason), "%s",
-			 exact_why(err));
-		return false;
-	}
-	exact_close(src);
-	return true;
-}
 
 static uint64_t
 mono_ns(void)
@@ -279,6 +264,33 @@ wait_for_marker(struct tail *t, const char *event, int timeout_ms)
  * Its first poll, which learns what exists without reporting it, follows
  * at once.
  */
+/* Whether pid holds a BPF link: in exact mode, its program is attached
+ * (and its first poll follows at once). */
+static bool
+holds_bpf_link(pid_t pid)
+{
+	char path[64], target[64];
+	bool found = false;
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	if ((d = opendir(path)) == NULL)
+		return false;
+	while (!found && (e = readdir(d)) != NULL) {
+		char fd[320];
+		ssize_t n;
+		snprintf(fd, sizeof(fd), "%s/%s", path, e->d_name);
+		n = readlink(fd, target, sizeof(target) - 1);
+		if (n > 0) {
+			target[n] = '\0';
+			found = strcmp(target, "anon_inode:bpf_link") == 0;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
 static bool
 watch_opened(pid_t pid)
 {
@@ -296,7 +308,7 @@ watch_opened(pid_t pid)
 			proto == 4 /* NETLINK_SOCK_DIAG */ && port != 0;
 	}
 	fclose(f);
-	return found;
+	return found && (!sc.exact || holds_bpf_link(pid));
 }
 
 /* SIGINT: watch makes its last poll and exits. */
@@ -658,7 +670,7 @@ Test(history_e2e, exact_watch_equals_kernel, .init = scenario_init,
 {
 	struct hist_report rep;
 
-	if (!exact_available())
+	if (!exact_loads(exact_reason, sizeof(exact_reason)))
 		cr_skip_test("exact mode cannot load here: %s", exact_reason);
 	rep = watch_against_the_trace(true);
 	if (strstr(sc.err, "lost by the exact-mode ring") == NULL)

@@ -69,6 +69,10 @@ const char *cli_option_name(size_t i);
 struct option;
 const char *cli_table_option_name(const struct option *table, size_t i);
 
+/* The exact-mode ring's size in bytes from SOCKWATCH_EXACT_RING, or 0
+ * for the default. */
+size_t cli_exact_ring(void);
+
 /* Print "sockwatch: what: strerror(-err)" once, at the edge. */
 void cli_error(const char *what, int err);
 

@@ -16,6 +16,7 @@
 #define SOCKWATCH_MONITOR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sockwatch/conn_table.h"
@@ -106,13 +107,14 @@ void monitor_set_info(struct monitor *m, bool info);
 
 /*
  * Exact mode: every transition from the kernel's tracepoint, the polls
- * only reconciling every reconcile_ms.  Returns 0 when it runs or, unless
+ * only reconciling every reconcile_ms; ring_bytes sizes the ring (0: the
+ * default).  Returns 0 when it runs or, unless
  * required, when it cannot load (monitor_exact_why() then says why); a
  * negative errno when required and it cannot load.  Call before the
  * first poll, so that nothing happens unseen in between.
  */
 int monitor_enable_exact(struct monitor *m, bool required,
-			 uint64_t reconcile_ms);
+			 uint64_t reconcile_ms, size_t ring_bytes);
 bool monitor_exact(const struct monitor *m);
 const char *monitor_exact_why(const struct monitor *m);
 /* The ring's descriptor to wait on, or -1. */

@@ -98,6 +98,20 @@ static const struct cli_option options[] = {
 };
 #define OPTION_COUNT (sizeof(options) / sizeof(*options))
 
+size_t
+cli_exact_ring(void)
+{
+	const char *v = getenv("SOCKWATCH_EXACT_RING");
+	char *end;
+	unsigned long long n;
+
+	if (v == NULL || *v == '\0')
+		return 0;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	return errno == 0 && *end == '\0' ? (size_t)n : 0;
+}
+
 void
 cli_error(const char *what, int err)
 {

@@ -67,7 +67,7 @@ cmd_monitor(int argc, char **argv)
 	}
 	if (cli.exact != CLI_EXACT_OFF &&
 	    (rc = monitor_enable_exact(m, cli.exact == CLI_EXACT_ON,
-				       cli.reconcile_ms)) < 0) {
+				       cli.reconcile_ms, cli_exact_ring())) < 0) {
 		fprintf(stderr, "sockwatch: exact mode: %s\n",
 			monitor_exact_why(m));
 		monitor_close(m);

@@ -549,9 +549,10 @@ monitor_last_timing(const struct monitor *m)
 }
 
 int
-monitor_enable_exact(struct monitor *m, bool required, uint64_t reconcile_ms)
+monitor_enable_exact(struct monitor *m, bool required, uint64_t reconcile_ms,
+		     size_t ring_bytes)
 {
-	int err = exact_feed_open(&m->exact, m->collector.netns, 0,
+	int err = exact_feed_open(&m->exact, m->collector.netns, ring_bytes,
 				  m->exact_why, sizeof(m->exact_why));
 
 	if (err < 0) {
@@ -653,6 +654,16 @@ monitor_tick(struct monitor *m, const struct event_sink *sink)
 	if (sink != NULL)
 		m->batch.out = *sink;
 	now = clock_now_ns();
+	/* The connection a detail view follows gets its tcp_info and
+	 * memory each tick, as a poll would have brought them. */
+	if (m->following) {
+		struct snapshot *d = &m->detail_snaps[m->shown];
+		snapshot_reset(d);
+		m->detail_valid = diag_get(m->exact.lookup, &m->follow,
+					   DIAG_EXT_INFO | DIAG_EXT_MEM |
+						   DIAG_EXT_CONG,
+					   d) == 0;
+	}
 	conn_table_expire(&m->table, now, &m->batch_sink);
 	(void)exact_feed_follow_orphans(&m->exact, &m->table, now,
 					&m->batch_sink);

@@ -250,8 +250,7 @@ detail_draw(struct tui *t, int y, int h)
 	}
 	tui_format_clock(since, sizeof(since),
 			 clock_wall_ms(c->state_since_ns));
-	tui_format_age(age, sizeof(age),
-		       now > c->state_since_ns ? now - c->state_since_ns : 0);
+	tui_format_state_age(age, sizeof(age), c, now);
 	char first[24], first_age[24], sub[256];
 	tui_format_clock(first, sizeof(first), clock_wall_ms(c->first_seen_ns));
 	tui_format_age(first_age, sizeof(first_age),

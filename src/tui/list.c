@@ -406,10 +406,7 @@ draw_row(struct tui *t, int y, size_t row, uint64_t now)
 			break;
 		}
 		case TUI_COL_AGE:
-			tui_format_age(text, sizeof(text),
-				       now > c->state_since_ns
-					       ? now - c->state_since_ns
-					       : 0);
+			tui_format_state_age(text, sizeof(text), c, now);
 			cell(y, cx, w, text, right, base);
 			break;
 		case TUI_COL_RECVQ:

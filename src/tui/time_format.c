@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "sockwatch/conn_table.h"
 #include "sockwatch/text.h"
 #include "time_format.h"
 
@@ -10,6 +11,25 @@ size_t
 tui_format_age(char *buf, size_t len, uint64_t ns)
 {
 	return text_duration(buf, len, ns / 1000000);
+}
+
+size_t
+tui_format_state_age(char *buf, size_t len, const struct conn *c,
+		     uint64_t now_ns)
+{
+	size_t n = 0;
+
+	/* Found already in its state: at least that old, said as such. */
+	if (event_age_at_least(c->age_from) && !(c->flags & CONN_CLOSED) &&
+	    len > 2) {
+		buf[0] = '>';
+		buf[1] = '=';
+		n = 2;
+	}
+	return n + tui_format_age(buf + n, len - n,
+				  now_ns > c->state_since_ns
+					  ? now_ns - c->state_since_ns
+					  : 0);
 }
 
 size_t

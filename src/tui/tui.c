@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "sockwatch/clock.h"
+#include "sockwatch/exact.h"
 #include "view.h"
 
 enum { FD_TTY, FD_TIMER, FD_SIGNAL, FD_DESTROY, FD_WORKER, FD_EXACT,
@@ -103,8 +104,12 @@ static void
 read_exact(struct tui *t)
 {
 	struct event_sink sink = { tui_log_sink, t };
+	bool dirty = t->dirty;
 	int rc = monitor_read_exact(t->m, &sink);
 
+	/* Drawn at the next tick: a redraw per burst would cost more than
+	 * all the rest under a churn. */
+	t->dirty = dirty;
 	if (rc == 1) {
 		tui_status(t, true,
 			   "%llu transitions lost by the exact-mode ring: "
@@ -136,6 +141,27 @@ refresh_exact(struct tui *t)
 	tui_list_rebuild(t);
 	if (!t->paused || t->view == &tui_view_detail)
 		t->dirty = true;
+}
+
+/* The refresh timer.  Exact mode polls only to reconcile; between, the
+ * screen shows what the events did. */
+static void
+on_tick(struct tui *t, int tfd)
+{
+	uint64_t ticks;
+
+	if (read(tfd, &ticks, sizeof(ticks)) <= 0)
+		return;
+	if (!monitor_exact(t->m)) {
+		t->poll_now = true;
+		return;
+	}
+	if (monitor_busy(t->m))
+		return;
+	if (monitor_reconcile_due(t->m, clock_now_ns()))
+		t->poll_now = true;
+	else
+		refresh_exact(t);
 }
 
 /* ---- navigation: the view under the header ---- */
@@ -373,6 +399,10 @@ run_loop(struct tui *t, int tfd, int sfd)
 		int timeout = monitor_applying(t->m) ? 0
 			      : t->status[0]	     ? 1000
 						     : -1;
+		/* The ring wakes its reader for batches only. */
+		if (monitor_exact(t->m) &&
+		    (timeout < 0 || timeout > EXACT_READ_EVERY_MS))
+			timeout = EXACT_READ_EVERY_MS;
 		if (poll(pfd, FD_COUNT, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -407,20 +437,10 @@ run_loop(struct tui *t, int tfd, int sfd)
 				tui_status(t, true, "destroy events: %s",
 					   strerror(-rc));
 		}
-		if (pfd[FD_EXACT].revents & POLLIN && !monitor_applying(t->m))
+		if (monitor_exact(t->m) && !monitor_applying(t->m))
 			read_exact(t);
-		if (pfd[FD_TIMER].revents & POLLIN) {
-			uint64_t ticks;
-			/* Exact mode polls only to reconcile; between, the
-			 * screen shows what the events did. */
-			if (read(tfd, &ticks, sizeof(ticks)) > 0 &&
-			    !monitor_busy(t->m)) {
-				if (monitor_reconcile_due(t->m, clock_now_ns()))
-					t->poll_now = true;
-				else
-					refresh_exact(t);
-			}
-		}
+		if (pfd[FD_TIMER].revents & POLLIN)
+			on_tick(t, tfd);
 		if (pfd[FD_WORKER].revents & POLLIN || monitor_applying(t->m)) {
 			/* Answer the keys that came meanwhile first. */
 			if (t->dirty)

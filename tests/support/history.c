@@ -38,6 +38,7 @@ struct side {
 	uint64_t tw_late_ns;	    /* how late its end may be seen */
 	size_t first_ev, nev;	    /* its events in checker.order */
 	uint64_t cookie;	    /* a listener's, from its first event */
+	bool claimed;		    /* a socket's events went to it */
 };
 
 struct claim {
@@ -577,15 +578,21 @@ reset_side_for(const struct checker *cx, const struct hist_event *e)
 	int32_t found = -1;
 	uint64_t best = 0;
 
-	for (size_t i = 0; i < cx->nsides; i++) {
-		const struct side *s = &cx->sides[i];
-		if (s->lport != e->lport || s->pport == 0 || s->inc == NULL ||
-		    !wl_aborts(s->conn->kind, s->which) || !s->inc->ended ||
-		    s->inc->end_ns > e->mono_ns + CLOCK_SLACK ||
-		    s->inc->end_ns < best)
-			continue;
-		best = s->inc->end_ns;
-		found = (int32_t)i;
+	/* A side another socket's events went to is a poorer match: the
+	 * one reported only by its destroy had no other event. */
+	for (int pass = 0; pass < 2 && found < 0; pass++) {
+		for (size_t i = 0; i < cx->nsides; i++) {
+			const struct side *s = &cx->sides[i];
+			if (s->lport != e->lport || s->pport == 0 ||
+			    s->inc == NULL || (pass == 0 && s->claimed) ||
+			    !wl_aborts(s->conn->kind, s->which) ||
+			    !s->inc->ended ||
+			    s->inc->end_ns > e->mono_ns + CLOCK_SLACK ||
+			    s->inc->end_ns < best)
+				continue;
+			best = s->inc->end_ns;
+			found = (int32_t)i;
+		}
 	}
 	return found;
 }
@@ -669,6 +676,8 @@ assign_sockets(struct checker *cx, const struct hist_event **by_socket,
 					    (*e)->kind == HIST_CLOSED
 				    ? reset_side_for(cx, *e)
 				    : listener_check(cx, side_for(cx, *e), *e);
+		if (k >= 0)
+			cx->sides[k].claimed = true;
 		const struct hist_event **end = by_socket + n;
 		for (const struct hist_event **p = e; p < end && same_socket(*p, *e);
 		     p++)
