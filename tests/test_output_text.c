@@ -141,54 +141,34 @@ Test(output_text, printable_escapes_what_a_terminal_would_obey)
 
 /* ---- the formats, on one record ---- */
 
+/*
+ * What a format writes for one established socket with tcp_info (retrans
+ * 2, retransmits 5, total_retrans 7), owned by pid 4242 named HOSTILE.
+ */
 static char *
-format_one(const struct format_ops *ops, const struct format_options *opt,
-	   const struct format_row *row)
+format_sample(const struct format_ops *ops, const struct format_options *opt)
 {
+	struct sockrec rec = { .family = AF_INET,
+			       .state = TCP_STATE_ESTABLISHED,
+			       .sport = 40000,
+			       .dport = 443 };
+	struct sockrec_ext x = { .has_info = 1, .retrans = 2,
+				 .total_retrans = 7, .retransmits = 5 };
+	struct proc_owner o = { .pid = 4242 };
+	const struct format_row row = { &rec, &x, &o };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
+	inet_pton(AF_INET, "10.1.2.3", rec.saddr);
+	inet_pton(AF_INET, "10.4.5.6", rec.daddr);
+	memcpy(o.comm, HOSTILE, sizeof(HOSTILE));
 	cr_assert_not_null(f);
 	ops->begin(f, opt);
-	ops->row(f, opt, row);
+	ops->row(f, opt, &row);
 	ops->end(f, opt, 1);
 	fclose(f);
 	return buf;
-}
-
-/* One established socket with tcp_info, owned by a process named
- * HOSTILE: the row every format is given below. */
-struct sample {
-	struct sockrec rec;
-	struct sockrec_ext x;
-	struct proc_owner o;
-	struct format_row row;
-};
-
-static void
-sample_row(struct sample *smp)
-{
-	struct sockrec *rec = &smp->rec;
-	struct sockrec_ext *x = &smp->x;
-	struct proc_owner *o = &smp->o;
-
-	smp->row = (struct format_row){ rec, x, o };
-	memset(rec, 0, sizeof(*rec));
-	rec->family = AF_INET;
-	rec->state = TCP_STATE_ESTABLISHED;
-	inet_pton(AF_INET, "10.1.2.3", rec->saddr);
-	inet_pton(AF_INET, "10.4.5.6", rec->daddr);
-	rec->sport = 40000;
-	rec->dport = 443;
-	memset(x, 0, sizeof(*x));
-	x->has_info = 1;
-	x->retrans = 2;
-	x->total_retrans = 7;
-	x->retransmits = 5;
-	memset(o, 0, sizeof(*o));
-	o->pid = 4242;
-	memcpy(o->comm, HOSTILE, sizeof(HOSTILE));
 }
 
 /* ss -i writes retrans:tcpi_retrans/tcpi_total_retrans; the table's
@@ -196,24 +176,20 @@ sample_row(struct sample *smp)
  * counter for what it is. */
 Test(output_text, retrans_means_what_ss_means)
 {
-	struct format_options opt = { .numeric = true, .info = true,
-				      .header = true };
-	struct sample smp;
-	const struct format_row *row = &smp.row;
-	char *out;
+	const struct format_options opt = { .numeric = true, .info = true,
+					    .header = true };
+	char *out = format_sample(&format_table, &opt);
 
-	sample_row(&smp);
-	out = format_one(&format_table, &opt, row);
 	cr_expect_not_null(strstr(out, "retrans"), "%s", out);
 	cr_expect_not_null(strstr(out, "  2/7 "), "%s", out);
 	cr_expect_null(strstr(out, "5/7"), "%s", out);
 	free(out);
-	out = format_one(&format_jsonl, &opt, row);
+	out = format_sample(&format_jsonl, &opt);
 	cr_expect_not_null(strstr(out, "\"retrans\":2,\"retransmits\":5,"
 				       "\"total_retrans\":7,"),
 			   "%s", out);
 	free(out);
-	out = format_one(&format_csv, &opt, row);
+	out = format_sample(&format_csv, &opt);
 	cr_expect_not_null(strstr(out, ",retrans,retransmits,total_retrans,"),
 			   "%s", out);
 	cr_expect_not_null(strstr(out, ",2,5,7,"), "%s", out);
@@ -222,22 +198,18 @@ Test(output_text, retrans_means_what_ss_means)
 
 Test(output_text, process_names_are_escaped_in_every_format)
 {
-	struct format_options opt = { .numeric = true, .process = true,
-				      .header = true };
-	struct sample smp;
-	const struct format_row *row = &smp.row;
-	char *out;
+	const struct format_options opt = { .numeric = true, .process = true,
+					    .header = true };
+	char *out = format_sample(&format_table, &opt);
 
-	sample_row(&smp);
-	out = format_one(&format_table, &opt, row);
 	cr_expect_not_null(strstr(out, "4242/" HOSTILE_ESCAPED), "%s", out);
 	cr_expect_not(has_control(out, strlen(out)), "%s", out);
 	free(out);
-	out = format_one(&format_csv, &opt, row);
+	out = format_sample(&format_csv, &opt);
 	cr_expect_not_null(strstr(out, "," HOSTILE_ESCAPED), "%s", out);
 	cr_expect_not(has_control(out, strlen(out)), "%s", out);
 	free(out);
-	out = format_one(&format_json, &opt, row);
+	out = format_sample(&format_json, &opt);
 	cr_expect(valid_utf8((unsigned char *)out, strlen(out)), "%s", out);
 	cr_expect_not(has_control(out, strlen(out)), "%s", out);
 	cr_expect_not_null(strstr(out, "\"comm\":\"\\u001b[31mred\\ufffd\""),
