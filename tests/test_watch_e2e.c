@@ -506,8 +506,8 @@ elapsed_ms_since(const struct timespec *t0)
 	struct timespec t1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (uint64_t)(t1.tv_sec - t0->tv_sec) * 1000 +
-	       (uint64_t)(t1.tv_nsec - t0->tv_nsec) / 1000000;
+	return (uint64_t)((int64_t)(t1.tv_sec - t0->tv_sec) * 1000 +
+			  (int64_t)(t1.tv_nsec - t0->tv_nsec) / 1000000);
 }
 
 /* In a quiet namespace nothing is written after the header, so only the
