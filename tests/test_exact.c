@@ -12,7 +12,6 @@
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <errno.h>
-#include <grp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdint.h>
@@ -24,10 +23,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-#include <linux/capability.h>
 
 #include "collect/bpf/tcp_states.h"
 #include "collect/exact_internal.h"
@@ -35,6 +31,8 @@
 #include "sockwatch/exact.h"
 #include "sockwatch/tcp_state.h"
 #include "support/netns.h"
+#include "support/privilege.h"
+#include "support/tcp.h"
 
 #define LIFE_PORT 7300
 #define OTHER_PORT 7301
@@ -104,25 +102,6 @@ cookie_of(int fd)
 }
 
 static int
-listener(uint16_t port)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_port = htons(port),
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(fd, 1024) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static int
 connect_to(uint16_t port, uint16_t *local_port)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET,
@@ -169,7 +148,7 @@ one_connection(uint16_t port, struct conn *out)
 
 	memset(out, 0, sizeof(*out));
 	out->pid = getpid();
-	if ((l = listener(port)) < 0) {
+	if ((l = tcp_listener(port)) < 0) {
 		out->status = 1;
 		return;
 	}
@@ -590,7 +569,7 @@ Test(exact, loss_counted, .timeout = 60)
 	s.netns[0] = s.netns[1] = netns_inode(ns.pid);
 
 	/* A burst of connections, nothing read meanwhile. */
-	int l = listener(LOSS_PORT);
+	int l = tcp_listener(LOSS_PORT);
 	cr_assert_geq(l, 0);
 	for (int i = 0; i < 300; i++) {
 		int c = connect_to(LOSS_PORT, NULL);
@@ -613,7 +592,7 @@ Test(exact, loss_counted, .timeout = 60)
 	cr_expect_geq(n, 1, "nothing read after the loss: %d", n);
 	for (int attempt = 0; attempt < 50 && got == 0; attempt++) {
 		size_t before = s.n;
-		int fd = listener(LOSS_PORT + 1);
+		int fd = tcp_listener(LOSS_PORT + 1);
 
 		cr_assert_geq(fd, 0);
 		close(fd);
@@ -638,28 +617,12 @@ Test(exact, loss_counted, .timeout = 60)
 static int
 open_as_nobody(int report)
 {
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3];
 	struct exact_source *src = NULL;
 	char line[600];
 	int err;
 
-	memset(none, 0, sizeof(none));
-	/* While still root: no capability can come back, by exec or by the
-	 * ambient set. */
-	for (int cap = 0; cap < 64; cap++)
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno == EINVAL)
-			break;
-	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-	if (setgroups(0, NULL) != 0 || setgid(65534) != 0 ||
-	    setuid(65534) != 0)
-		return 10;
-	/* setuid(2) from root cleared the capabilities already: say so to
-	 * the kernel again. */
-	if (syscall(SYS_capset, &hdr, none) != 0)
-		return 11;
+	if ((err = privilege_drop()) != 0)
+		return err;
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	if (exact_privileged())
 		return 12;
@@ -677,26 +640,13 @@ open_as_nobody(int report)
 Test(exact, refused_without_privilege, .timeout = 30)
 {
 	char line[600] = "";
-	int fds[2], status = 0, err = 0;
-	ssize_t n;
-	pid_t pid;
+	int status, err = 0;
 
 	need_root();
-	cr_assert_eq(pipe(fds), 0);
-	pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		close(fds[0]);
-		_exit(open_as_nobody(fds[1]));
-	}
-	close(fds[1]);
-	n = read(fds[0], line, sizeof(line) - 1);
-	close(fds[0]);
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		  "child failed: status %d (13: it loaded)", status);
-	cr_assert_gt(n, 0);
-	line[n] = '\0';
+	status = privilege_child(open_as_nobody, line, sizeof(line));
+	cr_assert_eq(status, 0, "child failed: status %d (13: it loaded)",
+		     status);
+	cr_assert_gt(strlen(line), 0);
 	cr_assert_eq(sscanf(line, "%d", &err), 1);
 	cr_expect(err == -EPERM || err == -EACCES, "errno %d: %s", err, line);
 	cr_expect_not_null(strstr(line, "not privileged"), "reason: %s", line);
@@ -744,7 +694,7 @@ Test(exact, read_from_its_callback, .timeout = 30)
 	int fd;
 
 	enter_private_netns(&ns);
-	fd = listener(LIFE_PORT);
+	fd = tcp_listener(LIFE_PORT);
 	cr_assert_geq(fd, 0);
 	close(fd);
 	reentered = src;

@@ -21,6 +21,7 @@
 
 #include "support/netns.h"
 #include "support/run.h"
+#include "support/tcp.h"
 
 #define FLOW_PORT 7100
 
@@ -31,21 +32,6 @@ sleep_ms(int ms)
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
-}
-
-static int
-listener(uint16_t port)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_port = htons(port),
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(fd, 4096) < 0)
-		return -1;
-	return fd;
 }
 
 static int
@@ -79,7 +65,7 @@ one_flow(void *arg, int ctl)
 	if (netns_recv(ctl, buf, sizeof(buf), 10000) < 0)
 		return 1;
 	sleep_ms(400);
-	if ((l = listener(FLOW_PORT)) < 0 || (c = connect_to(FLOW_PORT, &cport)) < 0 ||
+	if ((l = tcp_listener(FLOW_PORT)) < 0 || (c = connect_to(FLOW_PORT, &cport)) < 0 ||
 	    (a = accept(l, NULL, NULL)) < 0)
 		return 2;
 	sleep_ms(300);
@@ -200,7 +186,7 @@ churn_flow(void *arg, int ctl)
 
 	netns_sysctl("net/ipv4/ip_local_port_range", "1024 65000");
 	for (int i = 0; i < 4; i++)
-		if ((l[i] = listener((uint16_t)(7200 + i))) < 0)
+		if ((l[i] = tcp_listener((uint16_t)(7200 + i))) < 0)
 			return 2;
 	if (netns_recv(ctl, go, sizeof(go), 10000) < 0)
 		return 1;
@@ -475,7 +461,7 @@ Test(watch_e2e, forged_netlink_messages_are_dropped, .timeout = 30)
 	/* Life goes on: a connection opened after the forged messages is
 	 * reported. */
 	sleep_ms(300);
-	cr_assert_geq(l = listener(7300), 0);
+	cr_assert_geq(l = tcp_listener(7300), 0);
 	cr_assert_geq(c = connect_to(7300, NULL), 0);
 	cr_assert_geq(a = accept(l, NULL, NULL), 0);
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
