@@ -69,10 +69,14 @@ tui_process_text(struct tui *t, const struct sockrec *rec, char *buf,
 		return;
 	}
 	o = monitor_owner(t->m, rec);
-	if (o == NULL)
+	if (o == NULL) {
 		snprintf(buf, len, "?");
-	else
-		snprintf(buf, len, "%d/%s", o->pid, o->comm);
+	} else {
+		/* The first owner (lowest pid), and how many more. */
+		size_t more = collector_owners(&t->m->collector, rec).count;
+		snprintf(buf, len, more > 1 ? "%d/%s +%zu" : "%d/%s", o->pid,
+			 o->comm, more - 1);
+	}
 }
 
 /* ---- sort keys: ascending order of a column in 64 bits ---- */
