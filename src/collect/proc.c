@@ -108,7 +108,7 @@ add(struct proc_table *pt, uint32_t inode, int pid, int fd, const char *comm)
 	o->inode = inode;
 	o->pid = pid;
 	o->fd = fd;
-	snprintf(o->comm, sizeof(o->comm), "%s", comm);
+	memcpy(o->comm, comm, strnlen(comm, sizeof(o->comm) - 1));
 }
 
 static int

@@ -73,9 +73,11 @@ tui_process_text(struct tui *t, const struct sockrec *rec, char *buf,
 		snprintf(buf, len, "?");
 	} else {
 		/* The first owner (lowest pid), and how many more. */
-		size_t more = collector_owners(&t->m->collector, rec).count;
-		snprintf(buf, len, more > 1 ? "%d/%s +%zu" : "%d/%s", o->pid,
-			 o->comm, more - 1);
+		size_t n = collector_owners(&t->m->collector, rec).count;
+		if (n > 1)
+			snprintf(buf, len, "%d/%s +%zu", o->pid, o->comm, n - 1);
+		else
+			snprintf(buf, len, "%d/%s", o->pid, o->comm);
 	}
 }
 
