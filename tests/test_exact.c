@@ -32,7 +32,7 @@
 #include "sockwatch/tcp_state.h"
 #include "support/netns.h"
 #include "support/privilege.h"
-#include "support/tcp.h"
+#include "support/sockets.h"
 
 #define LIFE_PORT 7300
 #define OTHER_PORT 7301
@@ -101,28 +101,6 @@ cookie_of(int fd)
 	return cookie;
 }
 
-static int
-connect_to(uint16_t port, uint16_t *local_port)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_port = htons(port),
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		close(fd);
-		return -1;
-	}
-	if (local_port != NULL) {
-		getsockname(fd, (struct sockaddr *)&sa, &len);
-		*local_port = ntohs(sa.sin_port);
-	}
-	return fd;
-}
-
 /* One connection's sockets, as the process that made it knows them. */
 struct conn {
 	uint64_t client, server, listener; /* cookies */
@@ -148,11 +126,11 @@ one_connection(uint16_t port, struct conn *out)
 
 	memset(out, 0, sizeof(*out));
 	out->pid = getpid();
-	if ((l = tcp_listener(port)) < 0) {
+	if ((l = sock_listen_loopback(port, 1024)) < 0) {
 		out->status = 1;
 		return;
 	}
-	if ((c = connect_to(port, &out->cport)) < 0) {
+	if ((c = sock_connect_loopback(port, &out->cport)) < 0) {
 		out->status = 2;
 		close(l);
 		return;
@@ -569,10 +547,10 @@ Test(exact, loss_counted, .timeout = 60)
 	s.netns[0] = s.netns[1] = netns_inode(ns.pid);
 
 	/* A burst of connections, nothing read meanwhile. */
-	int l = tcp_listener(LOSS_PORT);
+	int l = sock_listen_loopback(LOSS_PORT, 1024);
 	cr_assert_geq(l, 0);
 	for (int i = 0; i < 300; i++) {
-		int c = connect_to(LOSS_PORT, NULL);
+		int c = sock_connect_loopback(LOSS_PORT, NULL);
 		int a = c >= 0 ? accept(l, NULL, NULL) : -1;
 
 		made += a >= 0;
@@ -592,7 +570,7 @@ Test(exact, loss_counted, .timeout = 60)
 	cr_expect_geq(n, 1, "nothing read after the loss: %d", n);
 	for (int attempt = 0; attempt < 50 && got == 0; attempt++) {
 		size_t before = s.n;
-		int fd = tcp_listener(LOSS_PORT + 1);
+		int fd = sock_listen_loopback(LOSS_PORT + 1, 1024);
 
 		cr_assert_geq(fd, 0);
 		close(fd);
@@ -694,7 +672,7 @@ Test(exact, read_from_its_callback, .timeout = 30)
 	int fd;
 
 	enter_private_netns(&ns);
-	fd = tcp_listener(LIFE_PORT);
+	fd = sock_listen_loopback(LIFE_PORT, 1024);
 	cr_assert_geq(fd, 0);
 	close(fd);
 	reentered = src;

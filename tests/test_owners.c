@@ -4,8 +4,8 @@
  * sockets (forked, dup()ed, passed over a unix socket, held by threads);
  * `dump -p` shows them all and `pid N` finds a socket by any of them;
  * without privilege the iterator refuses and the walk still answers.
- * And, without a kernel: the filter asks about every owner, and the
- * formats write them all.
+ * And, without a kernel: the filter asks about every owner (the formats
+ * are in test_output_text.c).
  *
  * The host is shared with other tests meanwhile: the comparisons keep to
  * the sockets of the population's own processes.
@@ -27,12 +27,11 @@
 #include <unistd.h>
 
 #include "sockwatch/filter.h"
-#include "sockwatch/format.h"
 #include "sockwatch/proc.h"
 #include "support/netns.h"
 #include "support/privilege.h"
 #include "support/run.h"
-#include "support/tcp.h"
+#include "support/sockets.h"
 
 #define SHARED_PORT 7400
 
@@ -58,12 +57,8 @@ inode_of(int fd)
 static int
 pair(int lfd, uint16_t port, int fds[2])
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_port = htons(port),
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-
-	if ((fds[0] = socket(AF_INET, SOCK_STREAM, 0)) < 0 ||
-	    connect(fds[0], (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	fds[1] = -1;
+	if ((fds[0] = sock_connect_loopback(port, NULL)) < 0 ||
 	    (fds[1] = accept(lfd, NULL, NULL)) < 0)
 		return -1;
 	return 0;
@@ -216,7 +211,7 @@ shared_population(void *arg, int ctl)
 	(void)arg;
 	prctl(PR_SET_NAME, "owners-parent");
 	rep.parent = getpid();
-	if ((fds_l = tcp_listener(SHARED_PORT)) < 0 || (fds_d = dup(fds_l)) < 0)
+	if ((fds_l = sock_listen_loopback(SHARED_PORT, 64)) < 0 || (fds_d = dup(fds_l)) < 0)
 		rep.err = 1;
 	for (int i = 0; i < 4 && rep.err == 0; i++) {
 		int p[2];
@@ -642,7 +637,7 @@ parent_and_kid(void *arg, int ctl)
 	(void)arg;
 	prctl(PR_SET_NAME, "owners-parent");
 	rep.parent = getpid();
-	if ((lfd = tcp_listener(SHARED_PORT)) < 0 || pair(lfd, SHARED_PORT, p) < 0 ||
+	if ((lfd = sock_listen_loopback(SHARED_PORT, 64)) < 0 || pair(lfd, SHARED_PORT, p) < 0 ||
 	    pipe(ready) < 0) {
 		rep.err = errno ? errno : EIO;
 	} else {
@@ -833,7 +828,7 @@ Test(owners, unprivileged_walks_proc, .timeout = 60)
 	cr_expect_not_null(strstr(line, "not privileged"), "%s", line);
 }
 
-/* ---- without a kernel: the filter and the formats ---------------------- */
+/* ---- without a kernel: the filter ------------------------------------- */
 
 static const struct proc_owner two[] = {
 	{ .inode = 9, .pid = 100, .fd = 3, .comm = "nginx" },
@@ -878,59 +873,4 @@ Test(owners, filter_asks_every_owner)
 	cr_expect_not(matches("process apache"));
 	cr_expect_not(matches("not pid 200"));
 	cr_expect(matches("not pid 300"));
-}
-
-static char *
-render(const struct format_ops *ops, const struct format_row *row)
-{
-	struct format_options opt = { .numeric = true, .process = true };
-	char *text = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&text, &len);
-
-	cr_assert_not_null(out);
-	ops->begin(out, &opt);
-	ops->row(out, &opt, row);
-	ops->end(out, &opt, 1);
-	fclose(out);
-	return text;
-}
-
-Test(owners, formats_write_every_owner)
-{
-	struct sockrec rec = { .family = AF_INET,
-			       .state = TCP_STATE_ESTABLISHED,
-			       .inode = 9 };
-	struct format_row row = { .rec = &rec, .owner = two, .owners = 2 };
-	char *text;
-
-	text = render(&format_table, &row);
-	cr_expect_not_null(strstr(text, " users:((\"nginx\",pid=100,fd=3),"
-					"(\"worker\",pid=200,fd=7))\n"),
-			   "%s", text);
-	free(text);
-
-	text = render(&format_jsonl, &row);
-	cr_expect_not_null(strstr(text, "\"pid\":100,\"fd\":3,\"comm\":"
-					"\"nginx\""),
-			   "%s", text);
-	cr_expect_not_null(strstr(text, "\"owners\":[{\"pid\":100,\"comm\":"
-					"\"nginx\",\"fd\":3},{\"pid\":200,"
-					"\"comm\":\"worker\",\"fd\":7}]}"),
-			   "%s", text);
-	free(text);
-
-	/* One owner given the old way, without a count; none at all. */
-	row.owners = 0;
-	text = render(&format_table, &row);
-	cr_expect_not_null(strstr(text, " users:((\"nginx\",pid=100,fd=3))\n"),
-			   "%s", text);
-	free(text);
-	row.owner = NULL;
-	text = render(&format_json, &row);
-	cr_expect_not_null(strstr(text, "\"pid\":null,\"fd\":null,\"comm\":"
-					"null"),
-			   "%s", text);
-	cr_expect_not_null(strstr(text, "\"owners\":[]}"), "%s", text);
-	free(text);
 }

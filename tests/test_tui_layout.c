@@ -3,7 +3,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tui/layout.h"
+#include "tui/columns.h"
+#include "tui/diagram.h"
+#include "tui/history.h"
+#include "tui/radix_sort.h"
+#include "tui/sparkline.h"
+#include "tui/text_fit.h"
+#include "tui/time_format.h"
+#include "sockwatch/tui.h"
 
 Test(tui_layout, truncate_end_and_middle)
 {
@@ -127,6 +134,27 @@ Test(tui_layout, columns_fit_and_drop_in_order)
 	cr_assert_eq(tui_column_parse("recvq"), TUI_COL_RECVQ);
 	cr_assert_eq(tui_column_parse("Local Address:Port"), TUI_COL_LOCAL);
 	cr_assert_eq(tui_column_parse("nonsense"), -1);
+}
+
+Test(tui_layout, process_column_text)
+{
+	struct sockrec rec = { .inode = 4242 };
+	struct proc_owner o = { .inode = 4242, .pid = 77, .comm = "nginx" };
+	char buf[32];
+
+	cr_assert_eq(tui_format_process(buf, sizeof(buf), &rec, &o), 8);
+	cr_assert_str_eq(buf, "77/nginx");
+	tui_format_process(buf, sizeof(buf), &rec, NULL);
+	cr_assert_str_eq(buf, "?");
+	/* TIME-WAIT and request sockets belong to no process. */
+	rec.inode = 0;
+	tui_format_process(buf, sizeof(buf), &rec, NULL);
+	cr_assert_str_eq(buf, "-");
+	/* The stack's connections name their sockwatch process. */
+	rec.source = SOCKREC_SOURCE_STACK;
+	rec.owner_pid = 1234;
+	tui_format_process(buf, sizeof(buf), &rec, NULL);
+	cr_assert_str_eq(buf, "1234/stack");
 }
 
 Test(tui_layout, radix_sort_is_stable)

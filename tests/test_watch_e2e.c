@@ -20,8 +20,8 @@
 #include <linux/netlink.h>
 
 #include "support/netns.h"
+#include "support/sockets.h"
 #include "support/run.h"
-#include "support/tcp.h"
 
 #define FLOW_PORT 7100
 
@@ -32,24 +32,6 @@ sleep_ms(int ms)
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
-}
-
-static int
-connect_to(uint16_t port, uint16_t *local_port)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_port = htons(port),
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return -1;
-	if (local_port != NULL) {
-		getsockname(fd, (struct sockaddr *)&sa, &len);
-		*local_port = ntohs(sa.sin_port);
-	}
-	return fd;
 }
 
 /* One connection's life, slowly enough for a 50 ms poll to see each
@@ -65,7 +47,7 @@ one_flow(void *arg, int ctl)
 	if (netns_recv(ctl, buf, sizeof(buf), 10000) < 0)
 		return 1;
 	sleep_ms(400);
-	if ((l = tcp_listener(FLOW_PORT)) < 0 || (c = connect_to(FLOW_PORT, &cport)) < 0 ||
+	if ((l = sock_listen_loopback(FLOW_PORT, 16)) < 0 || (c = sock_connect_loopback(FLOW_PORT, &cport)) < 0 ||
 	    (a = accept(l, NULL, NULL)) < 0)
 		return 2;
 	sleep_ms(300);
@@ -128,45 +110,80 @@ states_of(const char *out, uint16_t local, uint16_t peer, char *seq,
 	}
 }
 
-Test(watch_e2e, one_connection_through_its_states, .timeout = 30)
-{
-	struct netns ns;
+/* One connection's life (one_flow) as watch in mode reports it: the
+ * client's and the server's states, each with its closed events. */
+struct life_seen {
+	char client[512], server[512];
+	int client_closed, server_closed;
 	struct run_result res;
+};
+
+static void
+watch_one_life(const char *mode, struct life_seen *seen)
+{
 	struct run_options opt = RUN_OPTIONS_DEFAULT;
 	uint16_t cport = 0;
-	char seq[512];
-	int closed;
+	struct netns ns;
 
-	if (!netns_available())
-		cr_skip_test("needs root to create a network namespace");
 	cr_assert_eq(netns_start(&ns, one_flow, NULL), 0);
 	opt.netns_fd = ns.fd;
 	opt.timeout_ms = 15000;
 	netns_send(ns.ctl, "go", 2);
-	cr_assert_eq(run_sockwatch(&opt, &res, "watch", "--jsonl", "-n",
-				   "--interval", "50ms", "--duration", "3s",
-				   "port", "7100", NULL),
+	cr_assert_eq(run_sockwatch(&opt, &seen->res, "watch", "--jsonl", "-n",
+				   mode, "--interval", "50ms", "--duration",
+				   "3s", "port", "7100", NULL),
 		     0);
 	cr_assert_eq(netns_recv(ns.ctl, &cport, sizeof(cport), 5000),
 		     (ssize_t)sizeof(cport));
 	netns_stop(&ns);
-	cr_assert_eq(res.status, 0, "watch failed: %s", res.err);
+	cr_assert_eq(seen->res.status, 0, "watch failed: %s", seen->res.err);
+	states_of(seen->res.out, cport, FLOW_PORT, seen->client,
+		  sizeof(seen->client), &seen->client_closed);
+	states_of(seen->res.out, FLOW_PORT, cport, seen->server,
+		  sizeof(seen->server), &seen->server_closed);
+}
 
+Test(watch_e2e, one_connection_through_its_states, .timeout = 30)
+{
+	struct life_seen s;
+
+	if (!netns_available())
+		cr_skip_test("needs root to create a network namespace");
+	watch_one_life("--no-exact", &s);
 	/* The client: opened, actively closed, now in TIME-WAIT (60 s). */
-	states_of(res.out, cport, FLOW_PORT, seq, sizeof(seq), &closed);
-	cr_assert(strcmp(seq, "ESTAB FIN-WAIT-1* FIN-WAIT-2 TIME-WAIT ") == 0 ||
-			  strcmp(seq, "ESTAB FIN-WAIT-1 FIN-WAIT-2 TIME-WAIT ") ==
-				  0,
-		  "client saw '%s'\n%s", seq, res.out);
-	cr_assert_eq(closed, 0);
-
+	cr_assert(strcmp(s.client, "ESTAB FIN-WAIT-1* FIN-WAIT-2 TIME-WAIT ") ==
+				  0 ||
+			  strcmp(s.client,
+				 "ESTAB FIN-WAIT-1 FIN-WAIT-2 TIME-WAIT ") == 0,
+		  "client saw '%s'\n%s", s.client, s.res.out);
+	cr_assert_eq(s.client_closed, 0);
 	/* The server side: passive close, gone after LAST-ACK. */
-	states_of(res.out, FLOW_PORT, cport, seq, sizeof(seq), &closed);
-	cr_assert(strcmp(seq, "ESTAB CLOSE-WAIT LAST-ACK* CLOSED ") == 0 ||
-			  strcmp(seq, "ESTAB CLOSE-WAIT LAST-ACK CLOSED ") == 0,
-		  "server saw '%s'\n%s", seq, res.out);
-	cr_assert_eq(closed, 1);
-	run_result_free(&res);
+	cr_assert(strcmp(s.server, "ESTAB CLOSE-WAIT LAST-ACK* CLOSED ") == 0 ||
+			  strcmp(s.server, "ESTAB CLOSE-WAIT LAST-ACK CLOSED ") ==
+				  0,
+		  "server saw '%s'\n%s", s.server, s.res.out);
+	cr_assert_eq(s.server_closed, 1);
+	run_result_free(&s.res);
+}
+
+/* The same life in exact mode: every step as the kernel made it. */
+Test(watch_e2e, one_connection_exactly, .timeout = 30)
+{
+	struct life_seen s;
+
+	if (!netns_available())
+		cr_skip_test("needs root to create a network namespace");
+	if (!exact_loads(NULL, 0))
+		cr_skip_test("exact mode cannot load here");
+	watch_one_life("--exact", &s);
+	cr_assert_str_eq(s.client,
+			 "SYN-SENT ESTAB FIN-WAIT-1 FIN-WAIT-2 TIME-WAIT ",
+			 "client saw '%s'\n%s", s.client, s.res.out);
+	cr_assert_eq(s.client_closed, 0);
+	cr_assert_str_eq(s.server, "SYN-RECV ESTAB CLOSE-WAIT LAST-ACK CLOSED ",
+			 "server saw '%s'\n%s", s.server, s.res.out);
+	cr_assert_eq(s.server_closed, 1);
+	run_result_free(&s.res);
 }
 
 struct churn {
@@ -186,7 +203,7 @@ churn_flow(void *arg, int ctl)
 
 	netns_sysctl("net/ipv4/ip_local_port_range", "1024 65000");
 	for (int i = 0; i < 4; i++)
-		if ((l[i] = tcp_listener((uint16_t)(7200 + i))) < 0)
+		if ((l[i] = sock_listen_loopback((uint16_t)(7200 + i), 4096)) < 0)
 			return 2;
 	if (netns_recv(ctl, go, sizeof(go), 10000) < 0)
 		return 1;
@@ -195,7 +212,7 @@ churn_flow(void *arg, int ctl)
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (int s = 0; s < ch->seconds; s++) {
 		for (int i = 0; i < ch->per_second; i++) {
-			int c = connect_to((uint16_t)(7200 + i % 4), NULL);
+			int c = sock_connect_loopback((uint16_t)(7200 + i % 4), NULL);
 			int a = c < 0 ? -1 : accept(l[i % 4], NULL, NULL);
 			if (c < 0 || a < 0)
 				return 3;
@@ -461,8 +478,8 @@ Test(watch_e2e, forged_netlink_messages_are_dropped, .timeout = 30)
 	/* Life goes on: a connection opened after the forged messages is
 	 * reported. */
 	sleep_ms(300);
-	cr_assert_geq(l = tcp_listener(7300), 0);
-	cr_assert_geq(c = connect_to(7300, NULL), 0);
+	cr_assert_geq(l = sock_listen_loopback(7300, 16), 0);
+	cr_assert_geq(c = sock_connect_loopback(7300, NULL), 0);
 	cr_assert_geq(a = accept(l, NULL, NULL), 0);
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
 	run_kill_group(pid);
@@ -567,4 +584,88 @@ Test(watch_e2e, destroy_notifications_without_privilege, .timeout = 30)
 	cr_assert_null(strstr(res.err, "destroy notifications unavailable"),
 		       "%s", res.err);
 	run_result_free(&res);
+}
+
+/* Without privilege exact mode is off, said in one line, and watch
+ * polls; --exact then fails with the reason and status 1. */
+Test(watch_e2e, exact_mode_without_privilege, .timeout = 30)
+{
+	struct run_options opt = RUN_OPTIONS_DEFAULT;
+	struct run_result res;
+	struct netns ns;
+
+	if (!netns_available())
+		cr_skip_test("needs root to create a network namespace");
+	cr_assert_eq(netns_start(&ns, idle_holder, NULL), 0);
+	opt.netns_fd = ns.fd;
+	opt.as_user = true;
+	opt.uid = 65534;
+	opt.gid = 65534;
+	cr_assert_eq(run_sockwatch(&opt, &res, "watch", "-n", "--duration",
+				   "300ms", NULL),
+		     0);
+	cr_assert_eq(res.status, 0, "%s", res.err);
+	cr_assert_eq(run_count_lines(res.err), 1, "%s", res.err);
+	cr_assert_not_null(strstr(res.err, "exact mode off ("), "%s", res.err);
+	cr_assert_not_null(strstr(res.err, "privilege"), "%s", res.err);
+	run_result_free(&res);
+
+	cr_assert_eq(run_sockwatch(&opt, &res, "watch", "-n", "--exact",
+				   "--duration", "300ms", NULL),
+		     0);
+	netns_stop(&ns);
+	cr_assert_eq(res.status, 1, "%s", res.err);
+	cr_assert_not_null(strstr(res.err, "exact mode: "), "%s", res.err);
+	cr_assert_not_null(strstr(res.err, "privilege"), "%s", res.err);
+	run_result_free(&res);
+}
+
+/* A ring made tiny for the test (SOCKWATCH_EXACT_RING) overflows under a
+ * burst: the loss is counted, said, and a reconciling dump follows. */
+Test(watch_e2e, exact_ring_overflow_resyncs, .timeout = 60)
+{
+	struct churn ch = { .seconds = 2, .per_second = 2000 };
+	char outpath[] = "/tmp/sockwatch-ring-XXXXXX";
+	struct netns ns;
+	long made = 0;
+	int out, status;
+	pid_t pid;
+
+	if (!netns_available())
+		cr_skip_test("needs root to create a network namespace");
+	if (!exact_loads(NULL, 0))
+		cr_skip_test("exact mode cannot load here");
+	cr_assert_eq(netns_start(&ns, churn_flow, &ch), 0);
+	cr_assert((out = mkstemp(outpath)) >= 0);
+	unlink(outpath);
+	pid = fork();
+	if (pid == 0) {
+		setpgid(0, 0);
+		if (netns_enter(&ns) < 0)
+			_exit(125);
+		dup2(out, 2);
+		dup2(open("/dev/null", O_WRONLY), 1);
+		setenv("SOCKWATCH_EXACT_RING", "4096", 1);
+		execl(run_sockwatch_path(), "sockwatch", "watch", "--jsonl", "-n",
+		      "--exact", "--interval", "200ms", "--duration", "6s",
+		      (char *)NULL);
+		_exit(127);
+	}
+	cr_assert_gt(pid, 0);
+	netns_send(ns.ctl, "go", 2);
+	cr_assert_eq(netns_recv(ns.ctl, &made, sizeof(made), 20000),
+		     (ssize_t)sizeof(made));
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	run_kill_group(pid);
+	netns_stop(&ns);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "watch ended with status %d", status);
+	off_t size = lseek(out, 0, SEEK_END);
+	char *text = calloc(1, (size_t)size + 1);
+	cr_assert_eq(pread(out, text, (size_t)size, 0), size);
+	close(out);
+	cr_assert_not_null(strstr(text, "lost by the exact-mode ring"),
+			   "no loss reported: %s", text);
+	cr_assert_not_null(strstr(text, "reconciled from a dump"), "%s", text);
+	free(text);
 }

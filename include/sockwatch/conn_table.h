@@ -34,6 +34,11 @@
 #define CONN_UNSEEN 0x08	  /* known only from a destroy notification */
 #define CONN_PARKED 0x10	  /* out of the selection since it changed:
 				     kept with its history, not shown */
+#define CONN_UNTOLD 0x20	  /* exact mode: born in SYN-SENT before its
+				     port was picked; told once it is known */
+#define CONN_DEFERRED 0x40	  /* destroyed, but a dump from before the
+				     destroy listed it: the next poll shows
+				     whether a TIME-WAIT took its place */
 
 /* How a connection destroyed by the kernel ended, as far as the
  * notification tells (the state it reports is always CLOSE). */
@@ -123,6 +128,8 @@ struct conn_table {
 	/* Exact mode: when the reconciling dump began.  A connection an
 	 * event changed since is the events', not the dump's. */
 	uint64_t exact_since_ns;
+	/* When the dump being applied began (conn_table_dump_started). */
+	uint64_t dump_started_ns;
 	uint64_t events_total, destroyed_total;
 };
 
@@ -154,6 +161,10 @@ int conn_table_begin(struct conn_table *t, const struct snapshot *snap,
  * closed, and come back as they were when a later poll lists them (a
  * filter change never restarts a history).  Call after begin. */
 void conn_table_select(struct conn_table *t, const struct conn_selector *sel);
+/* When the poll's dump began (default: the poll's time): a socket
+ * destroyed after that may have a TIME-WAIT the dump passed by.  Call
+ * after begin. */
+void conn_table_dump_started(struct conn_table *t, uint64_t started_ns);
 int conn_table_apply(struct conn_table *t, size_t max_records,
 		     const struct event_sink *sink);
 void conn_table_end(struct conn_table *t, const struct event_sink *sink);
@@ -201,11 +212,25 @@ conn_visible(const struct conn *c)
 int conn_table_transition(struct conn_table *t, const struct sockrec *rec,
 			  unsigned old, uint64_t at,
 			  const struct event_sink *sink);
-/* What the look-up found: the TIME-WAIT object (its history goes on,
- * entered when the socket closed), or NULL (the socket ended there). */
+/* What the look-up found: the timewait object, in TIME-WAIT (its history
+ * goes on, entered when the socket closed) or, for an orphan, still in
+ * FIN-WAIT-2; or NULL (the socket ended there). */
 int conn_table_time_wait(struct conn_table *t, uint64_t cookie,
 			 const struct sockrec *tw,
 			 const struct event_sink *sink);
+/* An orphan whose socket closed in FIN-WAIT-2 lives on as a timewait
+ * object that waits there for the peer's FIN, which no tracepoint tells:
+ * the caller looks such connections up now and then.  next_orphan gives
+ * them one by one (pos from 0); orphan_seen takes what the look-up found
+ * (NULL: nothing).  Returns 0 or -ENOMEM. */
+struct conn *conn_table_next_orphan(const struct conn_table *t, size_t *pos);
+int conn_table_orphan_seen(struct conn_table *t, struct conn *c,
+			   const struct sockrec *found, uint64_t now_ns,
+			   const struct event_sink *sink);
+/* The figures of a connection from a look-up of its own (its queues,
+ * timer, owner's inode), the events keeping its state. */
+void conn_table_refresh(struct conn_table *t, struct conn *c,
+			const struct sockrec *fresh);
 /* Between polls: end the TIME-WAITs whose 60 s are over, forget what
  * lingered long enough. */
 void conn_table_expire(struct conn_table *t, uint64_t now_ns,

@@ -44,8 +44,10 @@ enum event_kind {
 #define EVENT_VIA_DESTROY 0x04	 /* closed: reported by the kernel's destroy
 				    notification, not by a missed poll */
 #define EVENT_REOPENED 0x08	 /* new: a new incarnation of a closed pair */
-#define EVENT_RESET 0x10	 /* closed: it sent an RST (aborted) */
+#define EVENT_RESET 0x10	 /* closed: an RST ended it */
 #define EVENT_END_UNSEEN 0x20	 /* closed: how it ended was not seen */
+#define EVENT_RESET_SENT 0x40	 /* closed: the RST was this end's (the
+				    kernel cleared its peer port) */
 
 struct event {
 	enum event_kind kind;

@@ -24,6 +24,11 @@
 #define EXACT_RING_DEFAULT ((size_t)4 << 20)
 #define EXACT_RING_MAX ((size_t)1 << 30)
 
+/* The program wakes the reader of the ring only once a batch of
+ * transitions waits; a reader also reads at least this often, so that a
+ * lone transition is not held up. */
+#define EXACT_READ_EVERY_MS 50
+
 /* A state number the kernel sent that sockwatch does not know. */
 #define EXACT_STATE_UNKNOWN 0xff
 

@@ -54,6 +54,18 @@ int exact_feed_read(struct exact_feed *f, struct conn_table *t,
 		    const struct filter_context *ctx,
 		    const struct event_sink *sink);
 
+/* Look up the orphans waiting in FIN-WAIT-2 (conn_table_next_orphan):
+ * the peer's FIN moves their timewait object to TIME-WAIT unseen by the
+ * tracepoint.  Returns 0 or a negative errno. */
+int exact_feed_follow_orphans(struct exact_feed *f, struct conn_table *t,
+			      uint64_t now_ns, const struct event_sink *sink);
+
+/* The figures of these connections (the rows a view shows) from a
+ * look-up each: events carry states, not queues or owners.  Returns 0 or
+ * a negative errno. */
+int exact_feed_refresh(struct exact_feed *f, struct conn_table *t,
+		       struct conn *const *conns, size_t n);
+
 /* Transitions the ring lost since the feed opened. */
 uint64_t exact_feed_lost(const struct exact_feed *f);
 

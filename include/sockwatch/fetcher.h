@@ -34,6 +34,7 @@ struct fetch_job {
 	int detail_err;
 	bool bytecode_refused;
 	uint64_t fetch_ns, owners_ns;
+	uint64_t dump_started_ns; /* when the kernel's dump began */
 };
 
 struct fetcher;

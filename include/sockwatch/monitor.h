@@ -16,63 +16,30 @@
 #define SOCKWATCH_MONITOR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#include "sockwatch/collect.h"
 #include "sockwatch/conn_table.h"
 #include "sockwatch/events.h"
-#include "sockwatch/fetcher.h"
 #include "sockwatch/selection.h"
 
-struct destroy_listener;
-struct fetcher;
-struct fetch_job;
+struct proc_owner;
 
 struct monitor_timing {
 	uint64_t collect_ns; /* the dump and the filter */
 	uint64_t model_ns;   /* applying the poll to the model, all steps */
-	uint64_t owners_ns;  /* /proc scan, when one ran */
+	uint64_t owners_ns;  /* a /proc scan since the poll shown before */
 };
 
-struct monitor {
-	struct selection sel; /* the filter is owned by the monitor */
-	struct collector collector;
-	struct conn_table table;
-	/* Two snapshots: the model reads one while the next poll fills the
-	 * other. */
-	struct snapshot snaps[2];
-	unsigned shown; /* the one the model read last */
-	/* It was taken under a filter replaced while it was applied; the
-	 * next poll follows at once. */
-	bool shown_stale;
-	/* One connection followed with tcp_info and memory when the dump
-	 * carries none (the detail view), double-buffered the same way. */
-	struct snapshot detail_snaps[2];
-	struct sockrec follow;
-	bool following, detail_valid;
-	struct proc_table *owners_next; /* rescanned by a poll, then swapped */
-	struct fetcher *worker;		/* NULL until monitor_start_worker */
-	uint64_t config_gen;	/* bumped by each filter change */
-	bool request_again;	/* asked for while a poll was out */
-	struct destroy_listener *destroy; /* NULL without CAP_NET_ADMIN */
-	int destroy_error;		  /* why it is NULL (negative errno) */
-	uint64_t destroy_lost;		  /* notifications lost (ENOBUFS) */
-	uint64_t polls;
-	struct monitor_timing last;
-	uint64_t owners_refreshed_ns;
-	bool owners_wanted;		/* an inode had no known owner */
-	struct snapshot destroyed; /* reused by monitor_read_destroy */
-	/* Events wait here until their poll is applied, then go, in time
-	 * order, to the sink the poll was given. */
-	struct event_batch batch;
-	struct event_sink batch_sink;
-	uint64_t applied_gen; /* config_gen + 1 of the last poll applied */
-	struct fetch_job applying;	/* the poll being applied in steps */
-};
+/* The engine's state, only ever handled through a pointer. */
+struct monitor;
 
-/* Takes over sel->filter; closed connections stay visible for linger_ms.
- * Returns 0 or a negative errno (netlink). */
-int monitor_open(struct monitor *m, struct selection *sel, uint64_t linger_ms);
+/* A new monitor in *out.  Takes over sel->filter (also on error); closed
+ * connections stay visible for linger_ms.  Returns 0 or a negative errno
+ * (netlink, -ENOMEM), in which case *out is NULL. */
+int monitor_open(struct monitor **out, struct selection *sel,
+		 uint64_t linger_ms);
+/* Close and free it; NULL is fine. */
 void monitor_close(struct monitor *m);
 
 /* Poll the kernel now and apply it; events go to sink, which must stay
@@ -138,9 +105,84 @@ const struct sockrec_ext *monitor_ext(const struct monitor *m,
 /* tcp_info (and, with it, memory figures) on or off from the next poll. */
 void monitor_set_info(struct monitor *m, bool info);
 
-/* The socket's owner (pid, comm), when known; may trigger a rate-limited
- * /proc rescan at the next poll. */
-const struct proc_owner *monitor_owner(struct monitor *m,
+/*
+ * Exact mode: every transition from the kernel's tracepoint, the polls
+ * only reconciling every reconcile_ms; ring_bytes sizes the ring (0: the
+ * default).  Returns 0 when it runs or, unless
+ * required, when it cannot load (monitor_exact_why() then says why); a
+ * negative errno when required and it cannot load.  Call before the
+ * first poll, so that nothing happens unseen in between.
+ */
+int monitor_enable_exact(struct monitor *m, bool required,
+			 uint64_t reconcile_ms, size_t ring_bytes);
+bool monitor_exact(const struct monitor *m);
+const char *monitor_exact_why(const struct monitor *m);
+/* The ring's descriptor to wait on, or -1. */
+int monitor_exact_fd(const struct monitor *m);
+/* Apply the ring's transitions, events into sink (NULL: the last poll's)
+ * in time order.  Returns 0, 1 when the ring lost some (a reconciling
+ * poll is due at once), or a negative errno. */
+int monitor_read_exact(struct monitor *m, const struct event_sink *sink);
+/* Transitions the ring lost so far. */
+uint64_t monitor_exact_lost(const struct monitor *m);
+/* Whether a poll is due: always when polling; in exact mode, when the
+ * reconcile time has come, the ring lost events, or a lab's stack
+ * published a change (its connections are not in the tracepoint). */
+bool monitor_reconcile_due(struct monitor *m, uint64_t now_ns);
+/* Exact mode: the figures of the connections in these slots (the rows on
+ * screen) from a look-up each; owners unknown get a rescan. */
+void monitor_refresh_shown(struct monitor *m, const uint32_t *slots,
+			   size_t n);
+/* Exact mode between polls: the TIME-WAITs whose time is over end, what
+ * lingered long enough goes. */
+void monitor_tick(struct monitor *m, const struct event_sink *sink);
+
+/* The socket's owner (pid, comm), when known.  A pure look-up: the
+ * engine itself asks for a rate-limited /proc rescan when a poll lists a
+ * socket whose owner it does not know. */
+const struct proc_owner *monitor_owner(const struct monitor *m,
 				       const struct sockrec *rec);
+
+/*
+ * What the views read, without changing anything.  The table is the
+ * monitor's for its whole life, and changes with each poll applied and
+ * each destroy notification read (conn_table.h says how long a struct
+ * conn stays); the filter's text lasts until monitor_set_filter().
+ */
+
+/* The model: the connections and the counts per state. */
+const struct conn_table *monitor_table(const struct monitor *m);
+
+/* Whether tcp_info (and memory figures) is asked for. */
+bool monitor_info(const struct monitor *m);
+
+/* The filter in use: its text as typed (NULL or "" for none), and
+ * whether it takes rec. */
+const char *monitor_filter_text(const struct monitor *m);
+bool monitor_filter_match(const struct monitor *m, const struct sockrec *rec);
+
+/* The network namespace polled (its inode). */
+uint32_t monitor_netns(const struct monitor *m);
+
+/* 0 while destroy notifications are listened to, or the negative errno
+ * of why not (-EPERM without CAP_NET_ADMIN). */
+int monitor_destroy_status(const struct monitor *m);
+
+/* Destroy notifications lost so far (the kernel's buffer overflowed). */
+uint64_t monitor_destroy_lost(const struct monitor *m);
+
+/* Whether the kernel refused the filter's bytecode: the dumps are then
+ * taken without it, and the filter applied here alone. */
+bool monitor_bytecode_refused(const struct monitor *m);
+
+/* Polls applied to the model so far. */
+uint64_t monitor_polls(const struct monitor *m);
+
+/* Whether the poll shown was taken under a filter replaced since (a new
+ * poll is then already out). */
+bool monitor_shown_stale(const struct monitor *m);
+
+/* What the last poll applied cost. */
+const struct monitor_timing *monitor_last_timing(const struct monitor *m);
 
 #endif

@@ -50,17 +50,17 @@ static const struct cli_option options[] = {
 	  "all states, listeners included" },
 	{ "listening", 'l', no_argument, CLI_OPT_SELECT, NULL,
 	  "listening sockets only" },
-	{ "info", 'i', no_argument, CLI_OPT_DETAIL, NULL,
-	  "tcp_info: rtt, retransmits, cwnd, bytes, idle times" },
-	{ "memory", 'm', no_argument, CLI_OPT_DETAIL, NULL,
+	{ "info", 'i', no_argument, CLI_OPT_INFO, NULL,
+	  "tcp_info: rtt, retrans, cwnd, bytes, idle times" },
+	{ "memory", 'm', no_argument, CLI_OPT_EXTRAS, NULL,
 	  "socket memory (skmem)" },
-	{ "processes", 'p', no_argument, CLI_OPT_DETAIL, NULL,
+	{ "processes", 'p', no_argument, CLI_OPT_EXTRAS, NULL,
 	  "the process that owns each socket" },
-	{ "json", OPT_JSON, no_argument, CLI_OPT_OUTPUT, NULL,
+	{ "json", OPT_JSON, no_argument, CLI_OPT_DOCUMENT, NULL,
 	  "one JSON document" },
 	{ "jsonl", OPT_JSONL, no_argument, CLI_OPT_OUTPUT, NULL,
 	  "JSON lines: one object per line" },
-	{ "csv", OPT_CSV, no_argument, CLI_OPT_OUTPUT, NULL,
+	{ "csv", OPT_CSV, no_argument, CLI_OPT_DOCUMENT, NULL,
 	  "comma-separated values with a header" },
 	{ "no-header", 'H', no_argument, CLI_OPT_OUTPUT, NULL,
 	  "no header line" },
@@ -74,9 +74,9 @@ static const struct cli_option options[] = {
 	{ "reverse", 'r', no_argument, CLI_OPT_SORT, NULL,
 	  "reverse the sort order" },
 	{ "interval", OPT_INTERVAL, required_argument, CLI_OPT_INTERVAL,
-	  "DURATION", "time between polls (default 1s, at least 10ms)" },
+	  "DURATION", "time between polls (default 1s, 10ms to 24h)" },
 	{ "count", OPT_COUNT, required_argument, CLI_OPT_COUNT, "N",
-	  "stop after N events or refreshes" },
+	  "stop after N events" },
 	{ "duration", OPT_DURATION, required_argument, CLI_OPT_COUNT,
 	  "DURATION", "stop after this long" },
 	{ "no-kernel-filter", OPT_NO_KERNEL_FILTER, no_argument,
@@ -86,7 +86,7 @@ static const struct cli_option options[] = {
 	  "no colours (also with NO_COLOR set)" },
 	{ "ascii", OPT_ASCII, no_argument, CLI_OPT_TUI, NULL,
 	  "ASCII line drawing" },
-	{ "linger", OPT_LINGER, required_argument, CLI_OPT_TUI | CLI_OPT_COUNT,
+	{ "linger", OPT_LINGER, required_argument, CLI_OPT_TUI,
 	  "DURATION", "keep closed connections visible this long (5s)" },
 	{ "exact", OPT_EXACT, no_argument, CLI_OPT_EXACT, NULL,
 	  "every transition from the kernel's tracepoint, or fail" },
@@ -98,11 +98,67 @@ static const struct cli_option options[] = {
 };
 #define OPTION_COUNT (sizeof(options) / sizeof(*options))
 
+size_t
+cli_exact_ring(void)
+{
+	const char *v = getenv("SOCKWATCH_EXACT_RING");
+	char *end;
+	unsigned long long n;
+
+	if (v == NULL || *v == '\0')
+		return 0;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	return errno == 0 && *end == '\0' ? (size_t)n : 0;
+}
+
 void
 cli_error(const char *what, int err)
 {
 	fprintf(stderr, "sockwatch: %s: %s\n", what, strerror(err < 0 ? -err
 								      : err));
+}
+
+void
+cli_note_bytecode_refused(const char *command)
+{
+	fprintf(stderr, "sockwatch %s: note: the kernel did not take the "
+			"filter's bytecode; filtering in sockwatch instead\n",
+		command);
+}
+
+int
+cli_write_error(int err)
+{
+	if (err < 0)
+		err = -err;
+	if (err == 0)
+		fputs("sockwatch: write error\n", stderr);
+	else
+		fprintf(stderr, "sockwatch: write error: %s\n", strerror(err));
+	return EXIT_RUNTIME;
+}
+
+int
+cli_finish_output(int status)
+{
+	bool failed;
+	int err = 0;
+
+	/* A failed flush drops its buffer: the errno is only had now. */
+	errno = 0;
+	if ((failed = fflush(stdout) != 0))
+		err = errno;
+	failed |= ferror(stdout) != 0;
+	errno = 0;
+	if (fclose(stdout) != 0 && !failed) {
+		failed = true;
+		err = errno;
+	}
+	if (!failed)
+		return status;
+	cli_write_error(err);
+	return status != 0 ? status : EXIT_RUNTIME;
 }
 
 static void
@@ -147,6 +203,8 @@ usage_error(const char *command, const char *fmt, const char *token)
 static int
 apply_option(struct cli *cli, int c, const char *arg)
 {
+	int err;
+
 	switch (c) {
 	case 'n':
 		cli->numeric = true;
@@ -206,22 +264,38 @@ apply_option(struct cli *cli, int c, const char *arg)
 		cli->ascii = true;
 		break;
 	case OPT_INTERVAL:
-		if (text_parse_duration(arg, &cli->interval_ms) < 0 ||
-		    cli->interval_ms < 10)
+		err = text_parse_duration(arg, &cli->interval_ms);
+		if (err == -EINVAL)
 			return usage_error(cli->command,
-					   "bad interval '%s': give a "
-					   "duration of at least 10ms",
+					   "bad interval '%s': give a duration "
+					   "such as 500ms, 2s or 1m",
+					   arg);
+		if (err == 0 && cli->interval_ms < CLI_INTERVAL_MIN_MS)
+			return usage_error(cli->command,
+					   "bad interval '%s': at least 10ms",
+					   arg);
+		if (err < 0 || cli->interval_ms > CLI_INTERVAL_MAX_MS)
+			return usage_error(cli->command,
+					   "bad interval '%s': at most 24h",
 					   arg);
 		break;
 	case OPT_LINGER:
-		if (text_parse_duration(arg, &cli->linger_ms) < 0)
+		if ((err = text_parse_duration(arg, &cli->linger_ms)) < 0)
 			return usage_error(cli->command,
-					   "bad linger time '%s'", arg);
+					   err == -ERANGE
+						   ? "bad linger time '%s': at "
+						     "most " TEXT_DURATION_MAX
+						   : "bad linger time '%s'",
+					   arg);
 		break;
 	case OPT_DURATION:
-		if (text_parse_duration(arg, &cli->duration_ms) < 0 ||
+		if ((err = text_parse_duration(arg, &cli->duration_ms)) < 0 ||
 		    cli->duration_ms == 0)
-			return usage_error(cli->command, "bad duration '%s'",
+			return usage_error(cli->command,
+					   err == -ERANGE
+						   ? "bad duration '%s': at most "
+						     TEXT_DURATION_MAX
+						   : "bad duration '%s'",
 					   arg);
 		break;
 	case OPT_EXACT:
@@ -248,15 +322,101 @@ apply_option(struct cli *cli, int c, const char *arg)
 	return 0;
 }
 
+/* The table's entry for a getopt value, or NULL. */
+static const struct cli_option *
+option_by_value(int value)
+{
+	for (size_t i = 0; i < OPTION_COUNT; i++)
+		if (options[i].short_name == value)
+			return &options[i];
+	return NULL;
+}
+
+static const struct cli_option *
+option_by_name(const char *name, size_t len)
+{
+	for (size_t i = 0; i < OPTION_COUNT; i++)
+		if (strlen(options[i].long_name) == len &&
+		    strncmp(options[i].long_name, name, len) == 0)
+			return &options[i];
+	return NULL;
+}
+
+/*
+ * Whether token abbreviates the long option o while naming another option
+ * of the table exactly (one this command does not take).  Sets optopt
+ * as getopt does for an unknown long option.
+ */
+static bool
+names_another(const struct option *o, const char *token)
+{
+	size_t len;
+
+	if (strncmp(token, "--", 2) != 0)
+		return false;
+	len = strcspn(token + 2, "=");
+	if (len == strlen(o->name) || option_by_name(token + 2, len) == NULL)
+		return false;
+	optopt = 0;
+	return true;
+}
+
+/*
+ * What getopt_long() could not take, in words: an option that needs an
+ * argument and has none (':'), one that takes none and was given one,
+ * one of another command, or one that does not exist ('?').  token is
+ * the word it came from.
+ */
+static int
+option_error(const char *command, unsigned allowed, int c, const char *token)
+{
+	const struct cli_option *o = option_by_value(optopt);
+	bool is_long = strncmp(token, "--", 2) == 0;
+	size_t len = is_long ? strcspn(token + 2, "=") : 0;
+	char name[64];
+
+	/* In a group of short options ("-ip") getopt has not moved on yet,
+	 * and the word before may be a long option of its own. */
+	if (is_long && o != NULL && o->short_name < 256 &&
+	    strncmp(o->long_name, token + 2, len) != 0)
+		is_long = false;
+	if (optopt == 0 && is_long) {
+		/* Unknown or ambiguous: the name as written, without "=". */
+		o = option_by_name(token + 2, len);
+		snprintf(name, sizeof(name), "--%.*s", (int)len, token + 2);
+	} else if (o != NULL && (is_long || o->short_name >= 256)) {
+		snprintf(name, sizeof(name), "--%s", o->long_name);
+	} else {
+		snprintf(name, sizeof(name), "-%c", optopt);
+	}
+	if (c == ':')
+		return usage_error(command, "option '%s' needs an argument",
+				   name);
+	if (o != NULL && (o->group & allowed))
+		return usage_error(command, "option '%s' takes no argument",
+				   name);
+	if (o != NULL)
+		return usage_error(command, "option '%s' is not one of this "
+				   "command's options", name);
+	if (optopt == 0 && is_long)
+		return usage_error(command, "unknown or ambiguous option '%s'",
+				   name);
+	return usage_error(command, "unknown option '%s'", name);
+}
+
 int
 cli_parse(struct cli *cli, const char *command, unsigned allowed, int argc,
 	  char **argv)
 {
 	struct option longopts[OPTION_COUNT + 1];
-	char shortopts[2 * OPTION_COUNT + 2] = "+";
-	size_t nlong = 0, nshort = 1;
+	/* "-": options anywhere, as ss takes them, with every other word
+	 * handed back in its place (as option 1) whatever POSIXLY_CORRECT
+	 * says; ":": a missing argument is told from an unknown option. */
+	char shortopts[2 * OPTION_COUNT + 3] = "-:";
+	size_t nlong = 0, nshort = 2;
 	struct filter_error ferr;
-	int c, rc;
+	char **words;
+	int c, rc = 0, nwords = 0, longindex = 0;
 
 	memset(cli, 0, sizeof(*cli));
 	cli->command = command;
@@ -281,49 +441,56 @@ cli_parse(struct cli *cli, const char *command, unsigned allowed, int argc,
 	memset(&longopts[nlong], 0, sizeof(longopts[nlong]));
 	shortopts[nshort] = '\0';
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-		if (c == 'h') {
-			usage(stdout, command, allowed);
-			return -1;
-		}
-		if (c == '?') {
-			char bad[64];
-			if (optopt >= 256 || optopt == 0)
-				snprintf(bad, sizeof(bad), "%s",
-					 argv[optind - 1]);
-			else
-				snprintf(bad, sizeof(bad), "-%c", optopt);
-			return usage_error(command, "unknown option '%s'", bad);
-		}
-		if (c == ':')
-			return usage_error(command, "option '%s' needs a value",
-					   argv[optind - 1]);
-		if ((rc = apply_option(cli, c, optarg)) != 0)
-			return rc;
+	/* The filter's words, in order, from between the options. */
+	words = calloc((size_t)argc + 1, sizeof(*words));
+	if (words == NULL) {
+		cli_error(command, -ENOMEM);
+		return EXIT_RUNTIME;
 	}
-	/* A missing argument shows up as '?' with the option in optopt. */
-	if (optind < argc && !(allowed & CLI_OPT_SELECT))
-		return usage_error(command, "unexpected argument '%s'",
-				   argv[optind]);
-
-	if (filter_parse_argv(argc - optind, argv + optind, &cli->sel.filter,
-			      &ferr) < 0) {
+	opterr = 0;
+	optind = 0; /* getopt starts afresh, with this optstring's ordering */
+	while (rc == 0 && (c = getopt_long(argc, argv, shortopts, longopts,
+					   &longindex)) != -1) {
+		if (c == 1)
+			words[nwords++] = optarg;
+		else if (c == 'h') {
+			usage(stdout, command, allowed);
+			rc = -1;
+		} else if (c == '?' || c == ':')
+			rc = option_error(command, allowed, c,
+					  argv[optind - 1]);
+		else if (names_another(&longopts[longindex], argv[optind - 1]))
+			/* watch --json is not an abbreviation of --jsonl. */
+			rc = option_error(command, allowed, '?',
+					  argv[optind - 1]);
+		else
+			rc = apply_option(cli, c, optarg);
+	}
+	/* After "--", every word is the filter's, even "-p". */
+	while (rc == 0 && optind < argc)
+		words[nwords++] = argv[optind++];
+	if (rc == 0 && nwords > 0 && !(allowed & CLI_OPT_SELECT))
+		rc = usage_error(command, "unexpected argument '%s'", words[0]);
+	if (rc == 0 &&
+	    filter_parse_argv(nwords, words, &cli->sel.filter, &ferr) < 0) {
 		char line[512], text[256] = "";
-		for (int i = optind; i < argc; i++) {
-			if (i > optind)
+		for (int i = 0; i < nwords; i++) {
+			if (i > 0)
 				strncat(text, " ", sizeof(text) - strlen(text) - 1);
-			strncat(text, argv[i], sizeof(text) - strlen(text) - 1);
+			strncat(text, words[i], sizeof(text) - strlen(text) - 1);
 		}
 		if (ferr.message[0] == '\0')
 			snprintf(ferr.message, sizeof(ferr.message),
 				 "out of memory");
 		filter_error_format(&ferr, text, line, sizeof(line));
 		fprintf(stderr, "sockwatch %s: %s\n", command, line);
-		return EXIT_USAGE;
+		rc = EXIT_USAGE;
 	}
-
+	free(words);
+	if (rc != 0) {
+		cli_free(cli);
+		return rc;
+	}
 	selection_derive(&cli->sel);
 	return 0;
 }

@@ -8,19 +8,20 @@
 #include "sockwatch/commands.h"
 #include "sockwatch/monitor.h"
 #include "sockwatch/tui.h"
-#include "sockwatch/tui.h"
 
 int
 cmd_monitor(int argc, char **argv)
 {
 	struct cli cli;
-	struct monitor m;
+	struct monitor *m;
 	struct tui_options opt;
+	char why[200];
 	int rc;
 
 	rc = cli_parse(&cli, "monitor",
-		       CLI_OPT_SELECT | CLI_OPT_DETAIL | CLI_OPT_INTERVAL |
-			       CLI_OPT_TUI | CLI_OPT_SORT | CLI_OPT_EXACT,
+		       CLI_OPT_SELECT | CLI_OPT_DETAIL | CLI_OPT_INFO |
+			       CLI_OPT_INTERVAL | CLI_OPT_TUI | CLI_OPT_SORT |
+			       CLI_OPT_EXACT,
 		       argc, argv);
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;
@@ -40,6 +41,12 @@ cmd_monitor(int argc, char **argv)
 		cli_free(&cli);
 		return EXIT_USAGE;
 	}
+	/* TERM unset, unknown or dumb: said before curses is started. */
+	if (tui_terminal_check(why, sizeof(why)) < 0) {
+		fprintf(stderr, "sockwatch monitor: %s\n", why);
+		cli_free(&cli);
+		return EXIT_RUNTIME;
+	}
 	cli.sel.processes = true;
 	/* The header counts every state: a LISTEN of 0 while the host has
 	 * listeners would mislead. */
@@ -58,10 +65,19 @@ cmd_monitor(int argc, char **argv)
 		cli_free(&cli);
 		return EXIT_RUNTIME;
 	}
+	if (cli.exact != CLI_EXACT_OFF &&
+	    (rc = monitor_enable_exact(m, cli.exact == CLI_EXACT_ON,
+				       cli.reconcile_ms, cli_exact_ring())) < 0) {
+		fprintf(stderr, "sockwatch: exact mode: %s\n",
+			monitor_exact_why(m));
+		monitor_close(m);
+		return EXIT_RUNTIME;
+	}
+	opt.exact_why = monitor_exact_why(m);
 	/* -i: the detail view's memory figures come with tcp_info. */
-	monitor_set_info(&m, m.sel.info);
-	rc = tui_run(&m, &opt);
-	monitor_close(&m);
+	monitor_set_info(m, monitor_info(m));
+	rc = tui_run(m, &opt);
+	monitor_close(m);
 	if (rc < 0) {
 		cli_error("cannot run the monitor", rc);
 		return EXIT_RUNTIME;

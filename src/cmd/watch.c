@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
@@ -15,6 +16,7 @@
 #include "sockwatch/cli.h"
 #include "sockwatch/clock.h"
 #include "sockwatch/event_line.h"
+#include "sockwatch/exact.h"
 #include "sockwatch/commands.h"
 #include "sockwatch/monitor.h"
 
@@ -22,8 +24,19 @@ struct watch {
 	struct event_format fmt;
 	long remaining; /* events left to print, or -1 */
 	uint64_t interval_ms;
+	struct event_sink sink; /* print_event */
+	uint64_t destroy_lost_told, exact_lost_told;
+	bool refusal_told;
 	bool write_failed;
+	int write_errno; /* EPIPE: the reader went away, a normal end */
 };
+
+static void
+note_write_error(struct watch *w, int err)
+{
+	w->write_failed = true;
+	w->write_errno = err;
+}
 
 static void
 print_event(void *arg, const struct event *ev)
@@ -33,11 +46,20 @@ print_event(void *arg, const struct event *ev)
 	if (w->remaining == 0 || w->write_failed)
 		return;
 	event_write(stdout, &w->fmt, ev);
-	/* Line-buffered in spirit: a reader sees each event at once. */
-	if (fflush(stdout) != 0)
-		w->write_failed = true;
+	if (ferror(stdout))
+		note_write_error(w, errno);
 	if (w->remaining > 0)
 		w->remaining--;
+}
+
+/* A reader sees each batch of events at once: flushed once per turn of
+ * the loop, not once per line (a write per event is most of the cost
+ * under a churn of thousands a second). */
+static void
+flush_events(struct watch *w)
+{
+	if (!w->write_failed && fflush(stdout) != 0)
+		note_write_error(w, errno);
 }
 
 static int
@@ -65,12 +87,106 @@ open_fds(int *timer, int *signals, uint64_t interval_ms)
 	return 0;
 }
 
+/* How long poll() may wait: to the deadline (-1: none; -2: it has
+ * passed), and at most EXACT_READ_EVERY_MS in exact mode, whose ring
+ * wakes its reader for batches only. */
+static int
+wait_ms(const struct monitor *m, uint64_t deadline_ns)
+{
+	int timeout = -1;
+
+	if (deadline_ns) {
+		uint64_t now = clock_now_ns();
+		if (now >= deadline_ns)
+			return -2;
+		uint64_t ms = (deadline_ns - now + 999999) / 1000000;
+		timeout = ms > INT_MAX ? INT_MAX : (int)ms;
+	}
+	if (monitor_exact(m) && (timeout < 0 || timeout > EXACT_READ_EVERY_MS))
+		timeout = EXACT_READ_EVERY_MS;
+	return timeout;
+}
+
+/* What the loop woke up for: destroy notifications, the ring's
+ * transitions, the timer.  Returns 0 or a negative errno. */
+static int
+serve(struct monitor *m, struct watch *w, const struct pollfd *fds,
+      int timer)
+{
+	bool poll_now = false;
+	int r;
+
+	if (fds[2].revents & POLLIN) {
+		if ((r = monitor_read_destroy(m)) < 0)
+			return r;
+		poll_now = r > 0; /* some were lost: resynchronise */
+	}
+	if (monitor_exact(m)) {
+		if ((r = monitor_read_exact(m, &w->sink)) < 0)
+			return r;
+		poll_now |= r > 0; /* some were lost: reconcile */
+	}
+	if (fds[1].revents & POLLIN) {
+		uint64_t ticks;
+		if (read(timer, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+			return -errno;
+		/* Exact mode polls only to reconcile. */
+		if (monitor_reconcile_due(m, clock_now_ns()))
+			poll_now = true;
+		else
+			monitor_tick(m, &w->sink);
+	}
+	return poll_now ? monitor_poll(m, &w->sink) : 0;
+}
+
+/* Losses are said once each, on stderr: the stream stays events. */
+static void
+report_losses(const struct monitor *m, struct watch *w)
+{
+	if (monitor_bytecode_refused(m) && !w->refusal_told) {
+		w->refusal_told = true;
+		cli_note_bytecode_refused("watch");
+	}
+	if (monitor_destroy_lost(m) > w->destroy_lost_told) {
+		w->destroy_lost_told = monitor_destroy_lost(m);
+		fprintf(stderr,
+			"sockwatch watch: %llu destroy notifications lost so "
+			"far; resynchronised by the poll\n",
+			(unsigned long long)w->destroy_lost_told);
+	}
+	if (monitor_exact_lost(m) > w->exact_lost_told) {
+		w->exact_lost_told = monitor_exact_lost(m);
+		fprintf(stderr,
+			"sockwatch watch: %llu transitions lost by the "
+			"exact-mode ring so far; reconciled from a dump\n",
+			(unsigned long long)w->exact_lost_told);
+	}
+}
+
+/* At the end: what the ring holds, and the destroys still pending, so
+ * that a connection that ended just before the stop is reported. */
+static int
+settle(struct monitor *m, struct watch *w)
+{
+	int err = 0;
+
+	if (w->write_failed || w->remaining == 0)
+		return 0;
+	if (monitor_exact(m)) {
+		err = monitor_read_exact(m, &w->sink);
+		/* The ring lost some since the last reconcile: one more. */
+		if (err > 0)
+			err = monitor_poll(m, &w->sink);
+	}
+	if (err >= 0 && monitor_fd(m) >= 0)
+		err = monitor_poll(m, &w->sink);
+	return err;
+}
+
 static int
 run(struct monitor *m, struct watch *w, uint64_t deadline_ns)
 {
-	struct event_sink sink = { print_event, w };
-	int timer = -1, signals = -1, err;
-	uint64_t lost_told = 0;
+	int timer = -1, signals = -1, err, timeout;
 
 	if ((err = open_fds(&timer, &signals, w->interval_ms)) < 0) {
 		cli_error("cannot set up the event loop", err);
@@ -78,26 +194,19 @@ run(struct monitor *m, struct watch *w, uint64_t deadline_ns)
 	}
 	/* The first poll only learns what exists: no burst of "new". */
 	err = monitor_poll(m, NULL);
-	while (err >= 0 && !w->write_failed && w->remaining != 0) {
+	while (err >= 0 && !w->write_failed && w->remaining != 0 &&
+	       (timeout = wait_ms(m, deadline_ns)) != -2) {
 		/* stdout with no events asked: poll() still reports POLLERR
 		 * when the reader of a pipe went away, so a quiet watch ends
 		 * with its reader too. */
-		struct pollfd fds[4] = {
+		struct pollfd fds[5] = {
 			{ .fd = signals, .events = POLLIN },
 			{ .fd = timer, .events = POLLIN },
 			{ .fd = monitor_fd(m), .events = POLLIN },
 			{ .fd = STDOUT_FILENO, .events = 0 },
+			{ .fd = monitor_exact_fd(m), .events = POLLIN },
 		};
-		int timeout = -1;
-		if (deadline_ns) {
-			uint64_t now = clock_now_ns();
-			if (now >= deadline_ns)
-				break;
-			uint64_t ms = (deadline_ns - now + 999999) / 1000000;
-			timeout = ms > INT_MAX ? INT_MAX : (int)ms;
-		}
-		int n = poll(fds, 4, timeout);
-		if (n < 0) {
+		if (poll(fds, 5, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			err = -errno;
@@ -106,40 +215,16 @@ run(struct monitor *m, struct watch *w, uint64_t deadline_ns)
 		if (fds[0].revents & POLLIN)
 			break;
 		if (fds[3].revents & (POLLERR | POLLHUP)) {
-			w->write_failed = true;
+			note_write_error(w, EPIPE);
 			break;
 		}
-		bool poll_now = false;
-		if (fds[2].revents & POLLIN) {
-			int r = monitor_read_destroy(m);
-			if (r < 0)
-				err = r;
-			poll_now = r > 0; /* some were lost: resynchronise */
-		}
-		if (fds[1].revents & POLLIN) {
-			uint64_t ticks;
-			if (read(timer, &ticks, sizeof(ticks)) < 0 &&
-			    errno != EAGAIN)
-				err = -errno;
-			poll_now = true;
-		}
-		if (poll_now && err >= 0)
-			err = monitor_poll(m, &sink);
-		if (m->destroy_lost > lost_told) {
-			lost_told = m->destroy_lost;
-			fprintf(stderr,
-				"sockwatch watch: %llu destroy notifications "
-				"lost so far; resynchronised by the poll\n",
-				(unsigned long long)lost_told);
-		}
-		if (deadline_ns && clock_now_ns() >= deadline_ns)
-			break;
+		err = serve(m, w, fds, timer);
+		flush_events(w);
+		report_losses(m, w);
 	}
-	/* Settle what the destroy notifications left pending, so that a
-	 * connection that ended just before the stop is still reported. */
-	if (err >= 0 && !w->write_failed && w->remaining != 0 &&
-	    monitor_fd(m) >= 0)
-		err = monitor_poll(m, &sink);
+	if (err >= 0)
+		err = settle(m, w);
+	flush_events(w);
 	close(timer);
 	close(signals);
 	if (err < 0) {
@@ -152,11 +237,14 @@ run(struct monitor *m, struct watch *w, uint64_t deadline_ns)
 int
 cmd_watch(int argc, char **argv)
 {
-	struct monitor m;
+	struct monitor *m;
 	struct watch w = { .remaining = -1 };
 	struct cli cli;
 	uint64_t deadline = 0;
-	int rc, err;
+	int rc, err, destroy_err;
+
+	w.sink.emit = print_event;
+	w.sink.arg = &w;
 
 	rc = cli_parse(&cli, "watch",
 		       CLI_OPT_SELECT | CLI_OPT_OUTPUT | CLI_OPT_DETAIL |
@@ -164,13 +252,6 @@ cmd_watch(int argc, char **argv)
 		       argc, argv);
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;
-	if (cli.format == OUTPUT_CSV || cli.format == OUTPUT_JSON) {
-		fputs("sockwatch watch: use --jsonl for a stream of JSON "
-		      "objects\n",
-		      stderr);
-		cli_free(&cli);
-		return EXIT_USAGE;
-	}
 	/* Listeners come and go too. */
 	selection_follow_every_state(&cli.sel);
 	w.fmt.numeric = cli.numeric;
@@ -187,19 +268,40 @@ cmd_watch(int argc, char **argv)
 		cli_free(&cli);
 		return EXIT_RUNTIME;
 	}
-	if (m.destroy == NULL)
+	if (cli.exact != CLI_EXACT_OFF &&
+	    (err = monitor_enable_exact(m, cli.exact == CLI_EXACT_ON,
+					cli.reconcile_ms, cli_exact_ring())) < 0) {
+		fprintf(stderr, "sockwatch watch: exact mode: %s\n",
+			monitor_exact_why(m));
+		monitor_close(m);
+		return EXIT_RUNTIME;
+	}
+	if (cli.exact == CLI_EXACT_AUTO && !monitor_exact(m))
+		fprintf(stderr,
+			"sockwatch watch: exact mode off (%s): polling every "
+			"%llu ms\n",
+			monitor_exact_why(m),
+			(unsigned long long)cli.interval_ms);
+	if ((destroy_err = monitor_destroy_status(m)) < 0 && !monitor_exact(m))
 		fprintf(stderr,
 			"sockwatch watch: destroy notifications unavailable "
 			"(%s): connections that open and close between two "
 			"polls may be missed\n",
-			strerror(-m.destroy_error));
+			strerror(-destroy_err));
 	if (!w.fmt.json && cli.header)
 		event_write_header(stdout, &w.fmt);
-	if (fflush(stdout) != 0)
-		w.write_failed = true;
-	rc = run(&m, &w, deadline);
-	if (w.write_failed && rc == 0)
-		rc = 0; /* the reader went away: a normal end for a stream */
-	monitor_close(&m);
+	flush_events(&w);
+	rc = run(m, &w, deadline);
+	if (w.write_failed) {
+		/* What could not be written is dropped here, so that main()
+		 * does not report it again. */
+		__fpurge(stdout);
+		clearerr(stdout);
+		/* The reader went away: a normal end for a stream.  Any
+		 * other write error (a full disk) is not. */
+		if (w.write_errno != EPIPE && rc == 0)
+			rc = cli_write_error(w.write_errno);
+	}
+	monitor_close(m);
 	return rc;
 }

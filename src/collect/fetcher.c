@@ -50,6 +50,7 @@ fetch_job_run(struct fetch_job *job, struct diag_socket *ds)
 		job->owners_ns = clock_now_ns() - t0;
 		t0 = clock_now_ns();
 	}
+	job->dump_started_ns = clock_now_ns();
 	job->err = collector_fetch(ds, &job->req, job->snap,
 				   &job->bytecode_refused);
 	/* The stack's rows are extras: a directory that cannot be read

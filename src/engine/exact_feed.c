@@ -68,7 +68,7 @@ rec_of_event(const struct exact_event *ev, struct sockrec *rec)
 }
 
 /*
- * The socket left FIN-WAIT-2 or CLOSING for CLOSE: its TIME-WAIT object,
+ * The socket left FIN-WAIT-2 or CLOSING for CLOSE: its timewait object,
  * put in the hash before the socket is closed, answers an exact look-up
  * of its pair under its cookie (which the object keeps), or nothing does.
  */
@@ -84,8 +84,11 @@ look_for_time_wait(struct exact_feed *f, const struct sockrec *event_rec)
 	snapshot_reset(&f->found);
 	f->lookups++;
 	err = diag_get(f->lookup, &c->rec, 0, &f->found);
+	/* An orphan going to FIN-WAIT-2 gets its timewait object at once,
+	 * in FIN-WAIT-2 until the peer's FIN; sock_diag says that state. */
 	if (err == 0 && f->found.count == 1 &&
-	    f->found.recs[0].state == TCP_STATE_TIME_WAIT)
+	    (f->found.recs[0].state == TCP_STATE_TIME_WAIT ||
+	     f->found.recs[0].state == TCP_STATE_FIN_WAIT_2))
 		tw = &f->found.recs[0];
 	else if (err < 0 && err != -ENOENT)
 		return err;
@@ -145,6 +148,51 @@ exact_feed_read(struct exact_feed *f, struct conn_table *t,
 	if (lost != f->lost_told) {
 		f->lost_told = lost;
 		return 1;
+	}
+	return 0;
+}
+
+int
+exact_feed_follow_orphans(struct exact_feed *f, struct conn_table *t,
+			  uint64_t now_ns, const struct event_sink *sink)
+{
+	size_t pos = 0;
+	struct conn *c;
+	int err;
+
+	while ((c = conn_table_next_orphan(t, &pos)) != NULL) {
+		const struct sockrec *found = NULL;
+		snapshot_reset(&f->found);
+		f->lookups++;
+		err = diag_get(f->lookup, &c->rec, 0, &f->found);
+		if (err < 0 && err != -ENOENT)
+			return err;
+		if (err == 0 && f->found.count == 1)
+			found = &f->found.recs[0];
+		if ((err = conn_table_orphan_seen(t, c, found, now_ns, sink)) < 0)
+			return err;
+	}
+	return 0;
+}
+
+int
+exact_feed_refresh(struct exact_feed *f, struct conn_table *t,
+		   struct conn *const *conns, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct conn *c = conns[i];
+		int err;
+
+		if (c == NULL || sockrec_is_stack(&c->rec) ||
+		    (c->flags & (CONN_CLOSED | CONN_UNTOLD)))
+			continue;
+		snapshot_reset(&f->found);
+		f->lookups++;
+		err = diag_get(f->lookup, &c->rec, 0, &f->found);
+		if (err == 0 && f->found.count == 1)
+			conn_table_refresh(t, c, &f->found.recs[0]);
+		else if (err < 0 && err != -ENOENT)
+			return err;
 	}
 	return 0;
 }

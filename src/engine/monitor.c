@@ -1,24 +1,79 @@
 /* The polling engine shared by `watch` and the live monitor. */
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "sockwatch/clock.h"
+#include "sockwatch/collect.h"
 #include "sockwatch/destroy.h"
+#include "sockwatch/exact_feed.h"
 #include "sockwatch/fetcher.h"
 #include "sockwatch/monitor.h"
+#include "sockwatch/stack_source.h"
 
 /* A /proc scan costs a readlink per open file on the host: do it when a
  * socket's owner is unknown, but not more often than this. */
 #define OWNER_RESCAN_NS (2ull * 1000000000ull)
 
+struct monitor {
+	struct selection sel; /* the filter is owned by the monitor */
+	struct collector collector;
+	struct conn_table table;
+	/* Two snapshots: the model reads one while the next poll fills the
+	 * other. */
+	struct snapshot snaps[2];
+	unsigned shown; /* the one the model read last */
+	/* It was taken under a filter replaced while it was applied; the
+	 * next poll follows at once. */
+	bool shown_stale;
+	/* One connection followed with tcp_info and memory when the dump
+	 * carries none (the detail view), double-buffered the same way. */
+	struct snapshot detail_snaps[2];
+	struct sockrec follow;
+	bool following, detail_valid;
+	struct proc_table *owners_next; /* rescanned by a poll, then swapped */
+	struct fetcher *worker;		/* NULL until monitor_start_worker */
+	uint64_t config_gen;	/* bumped by each filter change */
+	bool request_again;	/* asked for while a poll was out */
+	struct destroy_listener *destroy; /* NULL without CAP_NET_ADMIN */
+	int destroy_error;		  /* why it is NULL (negative errno) */
+	uint64_t destroy_lost;		  /* notifications lost (ENOBUFS) */
+	uint64_t polls;
+	struct monitor_timing last;
+	uint64_t owners_scan_ns;	/* a scan not yet in `last` */
+	uint64_t owners_refreshed_ns;
+	bool owners_wanted;		/* an inode had no known owner */
+	size_t owners_checked;		/* records of `applying` looked at */
+	struct snapshot destroyed; /* reused by monitor_read_destroy */
+	/* Events wait here until their poll is applied, then go, in time
+	 * order, to the sink the poll was given. */
+	struct event_batch batch;
+	struct event_sink batch_sink;
+	uint64_t applied_gen; /* config_gen + 1 of the last poll applied */
+	/* Exact mode (monitor_enable_exact). */
+	struct exact_feed exact;
+	bool exact_on;
+	int exact_err;	      /* why it is off, when it was asked for */
+	char exact_why[256];
+	uint64_t reconcile_ns, next_reconcile_ns;
+	uint64_t stack_mtime; /* of the stack's directory, at the last look */
+	struct fetch_job applying;	/* the poll being applied in steps */
+};
+
 int
-monitor_open(struct monitor *m, struct selection *sel, uint64_t linger_ms)
+monitor_open(struct monitor **out, struct selection *sel, uint64_t linger_ms)
 {
+	struct monitor *m;
 	int err;
 
-	memset(m, 0, sizeof(*m));
+	*out = NULL;
+	if ((m = calloc(1, sizeof(*m))) == NULL) {
+		selection_free(sel);
+		return -ENOMEM;
+	}
 	m->sel = *sel;
 	sel->filter = NULL;
 	if ((err = collector_open(&m->collector, &m->sel)) < 0)
@@ -32,6 +87,7 @@ monitor_open(struct monitor *m, struct selection *sel, uint64_t linger_ms)
 		m->destroy = NULL;
 	m->batch_sink.emit = event_batch_push;
 	m->batch_sink.arg = &m->batch;
+	*out = m;
 	return 0;
 fail:
 	monitor_close(m);
@@ -41,9 +97,13 @@ fail:
 void
 monitor_close(struct monitor *m)
 {
+	if (m == NULL)
+		return;
 	/* First the thread, which may still use the socket and snapshot. */
 	fetcher_stop(m->worker);
 	destroy_close(m->destroy);
+	if (m->exact_on)
+		exact_feed_close(&m->exact);
 	conn_table_free(&m->table);
 	collector_close(&m->collector);
 	proc_table_free(m->owners_next);
@@ -54,7 +114,7 @@ monitor_close(struct monitor *m)
 	snapshot_free(&m->destroyed);
 	event_batch_free(&m->batch);
 	selection_free(&m->sel);
-	memset(m, 0, sizeof(*m));
+	free(m);
 }
 
 int
@@ -97,8 +157,8 @@ prepare_job(struct monitor *m, struct fetch_job *job)
 		    proc_table_new(&m->owners_next) == 0)
 			job->owners = m->owners_next;
 		m->owners_refreshed_ns = now;
+		m->owners_wanted = false;
 	}
-	m->owners_wanted = false;
 }
 
 /* Whether the selection takes a connection (for the sweep: one it does
@@ -129,7 +189,7 @@ apply_begin(struct monitor *m, struct fetch_job *job,
 		/* The fresh owners replace the ones the views read. */
 		m->owners_next = m->collector.procs;
 		m->collector.procs = job->owners;
-		m->last.owners_ns = job->owners_ns;
+		m->owners_scan_ns = job->owners_ns;
 	}
 	if (job->tag != m->config_gen)
 		return 0; /* taken under a filter since replaced */
@@ -148,17 +208,57 @@ apply_begin(struct monitor *m, struct fetch_job *job,
 	 * one incarnation before the start of the next. */
 	if ((err = monitor_read_destroy(m)) < 0)
 		return err;
+	/* Exact mode: the ring's events first, so that the dump only
+	 * reconciles what they did not say; what they changed after the
+	 * dump began is theirs. */
+	if (m->exact_on && (err = monitor_read_exact(m, NULL)) < 0)
+		return err;
 	t1 = clock_now_ns();
 	collector_keep_matching(&m->collector, job->snap);
 	t2 = clock_now_ns();
 	m->last.collect_ns = job->fetch_ns + (t2 - t1);
 	m->last.model_ns = 0;
-	if ((err = conn_table_begin(&m->table, job->snap, t2)) < 0)
+	if ((err = conn_table_begin(&m->table, job->snap,
+				    m->exact_on ? job->dump_started_ns : t2)) <
+	    0)
 		return err;
+	if (m->exact_on) {
+		conn_table_exact_since(&m->table, job->dump_started_ns);
+		m->next_reconcile_ns = t2 + m->reconcile_ns;
+	}
 	selector.changed = m->applied_gen != m->config_gen + 1;
 	conn_table_select(&m->table, &selector);
+	conn_table_dump_started(&m->table, job->dump_started_ns);
 	m->applying = *job;
+	m->owners_checked = 0;
 	return 1;
+}
+
+/*
+ * Whether the next records of the poll being applied (at most max) list a
+ * socket whose owner is not known: then a /proc rescan is wanted.  Looked
+ * at step by step beside the model, up to the first such socket.  The
+ * stack's connections and sockets without an inode (TIME-WAIT, requests)
+ * have no owner to find.
+ */
+static void
+note_unknown_owners(struct monitor *m, size_t max)
+{
+	const struct snapshot *snap = m->applying.snap;
+	size_t end = snap->count;
+
+	if (m->owners_wanted || m->collector.procs == NULL)
+		return;
+	if (end - m->owners_checked > max)
+		end = m->owners_checked + max;
+	for (; m->owners_checked < end; m->owners_checked++) {
+		const struct sockrec *rec = &snap->recs[m->owners_checked];
+		if (rec->inode != 0 && !sockrec_is_stack(rec) &&
+		    collector_owner(&m->collector, rec) == NULL) {
+			m->owners_wanted = true;
+			return;
+		}
+	}
 }
 
 /*
@@ -173,6 +273,8 @@ apply_step(struct monitor *m, size_t max_records)
 	uint64_t t0 = clock_now_ns();
 	int rc = conn_table_apply(&m->table, max_records, &m->batch_sink);
 
+	if (rc >= 0)
+		note_unknown_owners(m, rc == 1 ? SIZE_MAX : max_records);
 	if (rc == 1) {
 		conn_table_end(&m->table, &m->batch_sink);
 		/* The poll's events, and the destroys it settled, in order. */
@@ -182,6 +284,8 @@ apply_step(struct monitor *m, size_t max_records)
 	m->last.model_ns += clock_now_ns() - t0;
 	if (rc != 1)
 		return rc;
+	m->last.owners_ns = m->owners_scan_ns;
+	m->owners_scan_ns = 0;
 	m->shown = (unsigned)(job->snap - m->snaps);
 	m->shown_stale = job->tag != m->config_gen;
 	m->detail_valid = job->detail != NULL && job->detail_err == 0;
@@ -275,13 +379,15 @@ int
 monitor_read_destroy(struct monitor *m)
 {
 	struct snapshot *gone = &m->destroyed;
-	uint64_t now = clock_now_ns();
+	uint64_t now;
 	int err;
 
 	if (m->destroy == NULL)
 		return 0;
 	snapshot_reset(gone);
 	err = destroy_read(m->destroy, gone, &m->destroy_lost);
+	/* Stamped once all are read: never before a socket's end. */
+	now = clock_now_ns();
 	if (err < 0 && err != -ENOBUFS)
 		return err;
 	for (size_t i = 0; i < gone->count; i++) {
@@ -368,11 +474,225 @@ monitor_ext(const struct monitor *m, const struct conn *c)
 }
 
 const struct proc_owner *
-monitor_owner(struct monitor *m, const struct sockrec *rec)
+monitor_owner(const struct monitor *m, const struct sockrec *rec)
 {
-	const struct proc_owner *o = collector_owner(&m->collector, rec);
+	return collector_owner(&m->collector, rec);
+}
 
-	if (o == NULL && rec->inode != 0)
-		m->owners_wanted = true;
-	return o;
+const struct conn_table *
+monitor_table(const struct monitor *m)
+{
+	return &m->table;
+}
+
+bool
+monitor_info(const struct monitor *m)
+{
+	return m->sel.info;
+}
+
+const char *
+monitor_filter_text(const struct monitor *m)
+{
+	return m->collector.filter ? filter_text(m->collector.filter) : NULL;
+}
+
+bool
+monitor_filter_match(const struct monitor *m, const struct sockrec *rec)
+{
+	return filter_match(m->collector.filter, rec,
+			    &m->collector.filter_ctx);
+}
+
+uint32_t
+monitor_netns(const struct monitor *m)
+{
+	return m->collector.netns;
+}
+
+int
+monitor_destroy_status(const struct monitor *m)
+{
+	if (m->destroy != NULL)
+		return 0;
+	return m->destroy_error < 0 ? m->destroy_error : -ENOTCONN;
+}
+
+uint64_t
+monitor_destroy_lost(const struct monitor *m)
+{
+	return m->destroy_lost;
+}
+
+bool
+monitor_bytecode_refused(const struct monitor *m)
+{
+	return m->collector.bytecode_refused;
+}
+
+uint64_t
+monitor_polls(const struct monitor *m)
+{
+	return m->polls;
+}
+
+bool
+monitor_shown_stale(const struct monitor *m)
+{
+	return m->shown_stale;
+}
+
+const struct monitor_timing *
+monitor_last_timing(const struct monitor *m)
+{
+	return &m->last;
+}
+
+int
+monitor_enable_exact(struct monitor *m, bool required, uint64_t reconcile_ms,
+		     size_t ring_bytes)
+{
+	int err = exact_feed_open(&m->exact, m->collector.netns, ring_bytes,
+				  m->exact_why, sizeof(m->exact_why));
+
+	if (err < 0) {
+		m->exact_err = err;
+		return required ? err : 0;
+	}
+	m->exact_on = true;
+	m->reconcile_ns = reconcile_ms * 1000000ull;
+	/* Every end is in the tracepoint: the notifications would only say
+	 * it twice. */
+	destroy_close(m->destroy);
+	m->destroy = NULL;
+	m->destroy_error = 0;
+	return 0;
+}
+
+bool
+monitor_exact(const struct monitor *m)
+{
+	return m->exact_on;
+}
+
+const char *
+monitor_exact_why(const struct monitor *m)
+{
+	return m->exact_err < 0 ? m->exact_why : NULL;
+}
+
+int
+monitor_exact_fd(const struct monitor *m)
+{
+	return m->exact_on ? exact_feed_fd(&m->exact) : -1;
+}
+
+uint64_t
+monitor_exact_lost(const struct monitor *m)
+{
+	return m->exact_on ? exact_feed_lost(&m->exact) : 0;
+}
+
+/* When the directory a running `sockwatch stack` publishes in last
+ * changed (0: none): its connections are polled, not traced. */
+static uint64_t
+stack_dir_mtime(void)
+{
+	struct stat st;
+
+	if (stat(STACK_SOURCE_DIR, &st) < 0)
+		return 0;
+	return (uint64_t)st.st_mtim.tv_sec * 1000000000u +
+	       (uint64_t)st.st_mtim.tv_nsec;
+}
+
+bool
+monitor_reconcile_due(struct monitor *m, uint64_t now_ns)
+{
+	uint64_t stack = m->exact_on ? stack_dir_mtime() : 0;
+
+	if (!m->exact_on || now_ns >= m->next_reconcile_ns)
+		return true;
+	/* An owner to find: the rescan comes with a poll, rate-limited. */
+	if (m->owners_wanted &&
+	    now_ns - m->owners_refreshed_ns >= OWNER_RESCAN_NS)
+		return true;
+	/* A lab's stack changed what it publishes: poll now. */
+	if (stack != m->stack_mtime) {
+		m->stack_mtime = stack;
+		return true;
+	}
+	return false;
+}
+
+int
+monitor_read_exact(struct monitor *m, const struct event_sink *sink)
+{
+	int rc;
+
+	if (!m->exact_on)
+		return 0;
+	if (sink != NULL)
+		m->batch.out = *sink;
+	rc = exact_feed_read(&m->exact, &m->table, &m->sel,
+			     &m->collector.filter_ctx, &m->batch_sink);
+	/* Not while a poll is applied: its events wait for it. */
+	if (!m->table.applying)
+		event_batch_flush(&m->batch);
+	if (rc == 1)
+		m->next_reconcile_ns = 0; /* lost some: reconcile now */
+	return rc;
+}
+
+void
+monitor_tick(struct monitor *m, const struct event_sink *sink)
+{
+	uint64_t now;
+
+	if (!m->exact_on || m->table.applying)
+		return;
+	if (sink != NULL)
+		m->batch.out = *sink;
+	now = clock_now_ns();
+	/* The connection a detail view follows gets its tcp_info and
+	 * memory each tick, as a poll would have brought them. */
+	if (m->following) {
+		struct snapshot *d = &m->detail_snaps[m->shown];
+		snapshot_reset(d);
+		m->detail_valid = diag_get(m->exact.lookup, &m->follow,
+					   DIAG_EXT_INFO | DIAG_EXT_MEM |
+						   DIAG_EXT_CONG,
+					   d) == 0;
+	}
+	conn_table_expire(&m->table, now, &m->batch_sink);
+	(void)exact_feed_follow_orphans(&m->exact, &m->table, now,
+					&m->batch_sink);
+	event_batch_flush(&m->batch);
+}
+
+void
+monitor_refresh_shown(struct monitor *m, const uint32_t *slots, size_t n)
+{
+	struct conn *batch[64];
+	size_t k = 0;
+
+	if (!m->exact_on || m->table.applying)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct conn *c = conn_table_get(&m->table, slots[i]);
+		if (c == NULL)
+			continue;
+		batch[k++] = c;
+		if (k == sizeof(batch) / sizeof(batch[0]) || i + 1 == n) {
+			(void)exact_feed_refresh(&m->exact, &m->table, batch, k);
+			k = 0;
+		}
+		/* A socket whose owner is unknown wants a rescan, which
+		 * comes with a reconciling poll. */
+		if (c->rec.inode != 0 && m->collector.procs != NULL &&
+		    collector_owner(&m->collector, &c->rec) == NULL)
+			m->owners_wanted = true;
+	}
+	if (k > 0)
+		(void)exact_feed_refresh(&m->exact, &m->table, batch, k);
 }

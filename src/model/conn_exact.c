@@ -15,6 +15,8 @@
 
 #include "conn_internal.h"
 
+/* How long a connection born without its port waits for it to be told. */
+#define UNTOLD_MAX_NS (1000ull * 1000000ull)
 /* TCP_TIMEWAIT_LEN, and a margin for the timer wheel's slack before a
  * TIME-WAIT is taken as over without a poll to say so. */
 #define TIME_WAIT_NS (60ull * 1000000000ull)
@@ -45,9 +47,9 @@ count_move(struct conn_table *t, unsigned from, unsigned to)
  * held that key already is another socket's, earlier: a TIME-WAIT the new
  * socket reused the pair of ends at, and any row of it goes.
  */
-static int
-rekey(struct conn_table *t, struct conn *c, const struct sockrec *rec,
-      uint64_t at, const struct event_sink *sink)
+int
+conn_rekey(struct conn_table *t, struct conn *c, const struct sockrec *rec,
+	   uint64_t at, const struct event_sink *sink)
 {
 	uint32_t hash = bucket_hash(rec);
 	size_t bucket;
@@ -70,6 +72,21 @@ rekey(struct conn_table *t, struct conn *c, const struct sockrec *rec,
 	t->index[bucket] = (struct conn_bucket){ (uint32_t)(c - t->conns) + 1,
 						 hash };
 	return conn_set_rec(t, c, rec);
+}
+
+void
+conn_tell_new(struct conn_table *t, struct conn *c,
+	      const struct event_sink *sink)
+{
+	struct event ev;
+
+	if (!(c->flags & CONN_UNTOLD))
+		return;
+	c->flags &= (uint8_t)~CONN_UNTOLD;
+	conn_event_for(&ev, t, c, EVENT_NEW, c->first_seen_ns);
+	ev.from = EVENT_STATE_UNKNOWN;
+	ev.to = c->state;
+	conn_emit(t, sink, &ev);
 }
 
 /* The record to keep: a closing socket's released port and a cleared
@@ -141,10 +158,18 @@ transition_unknown(struct conn_table *t, const struct sockrec *rec,
 	if ((c = conn_alloc(t, rec, hash, &bucket)) == NULL)
 		return -ENOMEM;
 	if (rec->state != TCP_STATE_CLOSED) {
-		int err = conn_opened(t, c, rec, at, sink, 0);
-		if (err == 0)
-			count_move(t, EVENT_STATE_UNKNOWN, rec->state);
-		return err;
+		/* A connect's first step comes before its port is picked:
+		 * its birth is told with the port, at the next step. */
+		bool untold = rec->sport == 0 && rec->dport != 0;
+		int err = conn_opened(t, c, rec, at, untold ? NULL : sink, 0);
+		if (err < 0)
+			return err;
+		if (untold) {
+			t->events_total--;
+			c->flags |= CONN_UNTOLD;
+		}
+		count_move(t, EVENT_STATE_UNKNOWN, rec->state);
+		return 0;
 	}
 	/* Gone before any poll listed it: from the state it left. */
 	first.state = (uint8_t)old;
@@ -171,11 +196,16 @@ conn_table_transition(struct conn_table *t, const struct sockrec *rec,
 		return transition_unknown(t, rec, old, at, sink);
 	if (c->flags & CONN_PARKED)
 		return 0; /* out of the selection; the next poll decides */
+	/* A step older than what the model knows of the socket: a dump that
+	 * began after it listed its outcome already. */
+	if (at < c->changed_ns)
+		return 0;
 	keep_addresses(c, &now);
-	if ((err = rekey(t, c, &now, at, sink)) < 0)
+	if ((err = conn_rekey(t, c, &now, at, sink)) < 0)
 		return err;
 	if (now.state == c->state)
 		return 0;
+	conn_tell_new(t, c, sink);
 	if (c->state != old) {
 		/* Steps were lost (a full ring): say what is known. */
 		struct sockrec mid = now;
@@ -226,13 +256,16 @@ conn_table_time_wait(struct conn_table *t, uint64_t cookie,
 	}
 	c->flags &= (uint8_t)~CONN_DESTROY_PENDING;
 	struct sockrec rec = *tw;
-	rec.state = TCP_STATE_TIME_WAIT;
-	if ((err = rekey(t, c, &rec, c->closed_ns, sink)) < 0)
+	if ((err = conn_rekey(t, c, &rec, c->closed_ns, sink)) < 0)
 		return err;
+	/* An orphan's object stays in FIN-WAIT-2 until the peer's FIN,
+	 * which no tracepoint tells: a poll will. */
+	if (rec.state == from)
+		return 0;
 	if ((err = conn_moved(t, c, &rec, c->closed_ns, CONN_AGE_KERNEL, true,
 			      sink)) < 0)
 		return err;
-	count_move(t, from, TCP_STATE_TIME_WAIT);
+	count_move(t, from, rec.state);
 	return 0;
 }
 
@@ -244,6 +277,9 @@ conn_table_expire(struct conn_table *t, uint64_t now_ns,
 		struct conn *c = &t->conns[s];
 		if (!(c->flags & CONN_IN_USE) || (c->flags & CONN_PARKED))
 			continue;
+		if ((c->flags & CONN_UNTOLD) &&
+		    now_ns - c->first_seen_ns >= UNTOLD_MAX_NS)
+			conn_tell_new(t, c, sink);
 		if (c->flags & CONN_CLOSED) {
 			if (now_ns - c->closed_ns >= t->linger_ns) {
 				conn_release(t, c);
@@ -268,4 +304,68 @@ void
 conn_table_exact_since(struct conn_table *t, uint64_t dump_started_ns)
 {
 	t->exact_since_ns = dump_started_ns;
+}
+
+/* An orphan's timewait object: the socket closed in FIN-WAIT-2 and its
+ * object waits there for the peer's FIN (idiag_timer 3, as sock_diag
+ * reports timewait objects). */
+static bool
+is_orphan_time_wait(const struct conn *c)
+{
+	return (c->flags & (CONN_IN_USE | CONN_CLOSED | CONN_PARKED)) ==
+		       CONN_IN_USE &&
+	       c->state == TCP_STATE_FIN_WAIT_2 && c->rec.timer == 3;
+}
+
+struct conn *
+conn_table_next_orphan(const struct conn_table *t, size_t *pos)
+{
+	for (; *pos < t->slots_high; (*pos)++)
+		if (is_orphan_time_wait(&t->conns[*pos]))
+			return &t->conns[(*pos)++];
+	return NULL;
+}
+
+int
+conn_table_orphan_seen(struct conn_table *t, struct conn *c,
+		       const struct sockrec *found, uint64_t now_ns,
+		       const struct event_sink *sink)
+{
+	int err;
+
+	if (!is_orphan_time_wait(c))
+		return 0;
+	if (found == NULL) {
+		/* tcp_fin_timeout, or an RST: the object is gone. */
+		close_exactly(t, c, CONN_END_EXACT, now_ns, sink);
+		return 0;
+	}
+	if (found->state != TCP_STATE_TIME_WAIT)
+		return conn_set_rec(t, c, found);
+	/* The peer's FIN came since the last look: when, only the look's
+	 * precision tells. */
+	if ((err = conn_moved(t, c, found, now_ns, CONN_AGE_OBSERVED, true,
+			      sink)) < 0)
+		return err;
+	count_move(t, TCP_STATE_FIN_WAIT_2, TCP_STATE_TIME_WAIT);
+	return 0;
+}
+
+void
+conn_table_refresh(struct conn_table *t, struct conn *c,
+		   const struct sockrec *fresh)
+{
+	if (!(c->flags & CONN_IN_USE) || (c->flags & CONN_CLOSED) ||
+	    fresh->cookie != c->rec.cookie || !key_equal(&c->rec, fresh))
+		return;
+	c->rec.inode = fresh->inode;
+	c->rec.uid = fresh->uid;
+	c->rec.rqueue = fresh->rqueue;
+	c->rec.wqueue = fresh->wqueue;
+	c->rec.expires_ms = fresh->expires_ms;
+	c->rec.timer = fresh->timer;
+	c->rec.retrans = fresh->retrans;
+	c->rec.ifindex = fresh->ifindex;
+	c->rec.shutdown = fresh->shutdown;
+	(void)t;
 }

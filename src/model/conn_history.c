@@ -198,9 +198,11 @@ conn_end_of(const struct sockrec *rec, const struct sockrec_ext *ext)
 		return memcmp(rec->daddr, any, sizeof(any)) != 0
 			       ? CONN_END_ABORTED
 			       : CONN_END_LISTENER;
-	/* An established socket had its SYN acknowledged. */
+	/* A connect that failed received at most the RST; an accepted
+	 * socket was born of the handshake's last segment and has nothing
+	 * of its SYN-ACK in bytes_acked, so the segments tell them apart. */
 	if (ext != NULL && ext->has_info && ext->bytes_acked == 0 &&
-	    ext->bytes_received == 0)
+	    ext->bytes_received == 0 && ext->segs_in <= 1)
 		return CONN_END_NEVER_SYNCED;
 	return CONN_END_UNKNOWN;
 }
@@ -217,6 +219,8 @@ close_path(struct event *ev, unsigned from, enum conn_end end)
 {
 	if (end == CONN_END_ABORTED || end == CONN_END_RESET) {
 		ev->flags |= EVENT_RESET;
+		if (end == CONN_END_ABORTED)
+			ev->flags |= EVENT_RESET_SENT;
 		return;
 	}
 	if (end == CONN_END_EXACT)
@@ -246,9 +250,10 @@ conn_closed(struct conn_table *t, struct conn *c, uint64_t at,
 	conn_event_for(&ev, t, c, EVENT_CLOSED, at);
 	ev.to = TCP_STATE_CLOSED;
 	if (c->flags & CONN_UNSEEN) {
+		/* Born and gone between two polls: its last state is the
+		 * notification's evidence, or unknown, never seen. */
 		ev.from = c->last_state;
-		if (ev.from != EVENT_STATE_UNKNOWN && end != CONN_END_UNKNOWN)
-			ev.flags |= EVENT_INFERRED_LAST;
+		ev.flags |= EVENT_INFERRED_LAST;
 		ev.age_from = CONN_AGE_OBSERVED;
 	} else {
 		ev.from = c->state;
@@ -259,7 +264,7 @@ conn_closed(struct conn_table *t, struct conn *c, uint64_t at,
 	if (ev.from < TCP_STATE_COUNT)
 		close_path(&ev, ev.from, end);
 	else if (end == CONN_END_ABORTED)
-		ev.flags |= EVENT_RESET;
+		ev.flags |= EVENT_RESET | EVENT_RESET_SENT;
 	else
 		ev.flags |= EVENT_END_UNSEEN;
 	conn_history_add(c, at, ev.from, TCP_STATE_CLOSED, ev.flags, ev.path_len);

@@ -66,4 +66,12 @@ int conn_moved(struct conn_table *t, struct conn *c,
 void conn_closed(struct conn_table *t, struct conn *c, uint64_t at,
 		 const struct event_sink *sink);
 
+/* conn_exact.c: move a connection to rec's key (its port appeared),
+ * ending any earlier socket that held it; and tell the birth held back
+ * until then.  Returns 0 or -ENOMEM. */
+int conn_rekey(struct conn_table *t, struct conn *c, const struct sockrec *rec,
+	       uint64_t at, const struct event_sink *sink);
+void conn_tell_new(struct conn_table *t, struct conn *c,
+		   const struct event_sink *sink);
+
 #endif

@@ -41,7 +41,7 @@ continue_into_time_wait(struct conn_table *t, struct conn *c,
 	int err;
 
 	if (!(c->flags & CONN_UNSEEN)) {
-		c->flags &= (uint8_t)~CONN_DESTROY_PENDING;
+		c->flags &= (uint8_t)~(CONN_DESTROY_PENDING | CONN_DEFERRED);
 		if (c->state == rec->state)
 			return conn_set_rec(t, c, rec);
 		return conn_moved(t, c, rec, at, CONN_AGE_KERNEL, false, sink);
@@ -69,6 +69,15 @@ unseen_may_continue(const struct conn *c)
 	return (c->flags & CONN_UNSEEN) && c->end == CONN_END_UNKNOWN;
 }
 
+/* The states from which a socket's end can be its TIME-WAIT object. */
+static bool
+may_close_actively(unsigned state)
+{
+	return state == TCP_STATE_SYN_RCVD || state == TCP_STATE_ESTABLISHED ||
+	       state == TCP_STATE_FIN_WAIT_1 ||
+	       state == TCP_STATE_FIN_WAIT_2 || state == TCP_STATE_CLOSING;
+}
+
 /* A poll lists the pair of a connection whose destroy is pending. */
 static int
 settle_listed(struct conn_table *t, struct conn *c, const struct sockrec *rec,
@@ -81,11 +90,16 @@ settle_listed(struct conn_table *t, struct conn *c, const struct sockrec *rec,
 		return continue_into_time_wait(t, c, rec, sink);
 	if (same) {
 		/* A dump that began before the destroy still listed the
-		 * socket: what it was in is its last state, and the sweep
-		 * closes it as of the destroy. */
+		 * socket: what it was in is its last state.  If a TIME-WAIT
+		 * may have taken its place, the next poll shows it; else the
+		 * sweep closes it as of the destroy. */
 		if (c->flags & CONN_UNSEEN)
 			c->last_state = rec->state;
-		return 1;
+		if ((c->flags & CONN_DEFERRED) || c->end != CONN_END_UNKNOWN ||
+		    !may_close_actively(rec->state))
+			return 1;
+		c->flags |= CONN_DEFERRED;
+		return 0;
 	}
 	/* Another socket on the pair: the destroyed one ended first. */
 	conn_closed(t, c, c->closed_ns, sink);
@@ -112,7 +126,7 @@ static bool
 changed_by_events(const struct conn_table *t, const struct conn *c)
 {
 	return t->exact_since_ns != 0 && c->changed_ns >= t->exact_since_ns &&
-	       !(c->flags & (CONN_CLOSED | CONN_PARKED));
+	       !(c->flags & CONN_PARKED);
 }
 
 /* A connection the model holds, listed by this poll. */
@@ -120,10 +134,11 @@ static int
 apply_known(struct conn_table *t, struct conn *c, const struct sockrec *rec,
 	    uint64_t now, const struct event_sink *sink)
 {
-	if (changed_by_events(t, c)) {
-		/* The dump read it before its last event: only figures. */
+	if (changed_by_events(t, c) && rec->cookie == c->rec.cookie) {
+		/* The dump read it before its last event: only figures,
+		 * and none for one that ended since. */
 		struct sockrec fresh = *rec;
-		if (fresh.cookie != c->rec.cookie)
+		if (c->flags & CONN_CLOSED)
 			return 0;
 		fresh.state = c->state;
 		return conn_set_rec(t, c, &fresh);
@@ -135,6 +150,16 @@ apply_known(struct conn_table *t, struct conn *c, const struct sockrec *rec,
 	if (c->flags & CONN_DESTROY_PENDING)
 		return settle_listed(t, c, rec, now, sink);
 	if (rec->cookie != c->rec.cookie) {
+		/* A closing socket's timewait object under a new cookie: the
+		 * dump that listed the socket read it as the kernel swapped
+		 * the object in, before the object could inherit the cookie
+		 * that reading gave it. */
+		if (conn_is_timewait_object(rec) &&
+		    (c->state == TCP_STATE_FIN_WAIT_1 ||
+		     c->state == TCP_STATE_FIN_WAIT_2 ||
+		     c->state == TCP_STATE_CLOSING))
+			return conn_moved(t, c, rec, now, CONN_AGE_OBSERVED,
+					  false, sink);
 		/* Another socket on the pair, and no destroy said the first
 		 * one ended (notifications off or lost, or a TIME-WAIT
 		 * that ran out and whose pair was taken again). */
@@ -178,7 +203,20 @@ apply_record(struct conn_table *t, const struct sockrec *rec, uint32_t hash,
 	struct conn *c;
 	int rc;
 
-	if (t->index[bucket].slot == 0) {
+	if (t->index[bucket].slot == 0 &&
+	    (c = conn_by_cookie(t, rec->cookie)) != NULL &&
+	    !(c->flags & (CONN_CLOSED | CONN_PARKED))) {
+		/* A socket the model knows under another pair: its events
+		 * knew it before its port (exact mode), or its destroy after
+		 * an RST cleared its peer port, while this dump, older than
+		 * the destroy, still has it whole. */
+		if ((rc = conn_rekey(t, c, rec, now, sink)) < 0)
+			return rc;
+		conn_tell_new(t, c, sink);
+		if (c->seen_gen == t->gen)
+			return 0;
+		rc = apply_known(t, c, rec, now, sink);
+	} else if (t->index[bucket].slot == 0) {
 		if ((c = conn_alloc(t, rec, hash, &bucket)) == NULL)
 			return -ENOMEM;
 		rc = conn_opened(t, c, rec, now, sink, 0);
@@ -205,6 +243,7 @@ conn_table_begin(struct conn_table *t, const struct snapshot *snap,
 	t->snap = snap;
 	t->apply_next = 0;
 	t->apply_now_ns = now_ns;
+	t->dump_started_ns = now_ns;
 	memset(&t->selector, 0, sizeof(t->selector));
 	t->applying = conn_table_reserve(t, t->used > snap->count
 						    ? t->used
@@ -216,6 +255,12 @@ void
 conn_table_select(struct conn_table *t, const struct conn_selector *sel)
 {
 	t->selector = *sel;
+}
+
+void
+conn_table_dump_started(struct conn_table *t, uint64_t started_ns)
+{
+	t->dump_started_ns = started_ns;
 }
 
 int
@@ -264,6 +309,15 @@ sweep_unlisted(struct conn_table *t, struct conn *c, uint64_t now,
 	       const struct event_sink *sink)
 {
 	if (c->flags & CONN_DESTROY_PENDING) {
+		/* Destroyed while the dump ran: the dump may have passed its
+		 * place before a TIME-WAIT took it.  The next poll tells. */
+		if (!(c->flags & CONN_DEFERRED) &&
+		    c->closed_ns >= t->dump_started_ns &&
+		    c->end == CONN_END_UNKNOWN &&
+		    ((c->flags & CONN_UNSEEN) || may_close_actively(c->state))) {
+			c->flags |= CONN_DEFERRED;
+			return;
+		}
 		conn_closed(t, c, c->closed_ns, sink);
 	} else if (!selected(t, c)) {
 		c->flags |= CONN_PARKED;
@@ -383,8 +437,16 @@ conn_table_destroyed(struct conn_table *t, const struct sockrec *rec,
 		return conn_unseen(t, c, rec, end, now_ns);
 	}
 	/* Another socket of the pair is known, under another cookie: it
-	 * ended before this one began (a reused pair). */
+	 * ended before this one began (a reused pair).  Except a TIME-WAIT
+	 * a poll listed: the socket it replaced, which never had a cookie
+	 * while it lived, is destroyed only when its application lets go of
+	 * it, which may be long after.  (A new socket that reused the pair
+	 * and was gone before the next poll is then not told of.) */
 	c = &t->conns[t->index[bucket].slot - 1];
+	if (c->state == TCP_STATE_TIME_WAIT &&
+	    !(c->flags & (CONN_CLOSED | CONN_PARKED | CONN_UNSEEN)) &&
+	    end == CONN_END_UNKNOWN)
+		return 0;
 	if (!(c->flags & (CONN_CLOSED | CONN_PARKED)))
 		conn_closed(t, c,
 			    c->flags & CONN_DESTROY_PENDING ? c->closed_ns

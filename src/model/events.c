@@ -97,9 +97,13 @@ event_note(const struct event *ev, char *buf, size_t len)
 	}
 	if (ev->kind != EVENT_NEW && before < TCP_STATE_COUNT)
 		edge = tcp_state_edge_find(before, to);
-	if (ev->kind == EVENT_CLOSED && (ev->flags & EVENT_RESET))
-		snprintf(buf, len, "it sent an RST: closed with SO_LINGER 0, "
-				   "or aborted");
+	if (ev->kind == EVENT_CLOSED && (ev->flags & EVENT_RESET_SENT))
+		snprintf(buf, len, "this end sent an RST: closed with "
+				   "SO_LINGER 0, or with data unread");
+	else if (ev->kind == EVENT_CLOSED && (ev->flags & EVENT_RESET))
+		snprintf(buf, len, "an RST ended it: one end aborted "
+				   "(SO_LINGER 0, data unread) or the peer "
+				   "reset it");
 	else if (ev->kind == EVENT_CLOSED && (ev->flags & EVENT_END_UNSEEN))
 		snprintf(buf, len, "ended between two polls: an RST, or a "
 				   "close whose steps were not seen");

@@ -11,19 +11,9 @@
 
 #include "sockwatch/clock.h"
 #include "sockwatch/text.h"
+#include "text_fit.h"
+#include "time_format.h"
 #include "view.h"
-
-void
-tui_detail_open(struct tui *t, const struct sockrec *rec)
-{
-	t->detail_id = *rec;
-	t->detail_have = true;
-	t->view = &tui_view_detail;
-	t->dirty = true;
-	/* Its tcp_info now, not a refresh interval later. */
-	if (!t->m->sel.info)
-		t->poll_now = true;
-}
 
 struct col {
 	int y, x, w, end; /* end: the last line + 1 */
@@ -222,8 +212,9 @@ static void
 detail_draw(struct tui *t, int y, int h)
 {
 	const struct conn *c =
-		t->detail_have ? conn_table_find(&t->m->table, &t->detail_id)
-			       : NULL;
+		t->detail_have
+			? conn_table_find(monitor_table(t->m), &t->detail_id)
+			: NULL;
 	const struct sockrec *r = c ? &c->rec : &t->detail_id;
 	char local[80], peer[80], proc[64], since[24], age[24];
 	uint64_t now = clock_now_ns();
@@ -236,7 +227,7 @@ detail_draw(struct tui *t, int y, int h)
 	}
 	text_endpoint(local, sizeof(local), r, true, t->opt.numeric);
 	text_endpoint(peer, sizeof(peer), r, false, t->opt.numeric);
-	tui_process_text(t, r, proc, sizeof(proc));
+	tui_format_process(proc, sizeof(proc), r, monitor_owner(t->m, r));
 	attrset(tui_state_attr(t, state) | A_BOLD);
 	mvprintw(y, 0, " %-11s", c && (c->flags & CONN_CLOSED)
 					 ? "CLOSED"
@@ -259,8 +250,7 @@ detail_draw(struct tui *t, int y, int h)
 	}
 	tui_format_clock(since, sizeof(since),
 			 clock_wall_ms(c->state_since_ns));
-	tui_format_age(age, sizeof(age),
-		       now > c->state_since_ns ? now - c->state_since_ns : 0);
+	tui_format_state_age(age, sizeof(age), c, now);
 	char first[24], first_age[24], sub[256];
 	tui_format_clock(first, sizeof(first), clock_wall_ms(c->first_seen_ns));
 	tui_format_age(first_age, sizeof(first_age),
@@ -302,17 +292,13 @@ detail_draw(struct tui *t, int y, int h)
 static void
 detail_motion(struct tui *t, enum tui_motion m)
 {
-	const struct conn *c;
-
-	tui_view_list.motion(t, m);
-	if ((c = tui_list_conn(t, t->cursor)) != NULL)
-		tui_detail_open(t, &c->rec);
+	tui_nav_step(t, m);
 }
 
 static void
 detail_enter(struct tui *t)
 {
-	t->view = &tui_view_list;
+	tui_nav_list(t);
 }
 
 static bool

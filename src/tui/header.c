@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sparkline.h"
+#include "time_format.h"
 #include "view.h"
 
 /* The cell of one state: name, count, sparkline. */
@@ -51,10 +53,10 @@ counts(const struct tui *t, size_t *open, size_t *lingering,
 		*hist = &t->frozen.hist;
 		return t->frozen.by_state;
 	}
-	*open = t->m->table.open;
-	*lingering = t->m->table.lingering;
+	*open = monitor_table(t->m)->open;
+	*lingering = monitor_table(t->m)->lingering;
 	*hist = &t->hist;
-	return t->m->table.by_state;
+	return monitor_table(t->m)->by_state;
 }
 
 static void
@@ -62,7 +64,7 @@ draw_title(struct tui *t, size_t open, size_t lingering)
 {
 	static char host[64];
 	char line[512], iv[16];
-	const char *ftext = filter_text(t->m->collector.filter);
+	const char *ftext = monitor_filter_text(t->m);
 	attr_t bar = tui_pair_attr(t, TUI_PAIR_TITLE, A_REVERSE);
 	int n;
 
@@ -72,9 +74,13 @@ draw_title(struct tui *t, size_t open, size_t lingering)
 	attrset(bar);
 	move(0, 0);
 	hline(' ', t->cols);
+	/* Which mode runs: exact (every transition from the kernel's
+	 * tracepoint) or polling (a sample every interval). */
 	n = snprintf(line, sizeof(line),
-		     " sockwatch  %s  netns %" PRIu32 "  every %s  ", host,
-		     t->m->collector.netns, iv);
+		     " sockwatch  %s  netns %" PRIu32 "  %s %s  ", host,
+		     monitor_netns(t->m),
+		     monitor_exact(t->m) ? "exact, ticks" : "polling every",
+		     iv);
 	tui_put(0, 0, t->cols, line);
 	attron(A_BOLD);
 	tui_put(0, n, t->cols - n, t->paused ? "PAUSED" : "LIVE");
@@ -86,10 +92,12 @@ draw_title(struct tui *t, size_t open, size_t lingering)
 			 lingering ? " closed" : "",
 			 tui_columns[t->sort_col].sort_name,
 			 t->sort_reverse ? t->g->down : t->g->up,
-			 t->m->sel.info ? "  tcp_info" : "",
+			 monitor_info(t->m) ? "  tcp_info" : "",
 			 ftext && *ftext ? "  filter: " : "",
 			 ftext && *ftext ? ftext : "",
-			 t->m->destroy ? "" : "  (no destroy events)");
+			 monitor_destroy_status(t->m) == 0 || monitor_exact(t->m)
+				 ? ""
+				 : "  (no destroy events)");
 	(void)m;
 	tui_put(0, n, t->cols - n, line);
 	attrset(A_NORMAL);

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "diagram.h"
+#include "text_fit.h"
 #include "view.h"
 
 #define KEYS_WIDTH 40
@@ -31,23 +33,6 @@ cput(const struct canvas *cv, int vy, int x, int w, const char *text,
 	attrset(a);
 	tui_put(cv->y0 + vy - cv->scroll, x, w, text);
 	attrset(A_NORMAL);
-}
-
-void
-tui_help_open(struct tui *t)
-{
-	const struct conn *c = NULL;
-
-	if (t->view == &tui_view_detail && t->detail_have)
-		c = conn_table_find(&t->m->table, &t->detail_id);
-	else if (t->view == &tui_view_list)
-		c = tui_list_conn(t, t->cursor);
-	t->help_state = c ? ((c->flags & CONN_CLOSED) ? TCP_STATE_CLOSED
-						      : c->state)
-			  : TCP_STATE_ESTABLISHED;
-	t->help_scroll = 0;
-	t->view = &tui_view_help;
-	t->dirty = true;
 }
 
 static const char *
@@ -306,7 +291,7 @@ help_motion(struct tui *t, enum tui_motion m)
 static void
 help_enter(struct tui *t)
 {
-	t->view = &tui_view_list;
+	tui_nav_list(t);
 }
 
 static bool

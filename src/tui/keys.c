@@ -10,6 +10,8 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "text_fit.h"
+#include "time_format.h"
 #include "view.h"
 
 #define K(code) ((code) | TUI_KEYCODE)
@@ -134,7 +136,7 @@ static void
 act_back(struct tui *t)
 {
 	if (t->view != &tui_view_list)
-		t->view = &tui_view_list;
+		tui_nav_list(t);
 	else
 		t->focus = TUI_FOCUS_LIST;
 	t->status[0] = '\0';
@@ -147,7 +149,7 @@ act_tab(struct tui *t)
 		t->help_state = (t->help_state + 1) % TCP_STATE_COUNT;
 		return;
 	}
-	t->view = &tui_view_list;
+	tui_nav_list(t);
 	t->focus = t->focus == TUI_FOCUS_LIST ? TUI_FOCUS_LOG : TUI_FOCUS_LIST;
 }
 
@@ -170,15 +172,15 @@ static void
 act_help(struct tui *t)
 {
 	if (t->view == &tui_view_help)
-		t->view = &tui_view_list;
+		tui_nav_list(t);
 	else
-		tui_help_open(t);
+		tui_nav_help(t);
 }
 
 static void
 act_prompt(struct tui *t)
 {
-	const char *cur = filter_text(t->m->collector.filter);
+	const char *cur = monitor_filter_text(t->m);
 
 	t->prompting = true;
 	snprintf(t->input, sizeof(t->input), "%s", cur ? cur : "");
@@ -259,7 +261,7 @@ act_faster(struct tui *t)
 static void
 act_info(struct tui *t)
 {
-	tui_set_info(t, !t->m->sel.info);
+	tui_set_info(t, !monitor_info(t->m));
 }
 
 static void
@@ -362,6 +364,29 @@ prompt_check(struct tui *t)
 	filter_free(f);
 }
 
+/* Type a character at the cursor; false when key is not one (or the
+ * text is full). */
+static bool
+prompt_insert(struct tui *t, int key)
+{
+	char mb[MB_LEN_MAX];
+	mbstate_t ps;
+	size_t n;
+
+	if ((key & TUI_KEYCODE) || key < 32)
+		return false;
+	memset(&ps, 0, sizeof(ps));
+	n = wcrtomb(mb, (wchar_t)key, &ps);
+	if (n == (size_t)-1 || t->input_len + n >= sizeof(t->input))
+		return false;
+	memmove(t->input + t->input_pos + n, t->input + t->input_pos,
+		t->input_len - t->input_pos + 1);
+	memcpy(t->input + t->input_pos, mb, n);
+	t->input_pos += n;
+	t->input_len += n;
+	return true;
+}
+
 static void
 prompt_key(struct tui *t, int key)
 {
@@ -434,22 +459,9 @@ prompt_key(struct tui *t, int key)
 		t->input_len = t->input_pos = 0;
 		t->input[0] = '\0';
 		break;
-	default: {
-		char mb[MB_LEN_MAX];
-		mbstate_t ps;
-		size_t n;
-		if ((key & TUI_KEYCODE) || key < 32)
+	default:
+		if (!prompt_insert(t, key))
 			return;
-		memset(&ps, 0, sizeof(ps));
-		n = wcrtomb(mb, (wchar_t)key, &ps);
-		if (n == (size_t)-1 || t->input_len + n >= sizeof(t->input))
-			return;
-		memmove(t->input + t->input_pos + n, t->input + t->input_pos,
-			t->input_len - t->input_pos + 1);
-		memcpy(t->input + t->input_pos, mb, n);
-		t->input_pos += n;
-		t->input_len += n;
-	}
 	}
 	prompt_check(t);
 }

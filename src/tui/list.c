@@ -13,6 +13,9 @@
 
 #include "sockwatch/clock.h"
 #include "sockwatch/text.h"
+#include "radix_sort.h"
+#include "text_fit.h"
+#include "time_format.h"
 #include "view.h"
 
 uint64_t
@@ -28,12 +31,14 @@ tui_list_conn(const struct tui *t, size_t row)
 		return NULL;
 	if (t->paused)
 		return &t->frozen.conns[t->rows[row]];
-	return &t->m->table.conns[t->rows[row]];
+	return &monitor_table(t->m)->conns[t->rows[row]];
 }
 
 const struct sockrec_ext *
 tui_list_ext(const struct tui *t, size_t row)
 {
+	const struct conn_table *tab;
+
 	if (row >= t->nrows)
 		return NULL;
 	if (t->paused) {
@@ -42,7 +47,8 @@ tui_list_ext(const struct tui *t, size_t row)
 			       ? &t->frozen.ext[i]
 			       : NULL;
 	}
-	return conn_table_ext(&t->m->table, &t->m->table.conns[t->rows[row]]);
+	tab = monitor_table(t->m);
+	return conn_table_ext(tab, &tab->conns[t->rows[row]]);
 }
 
 /* The table slot a row stands for, also while paused. */
@@ -50,35 +56,6 @@ static uint32_t
 row_slot(const struct tui *t, size_t row)
 {
 	return t->paused ? t->frozen.slots[t->rows[row]] : t->rows[row];
-}
-
-void
-tui_process_text(struct tui *t, const struct sockrec *rec, char *buf,
-		 size_t len)
-{
-	const struct proc_owner *o;
-
-	if (sockrec_is_stack(rec)) {
-		/* The other end of a lab: sockwatch's own stack. */
-		snprintf(buf, len, "%d/stack", (int)rec->owner_pid);
-		return;
-	}
-	if (rec->inode == 0) {
-		/* TIME-WAIT and request sockets belong to no process. */
-		snprintf(buf, len, "-");
-		return;
-	}
-	o = monitor_owner(t->m, rec);
-	if (o == NULL) {
-		snprintf(buf, len, "?");
-	} else {
-		/* The first owner (lowest pid), and how many more. */
-		size_t n = collector_owners(&t->m->collector, rec).count;
-		if (n > 1)
-			snprintf(buf, len, "%d/%s +%zu", o->pid, o->comm, n - 1);
-		else
-			snprintf(buf, len, "%d/%s", o->pid, o->comm);
-	}
 }
 
 /* ---- sort keys: ascending order of a column in 64 bits ---- */
@@ -103,7 +80,8 @@ addr_key(const struct sockrec *r, bool local)
 }
 
 static uint64_t
-sort_key(struct tui *t, const struct conn *c, const struct sockrec_ext *x)
+sort_key(const struct tui *t, const struct conn *c,
+	 const struct sockrec_ext *x)
 {
 	const struct sockrec *r = &c->rec;
 	uint64_t since = c->state_since_ns;
@@ -174,14 +152,13 @@ ensure_rows(struct tui *t, size_t n)
 /* A closed connection is kept only while the filter still takes it: after
  * the filter changed, the ones it now excludes linger unseen. */
 static bool
-row_wanted(struct tui *t, const struct conn *c)
+row_wanted(const struct tui *t, const struct conn *c)
 {
 	if (!conn_visible(c))
 		return false;
 	if (!(c->flags & CONN_CLOSED))
 		return true;
-	return filter_match(t->m->collector.filter, &c->rec,
-			    &t->m->collector.filter_ctx);
+	return monitor_filter_match(t->m, &c->rec);
 }
 
 static void
@@ -225,7 +202,7 @@ rebuild(struct tui *t, uint32_t sel, bool had)
 		t->resort = false;
 		return;
 	}
-	const struct conn_table *tab = &t->m->table;
+	const struct conn_table *tab = monitor_table(t->m);
 	if (ensure_rows(t, tab->used) < 0) {
 		tui_status(t, true, "list: out of memory");
 		return;
@@ -279,6 +256,7 @@ void
 tui_pause(struct tui *t, bool pause)
 {
 	struct tui_frozen *f = &t->frozen;
+	const struct conn_table *tab;
 	bool had = t->nrows > 0 && t->cursor < t->nrows;
 	uint32_t sel = had ? row_slot(t, t->cursor) : 0;
 	size_t n = t->nrows;
@@ -294,11 +272,11 @@ tui_pause(struct tui *t, bool pause)
 	memset(f, 0, sizeof(*f));
 	f->conns = malloc((n ? n : 1) * sizeof(*f->conns));
 	f->slots = malloc((n ? n : 1) * sizeof(*f->slots));
-	if (t->m->sel.info) {
+	if (monitor_info(t->m)) {
 		f->ext = malloc((n ? n : 1) * sizeof(*f->ext));
 		f->has_ext = calloc(n ? n : 1, sizeof(*f->has_ext));
 	}
-	if (!f->conns || !f->slots || (t->m->sel.info && (!f->ext ||
+	if (!f->conns || !f->slots || (monitor_info(t->m) && (!f->ext ||
 							  !f->has_ext))) {
 		frozen_free(f);
 		tui_status(t, true, "cannot pause: out of memory");
@@ -318,9 +296,10 @@ tui_pause(struct tui *t, bool pause)
 	f->count = n;
 	f->now_ns = clock_now_ns();
 	f->log_total = t->log.total;
-	memcpy(f->by_state, t->m->table.by_state, sizeof(f->by_state));
-	f->open = t->m->table.open;
-	f->lingering = t->m->table.lingering;
+	tab = monitor_table(t->m);
+	memcpy(f->by_state, tab->by_state, sizeof(f->by_state));
+	f->open = tab->open;
+	f->lingering = tab->lingering;
 	f->hist = t->hist;
 	t->paused = true;
 }
@@ -427,10 +406,7 @@ draw_row(struct tui *t, int y, size_t row, uint64_t now)
 			break;
 		}
 		case TUI_COL_AGE:
-			tui_format_age(text, sizeof(text),
-				       now > c->state_since_ns
-					       ? now - c->state_since_ns
-					       : 0);
+			tui_format_state_age(text, sizeof(text), c, now);
 			cell(y, cx, w, text, right, base);
 			break;
 		case TUI_COL_RECVQ:
@@ -463,7 +439,8 @@ draw_row(struct tui *t, int y, size_t row, uint64_t now)
 			cell(y, cx, w, text, right, base);
 			break;
 		case TUI_COL_PROCESS:
-			tui_process_text(t, &c->rec, text, sizeof(text));
+			tui_format_process(text, sizeof(text), &c->rec,
+					   monitor_owner(t->m, &c->rec));
 			cell(y, cx, w, text, false, base);
 			break;
 		}
@@ -493,7 +470,7 @@ list_draw_rows(struct tui *t, int y, int h)
 {
 	uint64_t now = tui_now(t);
 
-	tui_layout_columns(&t->layout, t->cols, t->m->sel.info);
+	tui_layout_columns(&t->layout, t->cols, monitor_info(t->m));
 	draw_column_headers(t, y);
 	y++;
 	h--;
@@ -510,7 +487,7 @@ list_draw_rows(struct tui *t, int y, int h)
 	if (t->nrows == 0 && h > 1) {
 		attrset(tui_pair_attr(t, TUI_PAIR_HINT, A_DIM));
 		tui_put(y + h / 2, 2, t->cols - 4,
-			t->m->polls == 0
+			monitor_polls(t->m) == 0
 				? "waiting for the first poll..."
 				: "no connection matches: '/' edits the "
 				  "filter, '1' shows all connected ones, "
@@ -584,7 +561,7 @@ list_enter(struct tui *t)
 		return;
 	}
 	if ((c = tui_list_conn(t, t->cursor)) != NULL)
-		tui_detail_open(t, &c->rec);
+		tui_nav_detail(t, &c->rec);
 }
 
 static bool

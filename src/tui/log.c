@@ -9,6 +9,8 @@
 
 #include "sockwatch/clock.h"
 #include "sockwatch/text.h"
+#include "text_fit.h"
+#include "time_format.h"
 #include "view.h"
 
 #define PATH_COLUMNS 50
@@ -260,7 +262,7 @@ log_enter(struct tui *t)
 	const struct event *ev = tui_log_get(t, t->log_cursor);
 
 	if (ev != NULL)
-		tui_detail_open(t, &ev->rec);
+		tui_nav_detail(t, &ev->rec);
 }
 
 static bool

@@ -5,6 +5,9 @@
  * state and set `dirty`; the screen is drawn once per turn.  A dump runs
  * on the worker's thread, so keys are answered while it is under way;
  * only applying its result to the model holds the loop.
+ *
+ * Also navigation (tui_nav_*): which view is under the header, and which
+ * connection the detail view shows and the engine follows.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -18,9 +21,11 @@
 #include <unistd.h>
 
 #include "sockwatch/clock.h"
+#include "sockwatch/exact.h"
 #include "view.h"
 
-enum { FD_TTY, FD_TIMER, FD_SIGNAL, FD_DESTROY, FD_WORKER, FD_COUNT };
+enum { FD_TTY, FD_TIMER, FD_SIGNAL, FD_DESTROY, FD_WORKER, FD_EXACT,
+       FD_COUNT };
 
 /* Records of a poll applied between two looks at the keyboard: a few
  * milliseconds of the model's time. */
@@ -54,6 +59,7 @@ static void
 refresh_model(struct tui *t)
 {
 	struct event_sink sink = { tui_log_sink, t };
+	const struct monitor_timing *last = monitor_last_timing(t->m);
 	uint64_t t0 = clock_now_ns();
 	bool first = !t->baseline_done;
 	int err;
@@ -65,7 +71,7 @@ refresh_model(struct tui *t)
 	t->baseline_done = true;
 	/* Connections come and go with a new filter until a poll taken
 	 * under it is shown. */
-	if (!t->m->shown_stale)
+	if (!monitor_shown_stale(t->m))
 		t->filter_switched = false;
 	if (err < 0) {
 		/* Keep running: the next tick may succeed. */
@@ -79,13 +85,12 @@ refresh_model(struct tui *t)
 		tui_status(t, false, "polling again");
 	t->poll_error = 0;
 	t->timing.refreshes++;
-	t->timing.collect_ns += t->m->last.collect_ns;
-	t->timing.model_ns += t->m->last.model_ns;
-	t->timing.owners_ns += t->m->last.owners_ns;
-	if (t->m->last.collect_ns > t->timing.max_collect_ns)
-		t->timing.max_collect_ns = t->m->last.collect_ns;
-	t->m->last.owners_ns = 0;
-	tui_history_push(&t->hist, t->m->table.by_state);
+	t->timing.collect_ns += last->collect_ns;
+	t->timing.model_ns += last->model_ns;
+	t->timing.owners_ns += last->owners_ns;
+	if (last->collect_ns > t->timing.max_collect_ns)
+		t->timing.max_collect_ns = last->collect_ns;
+	tui_history_push(&t->hist, monitor_table(t->m)->by_state);
 	tui_list_rebuild(t);
 	note_hold(t, t0, first);
 	/* Paused, the screen shows the frozen copy: nothing to redraw. */
@@ -93,15 +98,135 @@ refresh_model(struct tui *t)
 		t->dirty = true;
 }
 
+/* Exact mode: apply the ring's transitions; the screen follows at the
+ * next tick, not at every burst of them. */
+static void
+read_exact(struct tui *t)
+{
+	struct event_sink sink = { tui_log_sink, t };
+	bool dirty = t->dirty;
+	int rc = monitor_read_exact(t->m, &sink);
+
+	/* Drawn at the next tick: a redraw per burst would cost more than
+	 * all the rest under a churn. */
+	t->dirty = dirty;
+	if (rc == 1) {
+		tui_status(t, true,
+			   "%llu transitions lost by the exact-mode ring: "
+			   "reconciling from a dump",
+			   (unsigned long long)monitor_exact_lost(t->m));
+		t->poll_now = true;
+	} else if (rc < 0) {
+		tui_status(t, true, "exact mode: %s", strerror(-rc));
+	}
+}
+
+/* Exact mode between polls: TIME-WAITs end by the clock, and the screen
+ * shows the model as the events left it. */
+static void
+refresh_exact(struct tui *t)
+{
+	struct event_sink sink = { tui_log_sink, t };
+
+	monitor_tick(t->m, &sink);
+	/* Events carry states; the rows on screen get their queues and
+	 * owners from a look-up each. */
+	if (!t->paused && t->top < t->nrows) {
+		size_t shown = t->nrows - t->top;
+		if (shown > (size_t)t->lines)
+			shown = (size_t)t->lines;
+		monitor_refresh_shown(t->m, &t->rows[t->top], shown);
+	}
+	tui_history_push(&t->hist, monitor_table(t->m)->by_state);
+	tui_list_rebuild(t);
+	if (!t->paused || t->view == &tui_view_detail)
+		t->dirty = true;
+}
+
+/* The refresh timer.  Exact mode polls only to reconcile; between, the
+ * screen shows what the events did. */
+static void
+on_tick(struct tui *t, int tfd)
+{
+	uint64_t ticks;
+
+	if (read(tfd, &ticks, sizeof(ticks)) <= 0)
+		return;
+	if (!monitor_exact(t->m)) {
+		t->poll_now = true;
+		return;
+	}
+	if (monitor_busy(t->m))
+		return;
+	if (monitor_reconcile_due(t->m, clock_now_ns()))
+		t->poll_now = true;
+	else
+		refresh_exact(t);
+}
+
+/* ---- navigation: the view under the header ---- */
+
+void
+tui_nav_list(struct tui *t)
+{
+	t->view = &tui_view_list;
+	t->dirty = true;
+}
+
+void
+tui_nav_detail(struct tui *t, const struct sockrec *rec)
+{
+	t->detail_id = *rec;
+	t->detail_have = true;
+	t->view = &tui_view_detail;
+	t->dirty = true;
+	/* Its tcp_info now, not a refresh interval later. */
+	if (!monitor_info(t->m))
+		t->poll_now = true;
+}
+
+/* Up and Down walk the list without leaving the detail. */
+void
+tui_nav_step(struct tui *t, enum tui_motion m)
+{
+	const struct conn *c;
+
+	tui_view_list.motion(t, m);
+	if ((c = tui_list_conn(t, t->cursor)) != NULL)
+		tui_nav_detail(t, &c->rec);
+}
+
+/* The connection the detail view shows, when it is shown and known. */
+static const struct conn *
+detail_conn(const struct tui *t)
+{
+	if (t->view != &tui_view_detail || !t->detail_have)
+		return NULL;
+	return conn_table_find(monitor_table(t->m), &t->detail_id);
+}
+
+void
+tui_nav_help(struct tui *t)
+{
+	const struct conn *c = t->view == &tui_view_list
+				       ? tui_list_conn(t, t->cursor)
+				       : detail_conn(t);
+
+	t->help_state = c ? ((c->flags & CONN_CLOSED) ? TCP_STATE_CLOSED
+						      : c->state)
+			  : TCP_STATE_ESTABLISHED;
+	t->help_scroll = 0;
+	t->view = &tui_view_help;
+	t->dirty = true;
+}
+
 /* The detail view's connection is followed with tcp_info by each poll,
  * under its latest cookie (a TIME-WAIT socket has a new one). */
 static void
 follow_detail(struct tui *t)
 {
-	const struct conn *c = NULL;
+	const struct conn *c = detail_conn(t);
 
-	if (t->view == &tui_view_detail && t->detail_have)
-		c = conn_table_find(&t->m->table, &t->detail_id);
 	monitor_follow(t->m, c != NULL && !(c->flags & CONN_CLOSED) ? &c->rec
 								  : NULL);
 }
@@ -232,9 +357,10 @@ write_stats(const struct tui *t)
 		"\nfirst_apply_us %" PRIu64 "\nmax_apply_us %" PRIu64
 		"\nkeys %" PRIu64
 		"\nkeys_during_poll %" PRIu64 "\n",
-		s->refreshes, t->m->table.used, s->collect_ns / n / 1000,
-		s->model_ns / n / 1000, s->owners_ns / n / 1000,
-		s->sort_ns / n / 1000, s->draw_ns / d / 1000, s->draws,
+		s->refreshes, monitor_table(t->m)->used,
+		s->collect_ns / n / 1000, s->model_ns / n / 1000,
+		s->owners_ns / n / 1000, s->sort_ns / n / 1000,
+		s->draw_ns / d / 1000, s->draws,
 		s->max_collect_ns / 1000, s->max_draw_ns / 1000,
 		s->first_apply_ns / 1000, s->max_apply_ns / 1000, s->keys,
 		s->keys_during_poll);
@@ -248,13 +374,97 @@ tui_free(struct tui *t)
 	event_ring_free(&t->log);
 }
 
+/* The main loop, until a quit, a terminating signal or the terminal
+ * going away.  Returns 0 or a negative errno (poll). */
+static int
+run_loop(struct tui *t, int tfd, int sfd)
+{
+	struct pollfd pfd[FD_COUNT];
+	int err = 0;
+
+	while (!t->quit) {
+		if (t->dirty)
+			draw(t);
+		pfd[FD_TTY] = (struct pollfd){ STDIN_FILENO, POLLIN, 0 };
+		pfd[FD_TIMER] = (struct pollfd){ tfd, POLLIN, 0 };
+		pfd[FD_SIGNAL] = (struct pollfd){ sfd, POLLIN, 0 };
+		pfd[FD_DESTROY] = (struct pollfd){ monitor_fd(t->m), POLLIN,
+						   0 };
+		pfd[FD_WORKER] = (struct pollfd){ monitor_worker_fd(t->m),
+						  POLLIN, 0 };
+		pfd[FD_EXACT] = (struct pollfd){ monitor_exact_fd(t->m), POLLIN,
+						 0 };
+		/* The status line's message times out: wake up for it.  A
+		 * poll partly applied goes on at once after the keys. */
+		int timeout = monitor_applying(t->m) ? 0
+			      : t->status[0]	     ? 1000
+						     : -1;
+		/* The ring wakes its reader for batches only. */
+		if (monitor_exact(t->m) &&
+		    (timeout < 0 || timeout > EXACT_READ_EVERY_MS))
+			timeout = EXACT_READ_EVERY_MS;
+		if (poll(pfd, FD_COUNT, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		if (t->status[0] && clock_now_ns() >= t->status_until_ns &&
+		    !t->prompting) {
+			t->status[0] = '\0';
+			t->dirty = true;
+		}
+		if (pfd[FD_SIGNAL].revents & POLLIN && read_signals(t, sfd))
+			break;
+		if (pfd[FD_TTY].revents & (POLLIN | POLLHUP | POLLERR)) {
+			if (pfd[FD_TTY].revents & (POLLHUP | POLLERR) &&
+			    !(pfd[FD_TTY].revents & POLLIN))
+				break; /* the terminal went away */
+			read_keys(t);
+		}
+		if (t->quit)
+			break;
+		if (t->rearm) {
+			arm_timer(tfd, t->opt.interval_ms);
+			t->rearm = false;
+		}
+		if (pfd[FD_DESTROY].revents & POLLIN &&
+		    !monitor_applying(t->m)) {
+			int rc = monitor_read_destroy(t->m);
+			if (rc == 1)
+				t->poll_now = true;
+			else if (rc < 0)
+				tui_status(t, true, "destroy events: %s",
+					   strerror(-rc));
+		}
+		if (monitor_exact(t->m) && !monitor_applying(t->m))
+			read_exact(t);
+		if (pfd[FD_TIMER].revents & POLLIN)
+			on_tick(t, tfd);
+		if (pfd[FD_WORKER].revents & POLLIN || monitor_applying(t->m)) {
+			/* Answer the keys that came meanwhile first. */
+			if (t->dirty)
+				draw(t);
+			refresh_model(t);
+		}
+		if (t->poll_now) {
+			t->poll_now = false;
+			follow_detail(t);
+			if ((err = monitor_request(t->m)) < 0)
+				tui_status(t, true, "cannot poll: %s",
+					   strerror(-err));
+			err = 0;
+		}
+	}
+	return err;
+}
+
 int
 tui_run(struct monitor *m, const struct tui_options *opt)
 {
 	struct tui t;
-	struct pollfd pfd[FD_COUNT];
 	sigset_t mask, old;
-	int tfd = -1, sfd = -1, err = 0;
+	int tfd = -1, sfd = -1, err = 0, destroy_err;
 	int col;
 
 	memset(&t, 0, sizeof(t));
@@ -286,11 +496,15 @@ tui_run(struct monitor *m, const struct tui_options *opt)
 	}
 	if ((err = tui_screen_begin(&t)) < 0)
 		goto out;
-	if (m->destroy == NULL && m->destroy_error < 0)
+	if (opt->exact_why != NULL)
+		tui_status(&t, false, "exact mode off (%s): polling",
+			   opt->exact_why);
+	else if ((destroy_err = monitor_destroy_status(m)) < 0 &&
+		 !monitor_exact(m))
 		tui_status(&t, false,
 			   "no destroy notifications (%s): connections shorter "
 			   "than the interval may be missed",
-			   strerror(-m->destroy_error));
+			   strerror(-destroy_err));
 	if ((err = monitor_start_worker(m)) < 0)
 		goto out;
 	draw(&t);
@@ -298,71 +512,7 @@ tui_run(struct monitor *m, const struct tui_options *opt)
 	    (err = arm_timer(tfd, t.opt.interval_ms)) < 0)
 		goto out;
 
-	while (!t.quit) {
-		if (t.dirty)
-			draw(&t);
-		pfd[FD_TTY] = (struct pollfd){ STDIN_FILENO, POLLIN, 0 };
-		pfd[FD_TIMER] = (struct pollfd){ tfd, POLLIN, 0 };
-		pfd[FD_SIGNAL] = (struct pollfd){ sfd, POLLIN, 0 };
-		pfd[FD_DESTROY] = (struct pollfd){ monitor_fd(m), POLLIN, 0 };
-		pfd[FD_WORKER] = (struct pollfd){ monitor_worker_fd(m), POLLIN,
-						  0 };
-		/* The status line's message times out: wake up for it.  A
-		 * poll partly applied goes on at once after the keys. */
-		int timeout = monitor_applying(m) ? 0 : t.status[0] ? 1000 : -1;
-		if (poll(pfd, FD_COUNT, timeout) < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			break;
-		}
-		if (t.status[0] && clock_now_ns() >= t.status_until_ns &&
-		    !t.prompting) {
-			t.status[0] = '\0';
-			t.dirty = true;
-		}
-		if (pfd[FD_SIGNAL].revents & POLLIN && read_signals(&t, sfd))
-			break;
-		if (pfd[FD_TTY].revents & (POLLIN | POLLHUP | POLLERR)) {
-			if (pfd[FD_TTY].revents & (POLLHUP | POLLERR) &&
-			    !(pfd[FD_TTY].revents & POLLIN))
-				break; /* the terminal went away */
-			read_keys(&t);
-		}
-		if (t.quit)
-			break;
-		if (t.rearm) {
-			arm_timer(tfd, t.opt.interval_ms);
-			t.rearm = false;
-		}
-		if (pfd[FD_DESTROY].revents & POLLIN && !monitor_applying(m)) {
-			int rc = monitor_read_destroy(m);
-			if (rc == 1)
-				t.poll_now = true;
-			else if (rc < 0)
-				tui_status(&t, true, "destroy events: %s",
-					   strerror(-rc));
-		}
-		if (pfd[FD_TIMER].revents & POLLIN) {
-			uint64_t ticks;
-			if (read(tfd, &ticks, sizeof(ticks)) > 0)
-				t.poll_now = true;
-		}
-		if (pfd[FD_WORKER].revents & POLLIN || monitor_applying(m)) {
-			/* Answer the keys that came meanwhile first. */
-			if (t.dirty)
-				draw(&t);
-			refresh_model(&t);
-		}
-		if (t.poll_now) {
-			t.poll_now = false;
-			follow_detail(&t);
-			if ((err = monitor_request(m)) < 0)
-				tui_status(&t, true, "cannot poll: %s",
-					   strerror(-err));
-			err = 0;
-		}
-	}
+	err = run_loop(&t, tfd, sfd);
 out:
 	tui_screen_end();
 	if (sfd >= 0)

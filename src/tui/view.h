@@ -1,6 +1,9 @@
 /*
  * What the monitor's source files share: the screen state, the views'
- * small vtable and the drawing helpers.  Not for use outside src/tui.
+ * small vtable, navigation between the views and the drawing helpers.
+ * Not for use outside src/tui.  The parts that need no terminal have
+ * headers of their own (columns.h, history.h, sparkline.h, text_fit.h,
+ * time_format.h, radix_sort.h, diagram.h).
  */
 #ifndef SOCKWATCH_TUI_VIEW_H
 #define SOCKWATCH_TUI_VIEW_H
@@ -13,7 +16,8 @@
 #include "sockwatch/events.h"
 #include "sockwatch/monitor.h"
 #include "sockwatch/tui.h"
-#include "layout.h"
+#include "columns.h"
+#include "history.h"
 
 #define TUI_MIN_COLS 60
 #define TUI_MIN_LINES 12
@@ -51,7 +55,8 @@ struct tui_glyphs {
 
 struct tui;
 
-/* A screen that can take the area under the header. */
+/* A screen that can take the area under the header.  A view draws and
+ * answers its own keys; to show another view it asks tui.c (tui_nav_*). */
 struct view_ops {
 	const char *name;
 	void (*draw)(struct tui *t, int y, int h);
@@ -155,6 +160,19 @@ struct tui {
 	uint64_t key_started_ns;
 };
 
+/*
+ * tui.c: navigation.  Which view is under the header, and whom the detail
+ * view shows, change only here; the views and the keys ask for it.
+ */
+/* Back to the list (with the log under it). */
+void tui_nav_list(struct tui *t);
+/* The detail of the connection rec (from the list or the log). */
+void tui_nav_detail(struct tui *t, const struct sockrec *rec);
+/* Move the list's selection, and show its new connection's detail. */
+void tui_nav_step(struct tui *t, enum tui_motion m);
+/* Help, with the state of the connection in view highlighted. */
+void tui_nav_help(struct tui *t);
+
 /* screen.c */
 int tui_screen_begin(struct tui *t);
 void tui_screen_end(void);
@@ -180,16 +198,11 @@ const struct sockrec_ext *tui_list_ext(const struct tui *t, size_t row);
 uint64_t tui_now(const struct tui *t);
 void tui_pause(struct tui *t, bool pause);
 void tui_list_free(struct tui *t);
-void tui_process_text(struct tui *t, const struct sockrec *rec, char *buf,
-		      size_t len);
 
 /* log.c */
 void tui_log_sink(void *arg, const struct event *ev);
 size_t tui_log_count(const struct tui *t);
 const struct event *tui_log_get(const struct tui *t, size_t i);
-
-/* detail.c */
-void tui_detail_open(struct tui *t, const struct sockrec *rec);
 
 /* keys.c */
 void tui_key(struct tui *t, int key);
@@ -198,9 +211,6 @@ void tui_prompt_draw(struct tui *t, int y);
 void tui_apply_filter_text(struct tui *t, const char *text);
 void tui_set_info(struct tui *t, bool on);
 void tui_set_interval(struct tui *t, uint64_t ms);
-
-/* help.c */
-void tui_help_open(struct tui *t);
 
 /* A key code from curses (KEY_*), as opposed to a character. */
 #define TUI_KEYCODE (1 << 24)

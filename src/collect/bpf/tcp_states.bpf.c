@@ -34,6 +34,10 @@ char LICENSE[] SEC("license") = "GPL";
 #define SW_HARDIRQ_MASK (0xfu << 16)
 #define SW_NMI_MASK (0xfu << 20)
 
+/* Bytes waiting in the ring that are worth waking the reader for: about
+ * sixty transitions. */
+#define WAKEUP_BYTES (64 * 128)
+
 /* Userspace sets the size with bpf_map__set_max_entries() before load. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -182,6 +186,13 @@ int BPF_PROG(on_state, const struct sock *sk, int oldstate, int newstate)
 		for (i = 0; i < (int)sizeof(e->comm); i++)
 			e->comm[i] = '\0';
 	}
-	bpf_ringbuf_submit(e, 0);
+	/* Wake the reader only once a batch is waiting: a wake-up per
+	 * transition costs it more than the transitions themselves.  It
+	 * also reads on a short timer (exact.h: EXACT_READ_EVERY_MS), so a
+	 * lone transition is not held up for long. */
+	bpf_ringbuf_submit(e, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >=
+					      WAKEUP_BYTES
+				      ? BPF_RB_FORCE_WAKEUP
+				      : BPF_RB_NO_WAKEUP);
 	return 0;
 }
