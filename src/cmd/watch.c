@@ -174,12 +174,13 @@ settle(struct monitor *m, struct watch *w)
 		return 0;
 	if (monitor_exact(m)) {
 		err = monitor_read_exact(m, &w->sink);
-		/* The ring lost some since the last reconcile: one more. */
-		if (err > 0)
+		/* One reconciling dump at the end, so that what the ring
+		 * lost is settled before the stream ends. */
+		if (err >= 0)
 			err = monitor_poll(m, &w->sink);
-	}
-	if (err >= 0 && monitor_fd(m) >= 0)
+	} else if (monitor_fd(m) >= 0) {
 		err = monitor_poll(m, &w->sink);
+	}
 	return err;
 }
 
