@@ -1,10 +1,12 @@
 /*
- * The shared command-line options.  One table describes them; getopt's
- * long options and the help text are both made from it.
+ * The option system (cli.h): a command's table of options makes
+ * getopt's long and short options and the help, one parser reports what
+ * it cannot take in one way; and the shared options' own table.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,15 +32,6 @@ enum {
 	OPT_EXACT,
 	OPT_NO_EXACT,
 	OPT_RECONCILE,
-};
-
-struct cli_option {
-	const char *long_name;
-	int short_name; /* or an OPT_ value */
-	int has_arg;
-	unsigned group;
-	const char *arg_name;
-	const char *help;
 };
 
 static const struct cli_option options[] = {
@@ -120,26 +113,8 @@ cli_error(const char *what, int err)
 }
 
 static void
-usage(FILE *out, const char *command, unsigned allowed)
+filter_help(FILE *out, unsigned allowed)
 {
-	fprintf(out, "usage: sockwatch %s [options] [filter]\n\noptions:\n",
-		command);
-	for (size_t i = 0; i < OPTION_COUNT; i++) {
-		const struct cli_option *o = &options[i];
-		char flag[48];
-		if (!(o->group & allowed))
-			continue;
-		if (o->short_name < 256)
-			snprintf(flag, sizeof(flag), "-%c, --%s%s%s",
-				 o->short_name, o->long_name,
-				 o->arg_name ? " " : "",
-				 o->arg_name ? o->arg_name : "");
-		else
-			snprintf(flag, sizeof(flag), "    --%s%s%s",
-				 o->long_name, o->arg_name ? " " : "",
-				 o->arg_name ? o->arg_name : "");
-		fprintf(out, "  %-28s %s\n", flag, o->help);
-	}
 	if (allowed & CLI_OPT_SELECT)
 		fputs("\nfilter: an expression such as 'state close-wait and "
 		      "dport 5432',\n"
@@ -149,11 +124,15 @@ usage(FILE *out, const char *command, unsigned allowed)
 		      out);
 }
 
-static int
-usage_error(const char *command, const char *fmt, const char *token)
+int
+cli_usage_error(const char *command, const char *fmt, ...)
 {
+	va_list ap;
+
 	fprintf(stderr, "sockwatch %s: ", command);
-	fprintf(stderr, fmt, token);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fprintf(stderr, " (try 'sockwatch %s --help')\n", command);
 	return EXIT_USAGE;
 }
@@ -222,21 +201,21 @@ apply_option(struct cli *cli, int c, const char *arg)
 	case OPT_INTERVAL:
 		if (text_parse_duration(arg, &cli->interval_ms) < 0 ||
 		    cli->interval_ms < 10)
-			return usage_error(cli->command,
-					   "bad interval '%s': give a "
-					   "duration of at least 10ms",
-					   arg);
+			return cli_usage_error(cli->command,
+					       "bad interval '%s': give a "
+					       "duration of at least 10ms",
+					       arg);
 		break;
 	case OPT_LINGER:
 		if (text_parse_duration(arg, &cli->linger_ms) < 0)
-			return usage_error(cli->command,
-					   "bad linger time '%s'", arg);
+			return cli_usage_error(cli->command,
+					       "bad linger time '%s'", arg);
 		break;
 	case OPT_DURATION:
 		if (text_parse_duration(arg, &cli->duration_ms) < 0 ||
 		    cli->duration_ms == 0)
-			return usage_error(cli->command, "bad duration '%s'",
-					   arg);
+			return cli_usage_error(cli->command,
+					       "bad duration '%s'", arg);
 		break;
 	case OPT_EXACT:
 	case OPT_NO_EXACT:
@@ -245,32 +224,64 @@ apply_option(struct cli *cli, int c, const char *arg)
 	case OPT_RECONCILE:
 		if (text_parse_duration(arg, &cli->reconcile_ms) < 0 ||
 		    cli->reconcile_ms < 100)
-			return usage_error(cli->command,
-					   "bad reconcile time '%s': give a "
-					   "duration of at least 100ms",
-					   arg);
+			return cli_usage_error(cli->command,
+					       "bad reconcile time '%s': give a "
+					       "duration of at least 100ms",
+					       arg);
 		break;
 	case OPT_COUNT: {
 		char *end;
 		errno = 0;
 		cli->count = strtol(arg, &end, 10);
 		if (errno != 0 || *end != '\0' || cli->count <= 0)
-			return usage_error(cli->command, "bad count '%s'", arg);
+			return cli_usage_error(cli->command,
+					       "bad count '%s'", arg);
 		break;
 	}
 	}
 	return 0;
 }
 
+/* What the shared options' words and values go to while parsing. */
+struct shared_parse {
+	struct cli *cli;
+	unsigned allowed;
+	char **words; /* the filter's */
+	int nwords;
+};
+
+static int
+take_shared(void *ctx, int key, const char *value)
+{
+	struct shared_parse *p = ctx;
+
+	if (key != CLI_WORD)
+		return apply_option(p->cli, key, value);
+	if (!(p->allowed & CLI_OPT_SELECT))
+		return cli_usage_error(p->cli->command,
+				       "unexpected argument '%s'", value);
+	p->words[p->nwords++] = (char *)value;
+	return 0;
+}
+
+static const char *const shared_synopsis[] = { "[options] [filter]", NULL };
+
+const struct cli_table cli_shared_table = {
+	.options = options,
+	.count = OPTION_COUNT,
+	.synopsis = shared_synopsis,
+	.options_first = true,
+	.take = take_shared,
+	.more_help = filter_help,
+};
+
 int
 cli_parse(struct cli *cli, const char *command, unsigned allowed, int argc,
 	  char **argv)
 {
-	struct option longopts[OPTION_COUNT + 1];
-	char shortopts[2 * OPTION_COUNT + 2] = "+";
-	size_t nlong = 0, nshort = 1;
+	struct shared_parse p = { cli, allowed, NULL, 0 };
 	struct filter_error ferr;
-	int c, rc;
+	int rc;
 
 	memset(cli, 0, sizeof(*cli));
 	cli->command = command;
@@ -280,14 +291,137 @@ cli_parse(struct cli *cli, const char *command, unsigned allowed, int argc,
 	cli->linger_ms = 5000;
 	cli->reconcile_ms = 10000;
 
-	for (size_t i = 0; i < OPTION_COUNT; i++) {
-		const struct cli_option *o = &options[i];
-		if (!(o->group & allowed))
+	if ((p.words = calloc((size_t)argc + 1, sizeof(*p.words))) == NULL) {
+		cli_error(command, -ENOMEM);
+		return EXIT_RUNTIME;
+	}
+	rc = cli_parse_table(&cli_shared_table, command, allowed, &p, argc,
+			     argv);
+	if (rc == 0 &&
+	    filter_parse_argv(p.nwords, p.words, &cli->sel.filter, &ferr) < 0) {
+		char line[512], text[256] = "";
+		for (int i = 0; i < p.nwords; i++) {
+			if (i > 0)
+				strncat(text, " ", sizeof(text) - strlen(text) - 1);
+			strncat(text, p.words[i], sizeof(text) - strlen(text) - 1);
+		}
+		if (ferr.message[0] == '\0')
+			snprintf(ferr.message, sizeof(ferr.message),
+				 "out of memory");
+		filter_error_format(&ferr, text, line, sizeof(line));
+		fprintf(stderr, "sockwatch %s: %s\n", command, line);
+		rc = EXIT_USAGE;
+	}
+	free(p.words);
+	if (rc != 0)
+		return rc;
+	selection_derive(&cli->sel);
+	return 0;
+}
+
+/* ---- the parser of every table ---- */
+
+/* The most options a table holds. */
+#define TABLE_MAX 48
+
+static bool
+taken(const struct cli_option *o, unsigned allowed)
+{
+	return o->group == 0 || (o->group & allowed);
+}
+
+static const struct cli_option *
+option_of(const struct cli_table *t, int key)
+{
+	for (size_t i = 0; i < t->count; i++)
+		if (t->options[i].key == key)
+			return &t->options[i];
+	return NULL;
+}
+
+static void
+usage(FILE *out, const struct cli_table *t, const char *command,
+      unsigned allowed)
+{
+	for (size_t i = 0; t->synopsis[i] != NULL; i++)
+		fprintf(out, "%s sockwatch %s %s\n", i ? "      " : "usage:",
+			command, t->synopsis[i]);
+	fputs("\noptions:\n", out);
+	for (size_t i = 0; i < t->count; i++) {
+		const struct cli_option *o = &t->options[i];
+		const char *arg = o->arg_name ? o->arg_name : "";
+		char flag[48];
+
+		if (!taken(o, allowed))
+			continue;
+		if (o->key < 256)
+			snprintf(flag, sizeof(flag), "-%c, --%s%s%s", o->key,
+				 o->long_name, *arg ? " " : "", arg);
+		else
+			snprintf(flag, sizeof(flag), "    --%s%s%s",
+				 o->long_name, *arg ? " " : "", arg);
+		fprintf(out, "  %-28s %s\n", flag, o->help);
+	}
+	if (t->more_help != NULL)
+		t->more_help(out, allowed);
+}
+
+/*
+ * What getopt_long() could not take, in one line: an option without the
+ * value it needs (c is ':'), an option given a value it takes none of, or
+ * one this command does not have.  token is the word getopt stopped at
+ * (for a short option in a group, it may still be the word before).
+ */
+static int
+option_error(const struct cli_table *t, const char *command, int c,
+	     const char *token)
+{
+	const struct cli_option *o = optopt ? option_of(t, optopt) : NULL;
+	size_t len = strcspn(token, "=");
+	char name[64];
+
+	if (strncmp(token, "--", 2) == 0 &&
+	    (optopt == 0 ||
+	     (o != NULL && strncmp(o->long_name, token + 2, len - 2) == 0))) {
+		if (o != NULL)
+			snprintf(name, sizeof(name), "--%s", o->long_name);
+		else
+			snprintf(name, sizeof(name), "%.*s", (int)len, token);
+		if (c == '?' && o != NULL)
+			return cli_usage_error(command,
+					       "option '%s' takes no value",
+					       name);
+	} else {
+		snprintf(name, sizeof(name), "-%c", optopt);
+	}
+	if (c == ':')
+		return cli_usage_error(command, "option '%s' needs a value",
+				       name);
+	return cli_usage_error(command, "unknown option '%s'", name);
+}
+
+int
+cli_parse_table(const struct cli_table *t, const char *command,
+		unsigned allowed, void *ctx, int argc, char **argv)
+{
+	struct option longopts[TABLE_MAX + 1];
+	/* "+" or "-" (words in place, as option CLI_WORD), then ":" so that
+	 * a missing value is told from an unknown option. */
+	char shortopts[2 * TABLE_MAX + 3] = { t->options_first ? '+' : '-',
+					      ':' };
+	size_t nlong = 0, nshort = 2;
+	int c, rc;
+
+	if (t->count > TABLE_MAX)
+		return cli_usage_error(command, "%s", "too many options");
+	for (size_t i = 0; i < t->count; i++) {
+		const struct cli_option *o = &t->options[i];
+		if (!taken(o, allowed))
 			continue;
 		longopts[nlong++] = (struct option){ o->long_name, o->has_arg,
-						     NULL, o->short_name };
-		if (o->short_name < 256) {
-			shortopts[nshort++] = (char)o->short_name;
+						     NULL, o->key };
+		if (o->key < 256) {
+			shortopts[nshort++] = (char)o->key;
 			if (o->has_arg)
 				shortopts[nshort++] = ':';
 		}
@@ -296,65 +430,28 @@ cli_parse(struct cli *cli, const char *command, unsigned allowed, int argc,
 	shortopts[nshort] = '\0';
 
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* afresh, with this ordering */
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		if (c == 'h') {
-			usage(stdout, command, allowed);
+			usage(stdout, t, command, allowed);
 			return -1;
 		}
-		if (c == '?') {
-			char bad[64];
-			if (optopt >= 256 || optopt == 0)
-				snprintf(bad, sizeof(bad), "%s",
-					 argv[optind - 1]);
-			else
-				snprintf(bad, sizeof(bad), "-%c", optopt);
-			return usage_error(command, "unknown option '%s'", bad);
-		}
-		if (c == ':')
-			return usage_error(command, "option '%s' needs a value",
-					   argv[optind - 1]);
-		if ((rc = apply_option(cli, c, optarg)) != 0)
+		if (c == '?' || c == ':')
+			return option_error(t, command, c, argv[optind - 1]);
+		if ((rc = t->take(ctx, c, optarg)) != 0)
 			return rc;
 	}
-	/* A missing argument shows up as '?' with the option in optopt. */
-	if (optind < argc && !(allowed & CLI_OPT_SELECT))
-		return usage_error(command, "unexpected argument '%s'",
-				   argv[optind]);
-
-	if (filter_parse_argv(argc - optind, argv + optind, &cli->sel.filter,
-			      &ferr) < 0) {
-		char line[512], text[256] = "";
-		for (int i = optind; i < argc; i++) {
-			if (i > optind)
-				strncat(text, " ", sizeof(text) - strlen(text) - 1);
-			strncat(text, argv[i], sizeof(text) - strlen(text) - 1);
-		}
-		if (ferr.message[0] == '\0')
-			snprintf(ferr.message, sizeof(ferr.message),
-				 "out of memory");
-		filter_error_format(&ferr, text, line, sizeof(line));
-		fprintf(stderr, "sockwatch %s: %s\n", command, line);
-		return EXIT_USAGE;
-	}
-
-	selection_derive(&cli->sel);
+	/* The words after the options, or after "--". */
+	for (; optind < argc; optind++)
+		if ((rc = t->take(ctx, CLI_WORD, argv[optind])) != 0)
+			return rc;
 	return 0;
 }
 
 const char *
-cli_option_name(size_t i)
+cli_table_option_name(const struct cli_table *t, size_t i)
 {
-	return i < OPTION_COUNT ? options[i].long_name : NULL;
-}
-
-const char *
-cli_table_option_name(const struct option *table, size_t i)
-{
-	for (size_t j = 0; j < i; j++)
-		if (table[j].name == NULL)
-			return NULL;
-	return table[i].name;
+	return i < t->count ? t->options[i].long_name : NULL;
 }
 
 void
