@@ -20,9 +20,14 @@ ifeq ($(WERROR),1)
 WARNINGS += -Werror
 endif
 
-BUILD = build
+# The build directory: BUILD=build-clang CC=clang keeps a second build
+# beside the first.  SANITIZE=1 builds in build-san unless BUILD is given.
 ifeq ($(SANITIZE),1)
-BUILD = build-san
+BUILD ?= build-san
+else
+BUILD ?= build
+endif
+ifeq ($(SANITIZE),1)
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 endif
@@ -161,6 +166,6 @@ uninstall:
 		$(DESTDIR)$(FISHCOMPDIR)/sockwatch.fish
 
 clean:
-	rm -rf build build-san sockwatch
+	rm -rf build build-san $(BUILD) sockwatch
 
--include $(shell find build build-san -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

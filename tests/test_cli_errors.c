@@ -47,6 +47,53 @@ Test(cli_errors, bad_input_is_one_line_and_status_2)
 	expect_usage_error("--sort", "-r", NULL, NULL);
 }
 
+/* Each message names what is really wrong. */
+Test(cli_errors, messages_say_what_is_wrong)
+{
+	static const struct {
+		const char *args[4];
+		const char *message;
+	} cases[] = {
+		{ { "dump", "--sort" }, "option '--sort' needs an argument" },
+		{ { "watch", "-n", "--interval" },
+		  "option '--interval' needs an argument" },
+		{ { "watch", "--interval", "1000000h" },
+		  "bad interval '1000000h': at most 24h" },
+		{ { "watch", "--interval", "25h" }, "at most 24h" },
+		{ { "watch", "--interval", "5ms" },
+		  "bad interval '5ms': at least 10ms" },
+		{ { "watch", "--interval", "soon" }, "bad interval 'soon'" },
+		{ { "watch", "--duration", "1000000000h" },
+		  "bad duration '1000000000h': at most 10^12 ms" },
+		{ { "--help=x" }, "option '--help' takes no argument" },
+		{ { "dump", "--help=x" }, "option '--help' takes no argument" },
+		{ { "dump", "-n", "--json=1" },
+		  "option '--json' takes no argument" },
+		{ { "watch", "--json" }, "option '--json' is not one of" },
+		{ { "watch", "-p" }, "option '-p' is not one of" },
+		{ { "watch", "-nm" }, "option '-m' is not one of" },
+		{ { "dump", "--bogus" }, "unknown or ambiguous option '--bogus'" },
+		{ { "dump", "--no" }, "unknown or ambiguous option '--no'" },
+		{ { "dump", "-Z" }, "unknown option '-Z'" },
+	};
+	struct run_options o = RUN_OPTIONS_DEFAULT;
+	struct run_result r;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		const char *const *a = cases[i].args;
+		const char *argv[8] = { run_sockwatch_path() };
+		for (size_t k = 0; k < 4 && a[k]; k++)
+			argv[k + 1] = a[k];
+		cr_assert_eq(run_argv(argv, &o, &r), 0);
+		cr_expect_eq(r.status, 2, "[%s] exit %d: %s", cases[i].message,
+			     r.status, r.err);
+		cr_expect_not_null(strstr(r.err, cases[i].message),
+				   "[%s] %s", cases[i].message, r.err);
+		cr_expect_eq(run_count_lines(r.err), 1, "%s", r.err);
+		run_result_free(&r);
+	}
+}
+
 Test(cli_errors, help_goes_to_stdout_with_status_0)
 {
 	struct run_options o = RUN_OPTIONS_DEFAULT;
@@ -214,7 +261,64 @@ Test(cli_errors, unwritable_output_is_status_1)
 
 	cr_assert_eq(run_argv(argv, &o, &r), 0);
 	cr_expect_eq(r.status, 1, "exit %d: %s", r.status, r.err);
-	cr_expect_not_null(strstr(r.err, "cannot write"), "%s", r.err);
+	cr_expect_not_null(strstr(r.err, "write error: No space left on "
+					 "device"),
+			   "%s", r.err);
+	cr_expect_eq(run_count_lines(r.err), 1, "%s", r.err);
+	run_result_free(&r);
+}
+
+/* Every command that writes: a full device is an error (status 1, one
+ * line), a closed stdout too (it is not handed to the first socket). */
+Test(cli_errors, output_errors_of_every_command)
+{
+	static const char *const full[] = {
+		"exec \"$0\" states >/dev/full",
+		"exec \"$0\" states close-wait >/dev/full",
+		"exec \"$0\" --help >/dev/full",
+		"exec \"$0\" dump --help >/dev/full",
+		"exec \"$0\" --version >/dev/full",
+		"exec \"$0\" dump -a >&-",
+		"exec \"$0\" states >&-",
+		"exec \"$0\" watch --duration 300ms >/dev/full",
+		"exec \"$0\" watch -n --duration 300ms >&-",
+	};
+	struct run_options o = RUN_OPTIONS_DEFAULT;
+	struct run_result r;
+
+	for (size_t i = 0; i < sizeof(full) / sizeof(*full); i++) {
+		const char *argv[] = { "sh", "-c", full[i],
+				       run_sockwatch_path(), NULL };
+		cr_assert_eq(run_argv(argv, &o, &r), 0);
+		cr_expect_eq(r.status, 1, "[%s] exit %d: %s", full[i],
+			     r.status, r.err);
+		const char *said = strstr(r.err, "sockwatch: write error: ");
+		cr_expect_not_null(said, "[%s] %s", full[i], r.err);
+		/* Said once (watch may say more of its own, about exact
+		 * mode where it cannot load). */
+		cr_expect(said == NULL ||
+				  strstr(said + strlen("sockwatch: write"),
+					 "write error") == NULL,
+			  "[%s] %s", full[i], r.err);
+		run_result_free(&r);
+	}
+}
+
+/* A reader that goes away ends a watch normally. */
+Test(cli_errors, watch_reader_gone_is_status_0)
+{
+	const char *bash[] = {
+		"bash", "-c",
+		"\"$0\" watch --duration 2s | head -c 1 >/dev/null; "
+		"echo \"status=${PIPESTATUS[0]}\"",
+		run_sockwatch_path(), NULL
+	};
+	struct run_options o = RUN_OPTIONS_DEFAULT;
+	struct run_result r;
+
+	cr_assert_eq(run_argv(bash, &o, &r), 0);
+	cr_expect_not_null(strstr(r.out, "status=0"), "%s %s", r.out, r.err);
+	cr_expect_null(strstr(r.err, "write error"), "%s", r.err);
 	run_result_free(&r);
 }
 
@@ -390,5 +494,70 @@ Test(dump_detail, unprivileged_dump_works_without_owners, .init = setup,
 	cr_expect_eq(r.status, 0, "%s", r.err);
 	cr_expect_eq(run_count_lines(r.out), fixture_pop.total);
 	cr_expect_null(strstr(r.out, "\"pid\":1"), "%s", r.out);
+	run_result_free(&r);
+}
+
+/* The monitor on a terminal whose TERM it cannot use: one line that says
+ * why, status 1, and curses never started (the terminal is not left in
+ * its modes).  script(1) gives it a terminal. */
+Test(cli_errors, monitor_names_an_unusable_terminal, .timeout = 30)
+{
+	static const struct {
+		const char *env, *message;
+	} cases[] = {
+		{ "env -u TERM", "TERM is not set" },
+		{ "env TERM=xyz-no-such-term",
+		  "unknown terminal type 'xyz-no-such-term'" },
+		{ "env TERM=dumb", "terminal type 'dumb' cannot move the cursor" },
+	};
+	struct run_options o = RUN_OPTIONS_DEFAULT;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct run_result r;
+		char cmd[512];
+		const char *argv[] = { "script", "-qec", cmd, "/dev/null", NULL };
+
+		snprintf(cmd, sizeof(cmd), "%s \"%s\" monitor; echo status=$?",
+			 cases[i].env, run_sockwatch_path());
+		cr_assert_eq(run_argv(argv, &o, &r), 0);
+		cr_expect_not_null(strstr(r.out, cases[i].message), "[%s] %s%s",
+				   cases[i].env, r.out, r.err);
+		cr_expect_not_null(strstr(r.out, "status=1"), "[%s] %s",
+				   cases[i].env, r.out);
+		/* No screen set-up: no escape sequence at all. */
+		cr_expect_null(strchr(r.out, '\x1b'), "[%s] %s", cases[i].env,
+			       r.out);
+		cr_expect_null(strstr(r.out, "Inappropriate ioctl"), "%s",
+			       r.out);
+		run_result_free(&r);
+	}
+}
+
+/* The names ss takes for states work in the filter and in 'states'. */
+Test(cli_errors, ss_state_names_are_taken)
+{
+	static const char *const words[] = { "listening", "unconnected",
+					      "syn-rcv", "LISTENING",
+					      "synchronized", "bucket" };
+	struct run_options o = RUN_OPTIONS_DEFAULT;
+	struct run_result r;
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++) {
+		cr_assert_eq(run_sockwatch(&o, &r, "dump", "-H", "state",
+					   words[i], NULL),
+			     0);
+		cr_expect_eq(r.status, 0, "dump state %s: %s", words[i], r.err);
+		run_result_free(&r);
+		cr_assert_eq(run_sockwatch(&o, &r, "states", words[i], NULL),
+			     0);
+		cr_expect_eq(r.status, 0, "states %s: %s", words[i], r.err);
+		run_result_free(&r);
+	}
+	cr_assert_eq(run_sockwatch(&o, &r, "states", "listening", NULL), 0);
+	cr_expect_eq(strncmp(r.out, "LISTEN ", 7), 0, "%s", r.out);
+	run_result_free(&r);
+	cr_assert_eq(run_sockwatch(&o, &r, "states", "bucket", NULL), 0);
+	cr_expect_not_null(strstr(r.out, "SYN-RECEIVED ("), "%s", r.out);
+	cr_expect_not_null(strstr(r.out, "TIME-WAIT ("), "%s", r.out);
 	run_result_free(&r);
 }

@@ -20,6 +20,7 @@
 #include <linux/sock_diag.h>
 #include <linux/tcp.h>
 
+#include "sockwatch/collect.h"
 #include "sockwatch/destroy.h"
 #include "sockwatch/diag.h"
 #include "support/fixture.h"
@@ -470,6 +471,26 @@ Test(diag, live_dump_of_this_namespace)
 	diag_close(ds);
 }
 
+/* A request too large for a netlink attribute is refused before it is
+ * sent, and collector_fetch() then takes the dump without the bytecode,
+ * leaving the filter to userspace. */
+Test(diag, bytecode_too_large_falls_back_to_userspace)
+{
+	static uint8_t code[70000];
+	struct diag_socket *ds;
+	struct diag_request req = { .family = AF_UNSPEC,
+				    .states = TCP_STATE_ALL,
+				    .bytecode = code,
+				    .bytecode_len = sizeof(code) };
+	bool refused = false;
+
+	cr_assert_eq(diag_open(&ds), 0);
+	cr_expect_eq(diag_dump(ds, &req, &snap), -E2BIG);
+	cr_expect_eq(collector_fetch(ds, &req, &snap, &refused), 0);
+	cr_expect(refused);
+	diag_close(ds);
+}
+
 /*
  * The retry path of diag_dump(), on a real sock_diag socket in a private
  * namespace with a known population.  As root, another netlink socket may
@@ -573,11 +594,17 @@ send_to(int from, const struct nl_target *t, const void *msg, size_t len)
 static void
 anonymous(struct buf *x)
 {
-	struct nlmsghdr *h = (struct nlmsghdr *)x->data;
-	int left = (int)x->len;
-
-	for (; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left))
+	/* NLMSG_OK() compares an unsigned length with an int: walked here
+	 * in size_t, with the same checks. */
+	for (size_t off = 0; x->len - off >= sizeof(struct nlmsghdr);) {
+		struct nlmsghdr *h = (struct nlmsghdr *)(x->data + off);
+		if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > x->len - off)
+			break;
 		h->nlmsg_seq = h->nlmsg_pid = 0;
+		off += NLMSG_ALIGN(h->nlmsg_len);
+		if (off > x->len)
+			break;
+	}
 }
 
 /* A few records as a dump would bring them, each with tcp_info, and an

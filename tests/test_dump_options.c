@@ -967,12 +967,19 @@ Test(dump_options, prometheus_is_valid_exposition_with_the_populations_counts,
 	cr_expect_gt(fixture_pop.by_state[TCP_STATE_SYN_SENT], 0);
 	cr_expect_gt(fixture_pop.by_state[TCP_STATE_SYN_RCVD], 0);
 
-	/* Without -a, the counts are those of dump --summary: connected
-	 * sockets. */
+	/* Without -a, the counts are those of dump --summary: the states
+	 * dump lists by default (ss's), and no sample at all for the others:
+	 * a listen of 0 would say there is no listener. */
 	dump(&r, connected);
 	err = parse_exposition(r.out, &e);
 	cr_assert_null(err, "%s\n%s", err, r.out);
 	run_result_free(&r);
+	cr_expect_null(state_sample(&e, "listen"));
+	cr_expect_null(state_sample(&e, "time-wait"));
+	cr_expect_null(state_sample(&e, "syn-recv"));
+	cr_expect_null(state_sample(&e, "closed"));
+	cr_expect_not_null(state_sample(&e, "established"));
+	cr_expect_not_null(state_sample(&e, "syn-sent"));
 	dump(&r, summary);
 	char *save = NULL;
 	for (char *l = strtok_r(r.out, "\n", &save); l;
@@ -1008,8 +1015,9 @@ Test(dump_options, exposition_checker_knows_the_format)
 		"# HELP a x\n# TYPE a gauge\n# TYPE a counter\na 1\n",
 		"# HELP a x\n# TYPE a gauge\n# HELP a y\na 1\n",
 		"# HELP a x\n# TYPE a gaug\na 1\n",
-		"# HELP a x\n# TYPE a gauge\n# HELP b x\n# TYPE b gauge\n"
-		"a{l=\"1\"} 1\nb 1\na{l=\"2\"} 2\n",
+		/* One element on two lines: the parentheses say so. */
+		("# HELP a x\n# TYPE a gauge\n# HELP b x\n# TYPE b gauge\n"
+		 "a{l=\"1\"} 1\nb 1\na{l=\"2\"} 2\n"),
 		"# TYPE a gauge\na 1\n",
 		"# HELP a x\n# TYPE a gauge\na 1",
 	};
@@ -1036,6 +1044,7 @@ Test(dump_options, exposition_checker_knows_the_format)
 Test(dump_options, syn_sent_and_syn_recv_are_seen_in_their_states, E2E)
 {
 	static const char *const args[] = { "-n", "--json", NULL };
+	static const char *const all[] = { "-a", "-n", "--json", NULL };
 	static const char *const sent[] = { "--json", "state", "syn-sent",
 					    NULL };
 	static const char *const recv[] = { "--json", "state", "syn-recv",
@@ -1046,8 +1055,8 @@ Test(dump_options, syn_sent_and_syn_recv_are_seen_in_their_states, E2E)
 	const char *const sent_port[] = { "--json", "dport", "=", port, NULL };
 	size_t ss[TCP_STATE_COUNT];
 
-	/* The default (connected sockets) includes both. */
-	struct rows rs = dump_rows(args);
+	/* -a includes both; the default, as ss's, SYN-SENT alone. */
+	struct rows rs = dump_rows(all);
 	size_t n_sent = 0, n_recv = 0;
 	for (size_t i = 0; i < rs.n; i++) {
 		const struct row *r = &rs.v[i];
@@ -1066,6 +1075,15 @@ Test(dump_options, syn_sent_and_syn_recv_are_seen_in_their_states, E2E)
 	ss_counts(ss);
 	cr_expect_eq(ss[TCP_STATE_SYN_SENT], spec.syn_sent);
 	cr_expect_eq(ss[TCP_STATE_SYN_RCVD], spec.syn_recv);
+	free(rs.v);
+	rs = dump_rows(args);
+	n_sent = n_recv = 0;
+	for (size_t i = 0; i < rs.n; i++) {
+		n_sent += strcmp(rs.v[i].state, "SYN-SENT") == 0;
+		n_recv += strcmp(rs.v[i].state, "SYN-RECV") == 0;
+	}
+	cr_expect_eq(n_sent, spec.syn_sent);
+	cr_expect_eq(n_recv, 0);
 	free(rs.v);
 
 	/* By state, through the kernel's state mask or not. */

@@ -236,3 +236,17 @@ Test(stack_e2e, refuses_loopback_and_unnamed)
 	cr_assert_eq(run(cmd, 10), 1, "%s", output);
 	cr_assert(strstr(output, "is not up") != NULL, "%s", output);
 }
+
+/* A kernel namespace that cannot be entered fails the run: status 1 and
+ * one line naming it, not the 0 the interface check left behind. */
+Test(stack_e2e, unknown_kernel_namespace_is_status_1)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "%s stack --lab %s --netns swt-none-%d "
+		 "--no-publish connect", bin(), lab, (int)getpid());
+	cr_assert_eq(run(cmd, 20), 1, "%s", output);
+	cr_assert(strstr(output, "swt-none-") != NULL &&
+			  strstr(output, "No such file") != NULL,
+		  "%s", output);
+}

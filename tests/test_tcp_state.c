@@ -76,6 +76,38 @@ Test(tcp_state, names_in_any_spelling)
 	cr_assert_eq(tcp_state_group_parse("nonsense"), 0);
 }
 
+/* Every name ss(8)'s state filter takes (its man page lists the states
+ * established, syn-sent, syn-recv, fin-wait-1, fin-wait-2, time-wait,
+ * closed, close-wait, last-ack, listening and closing, and the groups
+ * all, connected, synchronized, bucket and big; its scan_state() also
+ * takes syn-rcv, close and unconnected), in any case. */
+Test(tcp_state, every_name_ss_takes)
+{
+	static const struct {
+		const char *name;
+		int state;
+	} names[] = {
+		{ "established", S(ESTABLISHED) }, { "syn-sent", S(SYN_SENT) },
+		{ "syn-recv", S(SYN_RCVD) },	   { "syn-rcv", S(SYN_RCVD) },
+		{ "fin-wait-1", S(FIN_WAIT_1) },   { "fin-wait-2", S(FIN_WAIT_2) },
+		{ "time-wait", S(TIME_WAIT) },	   { "closed", S(CLOSED) },
+		{ "close", S(CLOSED) },		   { "unconnected", S(CLOSED) },
+		{ "close-wait", S(CLOSE_WAIT) },   { "last-ack", S(LAST_ACK) },
+		{ "listening", S(LISTEN) },	   { "LISTENING", S(LISTEN) },
+		{ "closing", S(CLOSING) },
+	};
+	static const char *const groups[] = { "all", "connected",
+					       "synchronized", "bucket",
+					       "big" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+		cr_expect_eq(tcp_state_parse(names[i].name), names[i].state,
+			     "%s", names[i].name);
+	for (size_t i = 0; i < sizeof(groups) / sizeof(*groups); i++)
+		cr_expect_neq(tcp_state_group_parse(groups[i]), 0, "%s",
+			      groups[i]);
+}
+
 /* Breadth-first reachability, independent of the costs, within one
  * socket's life: nothing passes through CLOSED, and a listener or a
  * TIME-WAIT only closes. */

@@ -18,10 +18,11 @@
 #define EXIT_RUNTIME 1 /* the system said no: permission, netlink, ... */
 #define EXIT_USAGE 2   /* the command line is wrong */
 
-/* Which options a command takes. */
-#define CLI_OPT_SELECT 0x01	/* -4 -6 -a -l, filter words */
-#define CLI_OPT_OUTPUT 0x02	/* --json --jsonl --csv -H */
-#define CLI_OPT_DETAIL 0x04	/* -n -i -m -p */
+/* Which options a command takes: an option belongs to one group, a
+ * command takes a set of groups, and its --help lists exactly those. */
+#define CLI_OPT_SELECT 0x01	/* -4 -6 -a -l --no-kernel-filter, filter */
+#define CLI_OPT_OUTPUT 0x02	/* --jsonl -H */
+#define CLI_OPT_DETAIL 0x04	/* -n */
 #define CLI_OPT_INTERVAL 0x08	/* --interval */
 #define CLI_OPT_SUMMARY 0x10	/* --summary */
 #define CLI_OPT_SORT 0x20	/* --sort -r */
@@ -29,6 +30,13 @@
 #define CLI_OPT_PROMETHEUS 0x80 /* --prometheus */
 #define CLI_OPT_COUNT 0x100	/* --count, --duration */
 #define CLI_OPT_EXACT 0x200	/* --exact --no-exact --reconcile */
+#define CLI_OPT_DOCUMENT 0x400	/* --json --csv: a whole document */
+#define CLI_OPT_INFO 0x800	/* -i */
+#define CLI_OPT_EXTRAS 0x1000	/* -m -p: columns of dump's */
+
+/* --interval's range. */
+#define CLI_INTERVAL_MIN_MS 10
+#define CLI_INTERVAL_MAX_MS (24 * 3600 * 1000ull)
 
 /* Exact mode: where it loads (the default), required, or off. */
 enum cli_exact { CLI_EXACT_AUTO, CLI_EXACT_ON, CLI_EXACT_OFF };
@@ -78,7 +86,8 @@ struct cli_option {
 };
 
 /* The key take() gets a word that is not an option with (a filter word,
- * a verb, a scenario), in the order written. */
+ * a verb, a scenario), in the order written: options go anywhere, and
+ * after "--" every word is a word. */
 #define CLI_WORD 1
 
 struct cli_table {
@@ -86,8 +95,6 @@ struct cli_table {
 	size_t count;
 	/* The usage lines, after "sockwatch COMMAND "; NULL-terminated. */
 	const char *const *synopsis;
-	/* The first word ends the options; else they go anywhere. */
-	bool options_first;
 	/* An option with its value (NULL for none), or a word.  Returns 0,
 	 * or an exit status after one line on stderr. */
 	int (*take)(void *ctx, int key, const char *value);
@@ -117,5 +124,17 @@ size_t cli_exact_ring(void);
 
 /* Print "sockwatch: what: strerror(-err)" once, at the edge. */
 void cli_error(const char *what, int err);
+
+/* The one line that says the kernel would not filter (the dump was taken
+ * without the bytecode, and filtered in userspace alone). */
+void cli_note_bytecode_refused(const char *command);
+
+/* Print "sockwatch: write error: strerror(err)" (err 0: no reason known);
+ * returns EXIT_RUNTIME. */
+int cli_write_error(int err);
+
+/* At exit: flush and close stdout; if anything written was lost, say so
+ * once and turn a status of 0 into EXIT_RUNTIME.  Returns the status. */
+int cli_finish_output(int status);
 
 #endif

@@ -25,7 +25,7 @@ struct collector {
 	struct diag_request req;
 	const struct filter *filter;
 	struct filter_context filter_ctx;
-	bool bytecode_refused; /* the kernel said EINVAL: filter here */
+	bool bytecode_refused; /* the kernel said no: filter here */
 	size_t unfiltered;     /* records the kernel sent, last poll */
 	uint32_t netns;	       /* where the collector runs */
 };
@@ -48,8 +48,9 @@ int collector_poll(struct collector *c);
 
 /*
  * The kernel's half of a poll: append what req asks for to snap.  When
- * the kernel refuses the bytecode (-EINVAL from an older kernel), the dump
- * is retried without it and *refused is set.
+ * the bytecode is refused (-EINVAL from an older kernel, -E2BIG or
+ * -EMSGSIZE for a request too large), the dump is retried without it and
+ * *refused is set.
  */
 int collector_fetch(struct diag_socket *ds, const struct diag_request *req,
 		    struct snapshot *snap, bool *refused);

@@ -171,6 +171,10 @@ int monitor_destroy_status(const struct monitor *m);
 /* Destroy notifications lost so far (the kernel's buffer overflowed). */
 uint64_t monitor_destroy_lost(const struct monitor *m);
 
+/* Whether the kernel refused the filter's bytecode: the dumps are then
+ * taken without it, and the filter applied here alone. */
+bool monitor_bytecode_refused(const struct monitor *m);
+
 /* Polls applied to the model so far. */
 uint64_t monitor_polls(const struct monitor *m);
 

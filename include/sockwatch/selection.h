@@ -22,16 +22,24 @@ struct selection {
 	bool no_kernel_filter; /* filter in userspace only */
 	struct filter *filter; /* owned; NULL matches everything */
 	/* The states to ask the kernel for (selection_derive): the
-	 * filter's, or the default (connected; with -l listening; with -a
-	 * all). */
+	 * filter's, or the default (SELECTION_DEFAULT_STATES; with -l
+	 * listening; with -a all). */
 	tcp_state_set states;
 };
+
+/* ss's default (its SS_CONN): every state but LISTEN, CLOSED, and the
+ * minisockets SYN-RECV and TIME-WAIT. */
+#define SELECTION_DEFAULT_STATES                                               \
+	(TCP_STATE_ALL &                                                       \
+	 ~(TCP_STATE_BIT(TCP_STATE_LISTEN) | TCP_STATE_BIT(TCP_STATE_CLOSED) |  \
+	   TCP_STATE_BIT(TCP_STATE_SYN_RCVD) |                                 \
+	   TCP_STATE_BIT(TCP_STATE_TIME_WAIT)))
 
 /* Derive states again after the filter or -a/-l changed. */
 void selection_derive(struct selection *s);
 
 /* For commands that follow connections over time: every state unless -l
- * or the filter names states (dump's default is the connected ones). */
+ * or the filter names states (dump's default is ss's). */
 void selection_follow_every_state(struct selection *s);
 
 /* Whether a record passes the family, the states and the filter. */

@@ -8,6 +8,7 @@
 #define SOCKWATCH_TUI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sockwatch/monitor.h"
@@ -22,6 +23,13 @@ struct tui_options {
 	const char *stats_path; /* write per-refresh timings here at exit */
 	const char *exact_why;	/* why exact mode is off, or NULL */
 };
+
+/*
+ * Whether $TERM names a terminal the monitor can draw on: 0, or a
+ * negative errno with why (one line: TERM not set, an unknown type, a
+ * terminal that cannot move its cursor) filled in.
+ */
+int tui_terminal_check(char *why, size_t len);
 
 /* The column whose header or --sort name is name, or -1. */
 int tui_column_parse(const char *name);

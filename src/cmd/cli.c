@@ -43,17 +43,17 @@ static const struct cli_option options[] = {
 	  "all states, listeners included" },
 	{ "listening", 'l', no_argument, CLI_OPT_SELECT, NULL,
 	  "listening sockets only" },
-	{ "info", 'i', no_argument, CLI_OPT_DETAIL, NULL,
-	  "tcp_info: rtt, retransmits, cwnd, bytes, idle times" },
-	{ "memory", 'm', no_argument, CLI_OPT_DETAIL, NULL,
+	{ "info", 'i', no_argument, CLI_OPT_INFO, NULL,
+	  "tcp_info: rtt, retrans, cwnd, bytes, idle times" },
+	{ "memory", 'm', no_argument, CLI_OPT_EXTRAS, NULL,
 	  "socket memory (skmem)" },
-	{ "processes", 'p', no_argument, CLI_OPT_DETAIL, NULL,
+	{ "processes", 'p', no_argument, CLI_OPT_EXTRAS, NULL,
 	  "the process that owns each socket" },
-	{ "json", OPT_JSON, no_argument, CLI_OPT_OUTPUT, NULL,
+	{ "json", OPT_JSON, no_argument, CLI_OPT_DOCUMENT, NULL,
 	  "one JSON document" },
 	{ "jsonl", OPT_JSONL, no_argument, CLI_OPT_OUTPUT, NULL,
 	  "JSON lines: one object per line" },
-	{ "csv", OPT_CSV, no_argument, CLI_OPT_OUTPUT, NULL,
+	{ "csv", OPT_CSV, no_argument, CLI_OPT_DOCUMENT, NULL,
 	  "comma-separated values with a header" },
 	{ "no-header", 'H', no_argument, CLI_OPT_OUTPUT, NULL,
 	  "no header line" },
@@ -67,9 +67,9 @@ static const struct cli_option options[] = {
 	{ "reverse", 'r', no_argument, CLI_OPT_SORT, NULL,
 	  "reverse the sort order" },
 	{ "interval", OPT_INTERVAL, required_argument, CLI_OPT_INTERVAL,
-	  "DURATION", "time between polls (default 1s, at least 10ms)" },
+	  "DURATION", "time between polls (default 1s, 10ms to 24h)" },
 	{ "count", OPT_COUNT, required_argument, CLI_OPT_COUNT, "N",
-	  "stop after N events or refreshes" },
+	  "stop after N events" },
 	{ "duration", OPT_DURATION, required_argument, CLI_OPT_COUNT,
 	  "DURATION", "stop after this long" },
 	{ "no-kernel-filter", OPT_NO_KERNEL_FILTER, no_argument,
@@ -79,7 +79,7 @@ static const struct cli_option options[] = {
 	  "no colours (also with NO_COLOR set)" },
 	{ "ascii", OPT_ASCII, no_argument, CLI_OPT_TUI, NULL,
 	  "ASCII line drawing" },
-	{ "linger", OPT_LINGER, required_argument, CLI_OPT_TUI | CLI_OPT_COUNT,
+	{ "linger", OPT_LINGER, required_argument, CLI_OPT_TUI,
 	  "DURATION", "keep closed connections visible this long (5s)" },
 	{ "exact", OPT_EXACT, no_argument, CLI_OPT_EXACT, NULL,
 	  "every transition from the kernel's tracepoint, or fail" },
@@ -112,6 +112,48 @@ cli_error(const char *what, int err)
 								      : err));
 }
 
+void
+cli_note_bytecode_refused(const char *command)
+{
+	fprintf(stderr, "sockwatch %s: note: the kernel did not take the "
+			"filter's bytecode; filtering in sockwatch instead\n",
+		command);
+}
+
+int
+cli_write_error(int err)
+{
+	if (err < 0)
+		err = -err;
+	if (err == 0)
+		fputs("sockwatch: write error\n", stderr);
+	else
+		fprintf(stderr, "sockwatch: write error: %s\n", strerror(err));
+	return EXIT_RUNTIME;
+}
+
+int
+cli_finish_output(int status)
+{
+	bool failed;
+	int err = 0;
+
+	/* A failed flush drops its buffer: the errno is only had now. */
+	errno = 0;
+	if ((failed = fflush(stdout) != 0))
+		err = errno;
+	failed |= ferror(stdout) != 0;
+	errno = 0;
+	if (fclose(stdout) != 0 && !failed) {
+		failed = true;
+		err = errno;
+	}
+	if (!failed)
+		return status;
+	cli_write_error(err);
+	return status != 0 ? status : EXIT_RUNTIME;
+}
+
 static void
 filter_help(FILE *out, unsigned allowed)
 {
@@ -140,6 +182,8 @@ cli_usage_error(const char *command, const char *fmt, ...)
 static int
 apply_option(struct cli *cli, int c, const char *arg)
 {
+	int err;
+
 	switch (c) {
 	case 'n':
 		cli->numeric = true;
@@ -199,23 +243,43 @@ apply_option(struct cli *cli, int c, const char *arg)
 		cli->ascii = true;
 		break;
 	case OPT_INTERVAL:
-		if (text_parse_duration(arg, &cli->interval_ms) < 0 ||
-		    cli->interval_ms < 10)
+		err = text_parse_duration(arg, &cli->interval_ms);
+		if (err == -EINVAL)
 			return cli_usage_error(cli->command,
 					       "bad interval '%s': give a "
-					       "duration of at least 10ms",
+					       "duration such as 500ms, 2s or "
+					       "1m",
+					       arg);
+		if (err == 0 && cli->interval_ms < CLI_INTERVAL_MIN_MS)
+			return cli_usage_error(cli->command,
+					       "bad interval '%s': at least "
+					       "10ms",
+					       arg);
+		if (err < 0 || cli->interval_ms > CLI_INTERVAL_MAX_MS)
+			return cli_usage_error(cli->command,
+					       "bad interval '%s': at most 24h",
 					       arg);
 		break;
 	case OPT_LINGER:
-		if (text_parse_duration(arg, &cli->linger_ms) < 0)
+		if ((err = text_parse_duration(arg, &cli->linger_ms)) < 0)
 			return cli_usage_error(cli->command,
-					       "bad linger time '%s'", arg);
+					       err == -ERANGE
+						       ? "bad linger time '%s': "
+							 "at most "
+							 TEXT_DURATION_MAX
+						       : "bad linger time '%s'",
+					       arg);
 		break;
 	case OPT_DURATION:
-		if (text_parse_duration(arg, &cli->duration_ms) < 0 ||
+		if ((err = text_parse_duration(arg, &cli->duration_ms)) < 0 ||
 		    cli->duration_ms == 0)
 			return cli_usage_error(cli->command,
-					       "bad duration '%s'", arg);
+					       err == -ERANGE
+						       ? "bad duration '%s': at "
+							 "most "
+							 TEXT_DURATION_MAX
+						       : "bad duration '%s'",
+					       arg);
 		break;
 	case OPT_EXACT:
 	case OPT_NO_EXACT:
@@ -270,7 +334,6 @@ const struct cli_table cli_shared_table = {
 	.options = options,
 	.count = OPTION_COUNT,
 	.synopsis = shared_synopsis,
-	.options_first = true,
 	.take = take_shared,
 	.more_help = filter_help,
 };
@@ -313,8 +376,10 @@ cli_parse(struct cli *cli, const char *command, unsigned allowed, int argc,
 		rc = EXIT_USAGE;
 	}
 	free(p.words);
-	if (rc != 0)
+	if (rc != 0) {
+		cli_free(cli);
 		return rc;
+	}
 	selection_derive(&cli->sel);
 	return 0;
 }
@@ -366,36 +431,78 @@ usage(FILE *out, const struct cli_table *t, const char *command,
 		t->more_help(out, allowed);
 }
 
+static const struct cli_option *
+option_by_name(const struct cli_table *t, const char *name, size_t len)
+{
+	for (size_t i = 0; i < t->count; i++)
+		if (strlen(t->options[i].long_name) == len &&
+		    strncmp(t->options[i].long_name, name, len) == 0)
+			return &t->options[i];
+	return NULL;
+}
+
 /*
- * What getopt_long() could not take, in one line: an option without the
- * value it needs (c is ':'), an option given a value it takes none of, or
- * one this command does not have.  token is the word getopt stopped at
- * (for a short option in a group, it may still be the word before).
+ * Whether token abbreviates the long option o while naming another option
+ * of the table exactly (one this command does not take).  Sets optopt
+ * as getopt does for an unknown long option.
+ */
+static bool
+names_another(const struct cli_table *t, const struct option *o,
+	      const char *token)
+{
+	size_t len;
+
+	if (strncmp(token, "--", 2) != 0)
+		return false;
+	len = strcspn(token + 2, "=");
+	if (len == strlen(o->name) || option_by_name(t, token + 2, len) == NULL)
+		return false;
+	optopt = 0;
+	return true;
+}
+
+/*
+ * What getopt_long() could not take, in one line: an option that needs an
+ * argument and has none (':'), one that takes none and was given one,
+ * one of another command, or one that does not exist ('?').  token is
+ * the word it came from.
  */
 static int
-option_error(const struct cli_table *t, const char *command, int c,
-	     const char *token)
+option_error(const struct cli_table *t, const char *command, unsigned allowed,
+	     int c, const char *token)
 {
-	const struct cli_option *o = optopt ? option_of(t, optopt) : NULL;
-	size_t len = strcspn(token, "=");
+	const struct cli_option *o = option_of(t, optopt);
+	bool is_long = strncmp(token, "--", 2) == 0;
+	size_t len = is_long ? strcspn(token + 2, "=") : 0;
 	char name[64];
 
-	if (strncmp(token, "--", 2) == 0 &&
-	    (optopt == 0 ||
-	     (o != NULL && strncmp(o->long_name, token + 2, len - 2) == 0))) {
-		if (o != NULL)
-			snprintf(name, sizeof(name), "--%s", o->long_name);
-		else
-			snprintf(name, sizeof(name), "%.*s", (int)len, token);
-		if (c == '?' && o != NULL)
-			return cli_usage_error(command,
-					       "option '%s' takes no value",
-					       name);
+	/* In a group of short options ("-ip") getopt has not moved on yet,
+	 * and the word before may be a long option of its own. */
+	if (is_long && o != NULL && o->key < 256 &&
+	    strncmp(o->long_name, token + 2, len) != 0)
+		is_long = false;
+	if (optopt == 0 && is_long) {
+		/* Unknown or ambiguous: the name as written, without "=". */
+		o = option_by_name(t, token + 2, len);
+		snprintf(name, sizeof(name), "--%.*s", (int)len, token + 2);
+	} else if (o != NULL && (is_long || o->key >= 256)) {
+		snprintf(name, sizeof(name), "--%s", o->long_name);
 	} else {
 		snprintf(name, sizeof(name), "-%c", optopt);
 	}
 	if (c == ':')
-		return cli_usage_error(command, "option '%s' needs a value",
+		return cli_usage_error(command, "option '%s' needs an argument",
+				       name);
+	if (o != NULL && taken(o, allowed))
+		return cli_usage_error(command, "option '%s' takes no argument",
+				       name);
+	if (o != NULL)
+		return cli_usage_error(command, "option '%s' is not one of this "
+					   "command's options",
+				       name);
+	if (optopt == 0 && is_long)
+		return cli_usage_error(command,
+				       "unknown or ambiguous option '%s'",
 				       name);
 	return cli_usage_error(command, "unknown option '%s'", name);
 }
@@ -405,12 +512,12 @@ cli_parse_table(const struct cli_table *t, const char *command,
 		unsigned allowed, void *ctx, int argc, char **argv)
 {
 	struct option longopts[TABLE_MAX + 1];
-	/* "+" or "-" (words in place, as option CLI_WORD), then ":" so that
-	 * a missing value is told from an unknown option. */
-	char shortopts[2 * TABLE_MAX + 3] = { t->options_first ? '+' : '-',
-					      ':' };
+	/* "-": options anywhere, as ss takes them, with every other word
+	 * handed back in its place (as CLI_WORD) whatever POSIXLY_CORRECT
+	 * says; ":": a missing argument is told from an unknown option. */
+	char shortopts[2 * TABLE_MAX + 3] = "-:";
 	size_t nlong = 0, nshort = 2;
-	int c, rc;
+	int c, rc, longindex = 0;
 
 	if (t->count > TABLE_MAX)
 		return cli_usage_error(command, "%s", "too many options");
@@ -430,18 +537,25 @@ cli_parse_table(const struct cli_table *t, const char *command,
 	shortopts[nshort] = '\0';
 
 	opterr = 0;
-	optind = 0; /* afresh, with this ordering */
-	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+	optind = 0; /* getopt starts afresh, with this optstring's ordering */
+	while ((c = getopt_long(argc, argv, shortopts, longopts,
+				&longindex)) != -1) {
 		if (c == 'h') {
 			usage(stdout, t, command, allowed);
 			return -1;
 		}
 		if (c == '?' || c == ':')
-			return option_error(t, command, c, argv[optind - 1]);
+			return option_error(t, command, allowed, c,
+					    argv[optind - 1]);
+		/* watch --json is not an abbreviation of --jsonl. */
+		if (c != CLI_WORD &&
+		    names_another(t, &longopts[longindex], argv[optind - 1]))
+			return option_error(t, command, allowed, '?',
+					    argv[optind - 1]);
 		if ((rc = t->take(ctx, c, optarg)) != 0)
 			return rc;
 	}
-	/* The words after the options, or after "--". */
+	/* After "--", every word is a word, even "-p". */
 	for (; optind < argc; optind++)
 		if ((rc = t->take(ctx, CLI_WORD, argv[optind])) != 0)
 			return rc;

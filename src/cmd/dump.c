@@ -123,7 +123,8 @@ cmd_dump(int argc, char **argv)
 	int rc, err;
 
 	rc = cli_parse(&cli, "dump",
-		       CLI_OPT_SELECT | CLI_OPT_OUTPUT | CLI_OPT_DETAIL |
+		       CLI_OPT_SELECT | CLI_OPT_OUTPUT | CLI_OPT_DOCUMENT |
+			       CLI_OPT_DETAIL | CLI_OPT_INFO | CLI_OPT_EXTRAS |
 			       CLI_OPT_SUMMARY | CLI_OPT_SORT |
 			       CLI_OPT_PROMETHEUS,
 		       argc, argv);
@@ -166,10 +167,13 @@ cmd_dump(int argc, char **argv)
 		cli_free(&cli);
 		return EXIT_RUNTIME;
 	}
+	if (c.bytecode_refused)
+		cli_note_bytecode_refused("dump");
 
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	if (cli.summary) {
-		struct state_counts counts = { .total = c.snap.count };
+		struct state_counts counts = { .total = c.snap.count,
+					       .counted = cli.sel.states };
 		for (size_t i = 0; i < c.snap.count; i++)
 			counts.by_state[c.snap.recs[i].state]++;
 		summary_write(stdout, cli.format, cli.header, &counts);
@@ -180,12 +184,8 @@ cmd_dump(int argc, char **argv)
 			      cmp_sorted);
 		write_sockets(&cli, &c);
 	}
-	rc = 0;
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		cli_error("cannot write the output", errno);
-		rc = EXIT_RUNTIME;
-	}
+	/* A write error is reported by main(), which flushes stdout. */
 	collector_close(&c);
 	cli_free(&cli);
-	return rc;
+	return 0;
 }

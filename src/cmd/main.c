@@ -1,7 +1,14 @@
-/* sockwatch: argument dispatch to the subcommands, nothing else. */
+/*
+ * sockwatch: argument dispatch to the subcommands, and the two things
+ * every command needs around it: standard descriptors that are really
+ * there, and an output that was really written.
+ */
+#include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sockwatch/cli.h"
 #include "sockwatch/commands.h"
@@ -40,10 +47,34 @@ usage(FILE *out)
 	fputs("\n'sockwatch COMMAND --help' lists a command's options.\n", out);
 }
 
-int
-main(int argc, char **argv)
+/*
+ * A closed descriptor 0, 1 or 2 would be taken by the first socket opened,
+ * and the table written into it.  Hold each closed one with /dev/null, in
+ * the opposite direction (as gnulib's stdopen does), so that a command
+ * whose output was closed fails with EBADF and says so, rather than
+ * writing into a socket or into nothing.
+ */
+static void
+hold_standard_descriptors(void)
 {
-	setlocale(LC_ALL, "");
+	for (int fd = 0; fd <= 2; fd++) {
+		int held;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* The lowest free descriptor: fd itself. */
+		held = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+		if (held != fd) {
+			if (held >= 0)
+				close(held);
+			_exit(EXIT_RUNTIME);
+		}
+	}
+}
+
+static int
+dispatch(int argc, char **argv)
+{
 	/* No command, or options only: the live monitor. */
 	if (argc < 2)
 		return cmd_monitor(argc, argv);
@@ -65,4 +96,12 @@ main(int argc, char **argv)
 			"--help')\n",
 		argv[1]);
 	return EXIT_USAGE;
+}
+
+int
+main(int argc, char **argv)
+{
+	hold_standard_descriptors();
+	setlocale(LC_ALL, "");
+	return cli_finish_output(dispatch(argc, argv));
 }

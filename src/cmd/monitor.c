@@ -8,7 +8,6 @@
 #include "sockwatch/commands.h"
 #include "sockwatch/monitor.h"
 #include "sockwatch/tui.h"
-#include "sockwatch/tui.h"
 
 int
 cmd_monitor(int argc, char **argv)
@@ -16,11 +15,13 @@ cmd_monitor(int argc, char **argv)
 	struct cli cli;
 	struct monitor *m;
 	struct tui_options opt;
+	char why[200];
 	int rc;
 
 	rc = cli_parse(&cli, "monitor",
-		       CLI_OPT_SELECT | CLI_OPT_DETAIL | CLI_OPT_INTERVAL |
-			       CLI_OPT_TUI | CLI_OPT_SORT | CLI_OPT_EXACT,
+		       CLI_OPT_SELECT | CLI_OPT_DETAIL | CLI_OPT_INFO |
+			       CLI_OPT_INTERVAL | CLI_OPT_TUI | CLI_OPT_SORT |
+			       CLI_OPT_EXACT,
 		       argc, argv);
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;
@@ -39,6 +40,12 @@ cmd_monitor(int argc, char **argv)
 		      stderr);
 		cli_free(&cli);
 		return EXIT_USAGE;
+	}
+	/* TERM unset, unknown or dumb: said before curses is started. */
+	if (tui_terminal_check(why, sizeof(why)) < 0) {
+		fprintf(stderr, "sockwatch monitor: %s\n", why);
+		cli_free(&cli);
+		return EXIT_RUNTIME;
 	}
 	cli.sel.processes = true;
 	/* The header counts every state: a LISTEN of 0 while the host has

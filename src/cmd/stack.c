@@ -366,6 +366,8 @@ run_scenario(const struct stack_opts *o, const struct stack_scenario *sc,
 			ifname, strerror(-err));
 		return EXIT_RUNTIME;
 	}
+	/* From here on a failure must not leave check_interface()'s 0. */
+	status = EXIT_RUNTIME;
 	if (kernel_ns != NULL && (err = stack_netns_enter(kernel_ns)) < 0) {
 		cli_error(kernel_ns, err);
 		goto out;

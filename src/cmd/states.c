@@ -1,5 +1,7 @@
 /* sockwatch states [STATE...]: the annotations, for a person to read. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sockwatch/cli.h"
@@ -31,9 +33,11 @@ explain(enum tcp_state s)
 int
 cmd_states(int argc, char **argv)
 {
+	tcp_state_set *asked;
+
 	if (argc > 1 && (strcmp(argv[1], "-h") == 0 ||
 			 strcmp(argv[1], "--help") == 0)) {
-		puts("usage: sockwatch states [STATE ...]");
+		puts("usage: sockwatch states [STATE-OR-GROUP ...]");
 		return 0;
 	}
 	if (argc < 2) {
@@ -41,14 +45,27 @@ cmd_states(int argc, char **argv)
 			explain((enum tcp_state)s);
 		return 0;
 	}
+	/* Every word is checked before anything is printed. */
+	asked = calloc((size_t)argc, sizeof(*asked));
+	if (asked == NULL) {
+		cli_error("states", -ENOMEM);
+		return EXIT_RUNTIME;
+	}
 	for (int a = 1; a < argc; a++) {
 		int s = tcp_state_parse(argv[a]);
-		if (s < 0) {
+		asked[a] = s >= 0 ? TCP_STATE_BIT(s)
+				  : tcp_state_group_parse(argv[a]);
+		if (asked[a] == 0) {
 			fprintf(stderr, "sockwatch states: unknown state '%s'\n",
 				argv[a]);
+			free(asked);
 			return EXIT_USAGE;
 		}
-		explain((enum tcp_state)s);
 	}
+	for (int a = 1; a < argc; a++)
+		for (int s = 0; s < TCP_STATE_COUNT; s++)
+			if (asked[a] & TCP_STATE_BIT(s))
+				explain((enum tcp_state)s);
+	free(asked);
 	return 0;
 }

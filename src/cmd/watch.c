@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
@@ -25,8 +26,17 @@ struct watch {
 	uint64_t interval_ms;
 	struct event_sink sink; /* print_event */
 	uint64_t destroy_lost_told, exact_lost_told;
+	bool refusal_told;
 	bool write_failed;
+	int write_errno; /* EPIPE: the reader went away, a normal end */
 };
+
+static void
+note_write_error(struct watch *w, int err)
+{
+	w->write_failed = true;
+	w->write_errno = err;
+}
 
 static void
 print_event(void *arg, const struct event *ev)
@@ -37,7 +47,7 @@ print_event(void *arg, const struct event *ev)
 		return;
 	event_write(stdout, &w->fmt, ev);
 	if (ferror(stdout))
-		w->write_failed = true;
+		note_write_error(w, errno);
 	if (w->remaining > 0)
 		w->remaining--;
 }
@@ -49,7 +59,7 @@ static void
 flush_events(struct watch *w)
 {
 	if (!w->write_failed && fflush(stdout) != 0)
-		w->write_failed = true;
+		note_write_error(w, errno);
 }
 
 static int
@@ -133,6 +143,10 @@ serve(struct monitor *m, struct watch *w, const struct pollfd *fds,
 static void
 report_losses(const struct monitor *m, struct watch *w)
 {
+	if (monitor_bytecode_refused(m) && !w->refusal_told) {
+		w->refusal_told = true;
+		cli_note_bytecode_refused("watch");
+	}
 	if (monitor_destroy_lost(m) > w->destroy_lost_told) {
 		w->destroy_lost_told = monitor_destroy_lost(m);
 		fprintf(stderr,
@@ -201,7 +215,7 @@ run(struct monitor *m, struct watch *w, uint64_t deadline_ns)
 		if (fds[0].revents & POLLIN)
 			break;
 		if (fds[3].revents & (POLLERR | POLLHUP)) {
-			w->write_failed = true;
+			note_write_error(w, EPIPE);
 			break;
 		}
 		err = serve(m, w, fds, timer);
@@ -238,13 +252,6 @@ cmd_watch(int argc, char **argv)
 		       argc, argv);
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;
-	if (cli.format == OUTPUT_CSV || cli.format == OUTPUT_JSON) {
-		fputs("sockwatch watch: use --jsonl for a stream of JSON "
-		      "objects\n",
-		      stderr);
-		cli_free(&cli);
-		return EXIT_USAGE;
-	}
 	/* Listeners come and go too. */
 	selection_follow_every_state(&cli.sel);
 	w.fmt.numeric = cli.numeric;
@@ -283,11 +290,18 @@ cmd_watch(int argc, char **argv)
 			strerror(-destroy_err));
 	if (!w.fmt.json && cli.header)
 		event_write_header(stdout, &w.fmt);
-	if (fflush(stdout) != 0)
-		w.write_failed = true;
+	flush_events(&w);
 	rc = run(m, &w, deadline);
-	if (w.write_failed && rc == 0)
-		rc = 0; /* the reader went away: a normal end for a stream */
+	if (w.write_failed) {
+		/* What could not be written is dropped here, so that main()
+		 * does not report it again. */
+		__fpurge(stdout);
+		clearerr(stdout);
+		/* The reader went away: a normal end for a stream.  Any
+		 * other write error (a full disk) is not. */
+		if (w.write_errno != EPIPE && rc == 0)
+			rc = cli_write_error(w.write_errno);
+	}
 	monitor_close(m);
 	return rc;
 }

@@ -110,8 +110,10 @@ collector_fetch(struct diag_socket *ds, const struct diag_request *req,
 	if (req->states == 0)
 		return 0;
 	err = diag_dump(ds, req, snap);
-	if (err == -EINVAL && req->bytecode != NULL) {
-		/* An older kernel may not know an op: filter here alone. */
+	if ((err == -EINVAL || err == -E2BIG || err == -EMSGSIZE) &&
+	    req->bytecode != NULL) {
+		/* An older kernel may not know an op, or a request may be
+		 * too large for the socket: filter here alone. */
 		*refused = true;
 		plain = *req;
 		plain.bytecode = NULL;

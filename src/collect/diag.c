@@ -30,7 +30,13 @@ struct diag_socket {
 	uint32_t portid;
 	uint32_t seq;
 	char *buf;
+	char *sendbuf; /* grown to the largest request sent */
+	size_t sendcap;
 };
+
+/* What the attribute's 16-bit length leaves for bytecode: more than the
+ * compiler ever produces (0xff00), so nothing it makes is refused here. */
+#define DIAG_BYTECODE_MAX (UINT16_MAX - MNL_ATTR_HDRLEN)
 
 int
 diag_open(struct diag_socket **out)
@@ -66,6 +72,7 @@ diag_close(struct diag_socket *ds)
 	if (ds->nl != NULL)
 		mnl_socket_close(ds->nl);
 	free(ds->buf);
+	free(ds->sendbuf);
 	free(ds);
 }
 
@@ -340,13 +347,23 @@ static int
 send_request(struct diag_socket *ds, int family, const struct diag_request *req,
 	     const struct sockrec *exact)
 {
-	char sendbuf[MNL_SOCKET_BUFFER_SIZE];
+	size_t need = MNL_NLMSG_HDRLEN +
+		      MNL_ALIGN(sizeof(struct inet_diag_req_v2)) +
+		      MNL_ATTR_HDRLEN + MNL_ALIGN(req->bytecode_len);
 	struct inet_diag_req_v2 *r;
 	struct nlmsghdr *nlh;
 
-	if (req->bytecode_len > sizeof(sendbuf) / 2)
+	if (req->bytecode_len > DIAG_BYTECODE_MAX)
 		return -E2BIG;
-	nlh = mnl_nlmsg_put_header(sendbuf);
+	if (need > ds->sendcap) {
+		char *grown = realloc(ds->sendbuf, need);
+		if (grown == NULL)
+			return -ENOMEM;
+		ds->sendbuf = grown;
+		ds->sendcap = need;
+	}
+	memset(ds->sendbuf, 0, need);
+	nlh = mnl_nlmsg_put_header(ds->sendbuf);
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	nlh->nlmsg_flags = NLM_F_REQUEST | (exact ? 0 : NLM_F_DUMP);
 	nlh->nlmsg_seq = ++ds->seq;

@@ -6,8 +6,7 @@
 void
 selection_derive(struct selection *s)
 {
-	tcp_state_set base = TCP_STATE_ALL & ~(TCP_STATE_BIT(TCP_STATE_LISTEN) |
-					      TCP_STATE_BIT(TCP_STATE_CLOSED));
+	tcp_state_set base = SELECTION_DEFAULT_STATES;
 
 	if (s->all || filter_names_states(s->filter))
 		base = TCP_STATE_ALL;

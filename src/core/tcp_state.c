@@ -236,16 +236,22 @@ name_equal(const char *a, const char *b)
 	return *a == *b;
 }
 
-/* Spellings other tools use that are not in the table above. */
+/* Spellings other tools use that are not in the table above: among them
+ * every name ss(8)'s state filter takes (iproute2's scan_state(): its
+ * long names "listening" and "unconnected", and "syn-rcv", "close"). */
 static const struct {
 	const char *name;
 	enum tcp_state state;
 } state_aliases[] = {
 	{ "estab", TCP_STATE_ESTABLISHED },
 	{ "syn-rcvd", TCP_STATE_SYN_RCVD },
+	{ "syn-rcv", TCP_STATE_SYN_RCVD },
 	{ "fin-wait1", TCP_STATE_FIN_WAIT_1 },
 	{ "fin-wait2", TCP_STATE_FIN_WAIT_2 },
 	{ "close", TCP_STATE_CLOSED },
+	{ "unconnected", TCP_STATE_CLOSED },
+	{ "unconn", TCP_STATE_CLOSED },
+	{ "listening", TCP_STATE_LISTEN },
 };
 
 int

@@ -76,7 +76,8 @@ text_endpoint(char *buf, size_t len, const struct sockrec *rec, bool local,
 {
 	const uint8_t *addr = local ? rec->saddr : rec->daddr;
 	uint16_t port = local ? rec->sport : rec->dport;
-	char tmp[INET6_ADDRSTRLEN + IF_NAMESIZE + 16], *p = tmp;
+	char tmp[INET6_ADDRSTRLEN + 4 * IF_NAMESIZE + 16], *p = tmp;
+	char ifname[IF_NAMESIZE];
 	const char *portname = NULL;
 	size_t n;
 
@@ -100,9 +101,10 @@ text_endpoint(char *buf, size_t len, const struct sockrec *rec, bool local,
 		*p++ = ']';
 		/* The scope only means something for our own end. */
 		if (local && rec->ifindex != 0 &&
-		    if_indextoname(rec->ifindex, p + 1) != NULL) {
-			*p = '%';
-			p += strlen(p);
+		    if_indextoname(rec->ifindex, ifname) != NULL) {
+			/* A name may hold any byte but '/', ':' and blanks. */
+			*p++ = '%';
+			p += text_printable(p, 4 * IF_NAMESIZE, ifname);
 		}
 	}
 	*p++ = ':';
@@ -138,12 +140,49 @@ text_duration(char *buf, size_t len, uint64_t ms)
 	return n < 0 ? 0 : (size_t)n;
 }
 
+/*
+ * The length (2 to 4) of the UTF-8 sequence at s, and its code point, when
+ * it is well formed (shortest form, no surrogates, at most U+10FFFF); 0
+ * when the byte at s starts no such sequence.  s[0] is not ASCII.
+ */
+static size_t
+utf8_sequence(const unsigned char *s, uint32_t *cp)
+{
+	size_t n;
+	uint32_t c, min;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2, c = s[0] & 0x1f, min = 0x80;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3, c = s[0] & 0x0f, min = 0x800;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4, c = s[0] & 0x07, min = 0x10000;
+	} else {
+		return 0;
+	}
+	/* A NUL ends the string and fails this test too. */
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
 void
 text_json_string(FILE *out, const char *s)
 {
+	const unsigned char *p = (const unsigned char *)s;
+
 	putc('"', out);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	while (*p) {
+		unsigned char c = *p;
+		uint32_t cp;
+		size_t n;
+
 		switch (c) {
 		case '"':
 			fputs("\\\"", out);
@@ -161,13 +200,68 @@ text_json_string(FILE *out, const char *s)
 			fputs("\\t", out);
 			break;
 		default:
-			if (c < 0x20 || c == 0x7f)
+			if (c < 0x20 || c == 0x7f) {
 				fprintf(out, "\\u%04x", c);
-			else
+			} else if (c < 0x80) {
 				putc(c, out);
+			} else if ((n = utf8_sequence(p, &cp)) > 0) {
+				fwrite(p, 1, n, out);
+				p += n;
+				continue;
+			} else {
+				/* JSON text is UTF-8: a byte that is not
+				 * becomes U+FFFD, as decoders do. */
+				fputs("\\ufffd", out);
+			}
 		}
+		p++;
 	}
 	putc('"', out);
+}
+
+size_t
+text_printable(char *buf, size_t len, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t out = 0, kept = 0;
+
+	while (*p) {
+		char unit[16]; /* one character, or its escapes */
+		size_t k = 0, n = *p >= 0x80 ? 0 : 1;
+		uint32_t cp = *p;
+
+		if (*p >= 0x80 && (n = utf8_sequence(p, &cp)) == 0) {
+			n = 1;
+			cp = 0x80; /* not a character: escaped below */
+		}
+		if (cp == '\\') {
+			unit[k++] = '\\';
+			unit[k++] = '\\';
+		} else if ((cp >= 0x20 && cp < 0x7f) || cp >= 0xa0) {
+			memcpy(unit, p, n);
+			k = n;
+		} else {
+			/* Controls, DEL, the C1 controls (U+0080 to U+009F)
+			 * and bytes that are not UTF-8. */
+			for (size_t i = 0; i < n; i++) {
+				unit[k++] = '\\';
+				unit[k++] = 'x';
+				unit[k++] = hex[p[i] >> 4];
+				unit[k++] = hex[p[i] & 0xf];
+			}
+		}
+		/* Whole characters only, as far as they fit. */
+		if (kept == out && out + k < len) {
+			memcpy(buf + out, unit, k);
+			kept += k;
+		}
+		out += k;
+		p += n;
+	}
+	if (len > 0)
+		buf[kept] = '\0';
+	return out;
 }
 
 /* ---- table ---- */

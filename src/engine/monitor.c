@@ -524,6 +524,12 @@ monitor_destroy_lost(const struct monitor *m)
 	return m->destroy_lost;
 }
 
+bool
+monitor_bytecode_refused(const struct monitor *m)
+{
+	return m->collector.bytecode_refused;
+}
+
 uint64_t
 monitor_polls(const struct monitor *m)
 {

@@ -96,11 +96,11 @@ table_row(FILE *out, const struct format_options *opt,
 		const struct sockrec_ext *x = row->ext;
 		if (x != NULL && x->has_info)
 			fprintf(out,
-				" %9.3f %8.3f %3u/%-3" PRIu32 " %5" PRIu32
+				" %9.3f %8.3f %3" PRIu32 "/%-3" PRIu32 " %5" PRIu32
 				" %7" PRIu32 " %5" PRIu32 " %12" PRIu64
 				" %12" PRIu64 " %8" PRIu32 " %8" PRIu32,
 				x->rtt_us / 1000.0, x->rttvar_us / 1000.0,
-				x->retransmits, x->total_retrans, x->snd_cwnd,
+				x->retrans, x->total_retrans, x->snd_cwnd,
 				x->unacked, x->lost, x->bytes_acked,
 				x->bytes_received, x->last_data_sent_ms,
 				x->last_data_recv_ms);
@@ -123,8 +123,13 @@ table_row(FILE *out, const struct format_options *opt,
 				 x->skmem[6], x->skmem[7], x->skmem[8]);
 		fprintf(out, " %-*s", opt->process ? MEMORY_WIDTH : 0, mem);
 	}
-	if (opt->process && row->owner != NULL)
-		fprintf(out, " %d/%s", row->owner->pid, row->owner->comm);
+	if (opt->process && row->owner != NULL) {
+		/* A process names itself: no escape sequence of its may
+		 * reach the terminal. */
+		char comm[4 * sizeof(row->owner->comm) + 1];
+		text_printable(comm, sizeof(comm), row->owner->comm);
+		fprintf(out, " %d/%s", row->owner->pid, comm);
+	}
 	putc('\n', out);
 }
 
@@ -254,6 +259,9 @@ OWNER_NUMBER(fd)
 	}
 INFO_NUMBER(rtt_ms, "%.3f", x->rtt_us / 1000.0)
 INFO_NUMBER(rttvar_ms, "%.3f", x->rttvar_us / 1000.0)
+/* As ss shows them: retrans is what is retransmitted and not yet acked,
+ * retransmits the current segment's consecutive timeouts (the backoff). */
+INFO_NUMBER(retrans, "%" PRIu32, x->retrans)
 INFO_NUMBER(retransmits, "%u", x->retransmits)
 INFO_NUMBER(total_retrans, "%" PRIu32, x->total_retrans)
 INFO_NUMBER(cwnd, "%" PRIu32, x->snd_cwnd)
@@ -304,6 +312,7 @@ static const struct column columns[] = {
 	{ "comm", NEED_PROCESS, get_comm },
 	{ "rtt_ms", NEED_INFO, get_rtt_ms },
 	{ "rttvar_ms", NEED_INFO, get_rttvar_ms },
+	{ "retrans", NEED_INFO, get_retrans },
 	{ "retransmits", NEED_INFO, get_retransmits },
 	{ "total_retrans", NEED_INFO, get_total_retrans },
 	{ "cwnd", NEED_INFO, get_cwnd },
@@ -440,7 +449,7 @@ static void
 csv_row(FILE *out, const struct format_options *opt,
 	const struct format_row *row)
 {
-	char buf[128];
+	char buf[128], safe[4 * sizeof(buf)];
 	bool first = true;
 
 	for (size_t i = 0; i < sizeof(columns) / sizeof(*columns); i++) {
@@ -449,8 +458,19 @@ csv_row(FILE *out, const struct format_options *opt,
 		if (!first)
 			putc(',', out);
 		first = false;
-		if (columns[i].get(row, buf, sizeof(buf)) != VALUE_NULL)
+		switch (columns[i].get(row, buf, sizeof(buf))) {
+		case VALUE_NULL:
+			break;
+		case VALUE_NUMBER:
 			csv_field(out, buf);
+			break;
+		case VALUE_STRING:
+			/* As the table shows it: printable, controls
+			 * escaped. */
+			text_printable(safe, sizeof(safe), buf);
+			csv_field(out, safe);
+			break;
+		}
 	}
 	putc('\n', out);
 }

@@ -1,4 +1,5 @@
-/* Per-state counts: `dump --summary` and `metrics`. */
+/* Per-state counts: `dump --summary` and `--prometheus`.  Only the states
+ * counted are written: 0 means none were there, absent means not asked. */
 #include <inttypes.h>
 
 #include "sockwatch/format.h"
@@ -10,17 +11,24 @@ write_table(FILE *out, bool header, const struct state_counts *c)
 	if (header)
 		fprintf(out, "%-12s %8s\n", "State", "Count");
 	for (int s = 0; s < TCP_STATE_COUNT; s++)
-		fprintf(out, "%-12s %8zu\n", tcp_state_name(s), c->by_state[s]);
+		if (c->counted & TCP_STATE_BIT(s))
+			fprintf(out, "%-12s %8zu\n", tcp_state_name(s),
+				c->by_state[s]);
 	fprintf(out, "%-12s %8zu\n", "Total", c->total);
 }
 
 static void
 write_json(FILE *out, const struct state_counts *c)
 {
+	bool first = true;
+
 	fputs("{\"states\":{", out);
 	for (int s = 0; s < TCP_STATE_COUNT; s++) {
-		if (s > 0)
+		if (!(c->counted & TCP_STATE_BIT(s)))
+			continue;
+		if (!first)
 			putc(',', out);
+		first = false;
 		text_json_string(out, tcp_state_name(s));
 		fprintf(out, ":%zu", c->by_state[s]);
 	}
@@ -33,7 +41,9 @@ write_csv(FILE *out, bool header, const struct state_counts *c)
 	if (header)
 		fputs("state,count\n", out);
 	for (int s = 0; s < TCP_STATE_COUNT; s++)
-		fprintf(out, "%s,%zu\n", tcp_state_name(s), c->by_state[s]);
+		if (c->counted & TCP_STATE_BIT(s))
+			fprintf(out, "%s,%zu\n", tcp_state_name(s),
+				c->by_state[s]);
 }
 
 static void
@@ -43,9 +53,12 @@ write_prometheus(FILE *out, const struct state_counts *c)
 	      "# TYPE sockwatch_tcp_sockets gauge\n",
 	      out);
 	for (int s = 0; s < TCP_STATE_COUNT; s++)
-		fprintf(out, "sockwatch_tcp_sockets{state=\"%s\"} %zu\n",
-			tcp_state_info(s)->key, c->by_state[s]);
-	fputs("# HELP sockwatch_tcp_sockets_total TCP sockets in all states.\n"
+		if (c->counted & TCP_STATE_BIT(s))
+			fprintf(out,
+				"sockwatch_tcp_sockets{state=\"%s\"} %zu\n",
+				tcp_state_info(s)->key, c->by_state[s]);
+	fputs("# HELP sockwatch_tcp_sockets_total TCP sockets in the states "
+	      "counted.\n"
 	      "# TYPE sockwatch_tcp_sockets_total gauge\n",
 	      out);
 	fprintf(out, "sockwatch_tcp_sockets_total %zu\n", c->total);

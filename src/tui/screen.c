@@ -15,6 +15,11 @@
 #include "text_fit.h"
 #include "view.h"
 
+/* terminfo's capabilities are macros, some named as struct tui's fields. */
+#include <term.h>
+#undef lines
+#undef columns
+
 /* A state has one colour everywhere: list, header, log, diagram. */
 static const struct {
 	short fg;
@@ -73,11 +78,50 @@ locale_is_utf8(void)
 }
 
 int
+tui_terminal_check(char *why, size_t len)
+{
+	const char *term = getenv("TERM");
+	const char *cup, *clear;
+	int err = 0;
+
+	if (term == NULL || term[0] == '\0') {
+		snprintf(why, len, "TERM is not set: set it to the "
+			 "terminal's type (such as xterm-256color)");
+		return -ENOTTY;
+	}
+	/* With err given, setupterm() says nothing and does not exit. */
+	if (setupterm(term, STDOUT_FILENO, &err) != OK) {
+		if (err == -1)
+			snprintf(why, len, "no terminfo database to look up "
+				 "terminal type '%s' in", term);
+		else
+			snprintf(why, len, "unknown terminal type '%s'", term);
+		return -ENOENT;
+	}
+	/* A terminal that cannot place the cursor (dumb, a printer) would
+	 * be left garbled: the monitor draws a whole screen. */
+	cup = tigetstr("cup");
+	clear = tigetstr("clear");
+	err = cup == NULL || cup == (char *)-1 || clear == NULL ||
+	      clear == (char *)-1;
+	del_curterm(cur_term);
+	if (err) {
+		snprintf(why, len, "terminal type '%s' cannot move the "
+			 "cursor, and the monitor needs a full screen (for a "
+			 "stream of events, try 'sockwatch watch')", term);
+		return -ENOTTY;
+	}
+	return 0;
+}
+
+int
 tui_screen_begin(struct tui *t)
 {
 	const char *no_color = getenv("NO_COLOR");
+	char why[160];
 
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO) ||
+	    tui_terminal_check(why, sizeof(why)) < 0)
 		return -ENOTTY;
 	t->utf8 = locale_is_utf8() && !t->opt.ascii;
 	t->g = t->utf8 ? &glyphs_utf8 : &glyphs_ascii;
