@@ -127,9 +127,10 @@ make_rows(void)
 		.skmem = { 1, 2, 3, 4, 5, 6, 7, 8, 9 },
 	};
 	ext_none = (struct sockrec_ext){ 0 };
-	rows[0] = (struct format_row){ a, &ext_info, &owner };
-	rows[1] = (struct format_row){ b, NULL, NULL };
-	rows[2] = (struct format_row){ c, &ext_none, NULL };
+	rows[0] = (struct format_row){ .rec = a, .ext = &ext_info,
+				       .owner = &owner };
+	rows[1] = (struct format_row){ .rec = b };
+	rows[2] = (struct format_row){ .rec = c, .ext = &ext_none };
 }
 
 TestSuite(output, .init = make_rows);
