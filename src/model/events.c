@@ -209,6 +209,8 @@ by_time(const void *a, const void *b)
 void
 event_batch_flush(struct event_batch *b)
 {
+	if (b->count == 0)
+		return; /* and no qsort of a NULL array */
 	for (size_t i = 0; i < b->count; i++)
 		b->items[i].seq = (uint32_t)i;
 	qsort(b->items, b->count, sizeof(*b->items), by_time);

@@ -169,8 +169,8 @@ draw_info(struct tui *t, struct col *c, const struct sockrec_ext *x)
 		     x->cong);
 		line(c, 0,
 		     "  unacked %" PRIu32 "  sacked %" PRIu32 "  lost %" PRIu32
-		     "  retrans %u/%" PRIu32 "  probes %u  backoff %u",
-		     x->unacked, x->sacked, x->lost, x->retransmits,
+		     "  retrans %" PRIu32 "/%" PRIu32 "  probes %u  backoff %u",
+		     x->unacked, x->sacked, x->lost, x->retrans,
 		     x->total_retrans, x->probes, x->backoff);
 		line(c, 0,
 		     "  bytes sent %" PRIu64 "  acked %" PRIu64
