@@ -43,14 +43,15 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread -Iinclude $(WARNINGS) $(SANFLAGS) \
 	$(PKG_CFLAGS) $(CFLAGS) -MMD -MP
 ALL_LDFLAGS = -pthread $(SANFLAGS) $(LDFLAGS)
 
-# The exact-mode collector's BPF program (src/collect/bpf/), compiled for
-# the BPF target (CO-RE: the kernel types it reads are declared in the
-# tree, so the object does not depend on the build machine's kernel) and
-# embedded in src/collect/exact.o by a skeleton header bpftool generates.
+# The BPF programs of src/collect/bpf/: the exact-mode collector's
+# (tcp_states) and the socket owners' iterator (task_sockets).  Each is
+# compiled for the BPF target (CO-RE: the kernel types it reads are
+# declared in the tree, so the object does not depend on the build
+# machine's kernel) and embedded in the one object that loads it by a
+# skeleton header bpftool generates.
 BPF_CLANG ?= clang
 BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
 GEN = $(BUILD)/gen
-BPF_SKEL = $(GEN)/tcp_states.skel.h
 # <asm/types.h> is in the host's multiarch directory, which clang does not
 # search for the BPF target.
 BPF_CFLAGS = -target bpf -O2 -g -Wall -Wextra -Wno-unused-parameter \
@@ -97,18 +98,25 @@ $(BUILD)/%.o: %.c | $(DEPS_STAMP)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # Linked by bpftool (which keeps BTF and drops DWARF) before embedding.
-$(GEN)/tcp_states.bpf.o: src/collect/bpf/tcp_states.bpf.c | $(DEPS_STAMP)
+$(GEN)/%.bpf.o: src/collect/bpf/%.bpf.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(BPF_CLANG) $(BPF_CFLAGS) -MMD -MP -MF $(GEN)/tcp_states.bpf.d -MT $@ \
-		-c -o $(GEN)/tcp_states.raw.o $<
-	$(BPFTOOL) gen object $@ $(GEN)/tcp_states.raw.o
+	$(BPF_CLANG) $(BPF_CFLAGS) -MMD -MP -MF $(GEN)/$*.bpf.d -MT $@ \
+		-c -o $(GEN)/$*.raw.o $<
+	$(BPFTOOL) gen object $@ $(GEN)/$*.raw.o
 
-$(BPF_SKEL): $(GEN)/tcp_states.bpf.o
-	$(BPFTOOL) gen skeleton $< name tcp_states > $@.tmp
+$(GEN)/%.skel.h: $(GEN)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $* > $@.tmp
 	mv $@.tmp $@
 
-# The one file that includes the skeleton.
-$(BUILD)/src/collect/exact.o: src/collect/exact.c $(BPF_SKEL) | $(DEPS_STAMP)
+# Kept between builds, though only pattern rules name them.
+.SECONDARY: $(GEN)/tcp_states.bpf.o $(GEN)/task_sockets.bpf.o \
+	$(GEN)/tcp_states.skel.h $(GEN)/task_sockets.skel.h
+
+# The objects that include a skeleton: one each.
+$(BUILD)/src/collect/exact.o: $(GEN)/tcp_states.skel.h
+$(BUILD)/src/collect/sock_iter.o: $(GEN)/task_sockets.skel.h
+$(BUILD)/src/collect/exact.o $(BUILD)/src/collect/sock_iter.o: \
+		$(BUILD)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -I$(GEN) -c -o $@ $<
 

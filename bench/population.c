@@ -27,6 +27,8 @@
 #include "../tests/support/netns.c"
 #include "../tests/support/population.c"
 
+#include "bench.h"
+
 #define MAX_CMDS 8
 #define MAX_RUNS 101
 
@@ -38,37 +40,14 @@ struct cmd {
 	long lines;
 };
 
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static int
 run_once(struct cmd *c, int nsfd, const char *out, double *ms)
 {
 	struct rusage ru;
-	int status;
-	double t0 = now_ms();
-	pid_t pid = fork();
+	int err = bench_run(c->argv, nsfd, out, NULL, ms, &ru);
 
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (fd < 0 || dup2(fd, 1) < 0 || setns(nsfd, CLONE_NEWNET) < 0)
-			_exit(126);
-		execvp(c->argv[0], c->argv);
-		_exit(127);
-	}
-	if (wait4(pid, &status, 0, &ru) < 0)
-		return -errno;
-	*ms = now_ms() - t0;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return -EIO;
+	if (err < 0)
+		return err;
 	if (ru.ru_maxrss > c->rss_kib)
 		c->rss_kib = ru.ru_maxrss;
 	return 0;
@@ -87,14 +66,6 @@ count_lines(const char *path)
 		n += ch == '\n';
 	fclose(f);
 	return n;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
 }
 
 int

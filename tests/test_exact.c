@@ -12,7 +12,6 @@
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <errno.h>
-#include <grp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdint.h>
@@ -24,10 +23,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-#include <linux/capability.h>
 
 #include "collect/bpf/tcp_states.h"
 #include "collect/exact_internal.h"
@@ -35,6 +31,7 @@
 #include "sockwatch/exact.h"
 #include "sockwatch/tcp_state.h"
 #include "support/netns.h"
+#include "support/privilege.h"
 #include "support/sockets.h"
 
 #define LIFE_PORT 7300
@@ -598,28 +595,12 @@ Test(exact, loss_counted, .timeout = 60)
 static int
 open_as_nobody(int report)
 {
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3];
 	struct exact_source *src = NULL;
 	char line[600];
 	int err;
 
-	memset(none, 0, sizeof(none));
-	/* While still root: no capability can come back, by exec or by the
-	 * ambient set. */
-	for (int cap = 0; cap < 64; cap++)
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno == EINVAL)
-			break;
-	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-	if (setgroups(0, NULL) != 0 || setgid(65534) != 0 ||
-	    setuid(65534) != 0)
-		return 10;
-	/* setuid(2) from root cleared the capabilities already: say so to
-	 * the kernel again. */
-	if (syscall(SYS_capset, &hdr, none) != 0)
-		return 11;
+	if ((err = privilege_drop()) != 0)
+		return err;
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	if (exact_privileged())
 		return 12;
@@ -637,26 +618,13 @@ open_as_nobody(int report)
 Test(exact, refused_without_privilege, .timeout = 30)
 {
 	char line[600] = "";
-	int fds[2], status = 0, err = 0;
-	ssize_t n;
-	pid_t pid;
+	int status, err = 0;
 
 	need_root();
-	cr_assert_eq(pipe(fds), 0);
-	pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		close(fds[0]);
-		_exit(open_as_nobody(fds[1]));
-	}
-	close(fds[1]);
-	n = read(fds[0], line, sizeof(line) - 1);
-	close(fds[0]);
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		  "child failed: status %d (13: it loaded)", status);
-	cr_assert_gt(n, 0);
-	line[n] = '\0';
+	status = privilege_child(open_as_nobody, line, sizeof(line));
+	cr_assert_eq(status, 0, "child failed: status %d (13: it loaded)",
+		     status);
+	cr_assert_gt(strlen(line), 0);
 	cr_assert_eq(sscanf(line, "%d", &err), 1);
 	cr_expect(err == -EPERM || err == -EACCES, "errno %d: %s", err, line);
 	cr_expect_not_null(strstr(line, "not privileged"), "reason: %s", line);

@@ -145,6 +145,23 @@ Test(output_text, printable_escapes_what_a_terminal_would_obey)
  * What a format writes for one established socket with tcp_info (retrans
  * 2, retransmits 5, total_retrans 7), owned by pid 4242 named HOSTILE.
  */
+/* What a format writes for one row, from begin to end. */
+static char *
+format_one(const struct format_ops *ops, const struct format_options *opt,
+	   const struct format_row *row)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	cr_assert_not_null(f);
+	ops->begin(f, opt);
+	ops->row(f, opt, row);
+	ops->end(f, opt, 1);
+	fclose(f);
+	return buf;
+}
+
 static char *
 format_sample(const struct format_ops *ops, const struct format_options *opt)
 {
@@ -155,20 +172,12 @@ format_sample(const struct format_ops *ops, const struct format_options *opt)
 	struct sockrec_ext x = { .has_info = 1, .retrans = 2,
 				 .total_retrans = 7, .retransmits = 5 };
 	struct proc_owner o = { .pid = 4242 };
-	const struct format_row row = { &rec, &x, &o };
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	const struct format_row row = { &rec, &x, &o, 1 };
 
 	inet_pton(AF_INET, "10.1.2.3", rec.saddr);
 	inet_pton(AF_INET, "10.4.5.6", rec.daddr);
 	memcpy(o.comm, HOSTILE, sizeof(HOSTILE));
-	cr_assert_not_null(f);
-	ops->begin(f, opt);
-	ops->row(f, opt, &row);
-	ops->end(f, opt, 1);
-	fclose(f);
-	return buf;
+	return format_one(ops, opt, &row);
 }
 
 /* ss -i writes retrans:tcpi_retrans/tcpi_total_retrans; the table's
@@ -202,7 +211,8 @@ Test(output_text, process_names_are_escaped_in_every_format)
 					    .header = true };
 	char *out = format_sample(&format_table, &opt);
 
-	cr_expect_not_null(strstr(out, "4242/" HOSTILE_ESCAPED), "%s", out);
+	cr_expect_not_null(strstr(out, "((\"" HOSTILE_ESCAPED "\",pid=4242,"),
+			   "%s", out);
 	cr_expect_not(has_control(out, strlen(out)), "%s", out);
 	free(out);
 	out = format_sample(&format_csv, &opt);
@@ -215,6 +225,52 @@ Test(output_text, process_names_are_escaped_in_every_format)
 	cr_expect_not_null(strstr(out, "\"comm\":\"\\u001b[31mred\\ufffd\""),
 			   "%s", out);
 	free(out);
+}
+
+/* A socket held by two processes: the table as ss -p writes it, JSON
+ * with the first owner's keys and the list of all. */
+Test(output_text, every_owner_in_every_format)
+{
+	static const struct proc_owner two[] = {
+		{ .inode = 9, .pid = 100, .fd = 3, .comm = "nginx" },
+		{ .inode = 9, .pid = 200, .fd = 7, .comm = "worker" },
+	};
+	const struct format_options opt = { .numeric = true, .process = true };
+	struct sockrec rec = { .family = AF_INET,
+			       .state = TCP_STATE_ESTABLISHED,
+			       .inode = 9 };
+	struct format_row row = { .rec = &rec, .owner = two, .owners = 2 };
+	char *text;
+
+	text = format_one(&format_table, &opt, &row);
+	cr_expect_not_null(strstr(text, " users:((\"nginx\",pid=100,fd=3),"
+					"(\"worker\",pid=200,fd=7))\n"),
+			   "%s", text);
+	free(text);
+
+	text = format_one(&format_jsonl, &opt, &row);
+	cr_expect_not_null(strstr(text, "\"pid\":100,\"fd\":3,\"comm\":"
+					"\"nginx\""),
+			   "%s", text);
+	cr_expect_not_null(strstr(text, "\"owners\":[{\"pid\":100,\"comm\":"
+					"\"nginx\",\"fd\":3},{\"pid\":200,"
+					"\"comm\":\"worker\",\"fd\":7}]}"),
+			   "%s", text);
+	free(text);
+
+	/* One owner given the old way, without a count; none at all. */
+	row.owners = 0;
+	text = format_one(&format_table, &opt, &row);
+	cr_expect_not_null(strstr(text, " users:((\"nginx\",pid=100,fd=3))\n"),
+			   "%s", text);
+	free(text);
+	row.owner = NULL;
+	text = format_one(&format_json, &opt, &row);
+	cr_expect_not_null(strstr(text, "\"pid\":null,\"fd\":null,\"comm\":"
+					"null"),
+			   "%s", text);
+	cr_expect_not_null(strstr(text, "\"owners\":[]}"), "%s", text);
+	free(text);
 }
 
 /* ---- end to end: a real process that names itself so ---- */

@@ -58,10 +58,13 @@ int collector_fetch(struct diag_socket *ds, const struct diag_request *req,
 /* The filter's half: drop the records of snap that the filter refuses. */
 void collector_keep_matching(struct collector *c, struct snapshot *snap);
 
-/* Rescan /proc (when owners are wanted); callers rate-limit this. */
+/* Rescan the owners (when they are wanted); callers rate-limit this. */
 int collector_refresh_owners(struct collector *c);
 
+/* The socket's first owner (lowest pid), or NULL; and all of them. */
 const struct proc_owner *collector_owner(const struct collector *c,
 					 const struct sockrec *rec);
+struct proc_owners collector_owners(const struct collector *c,
+				    const struct sockrec *rec);
 
 #endif

@@ -34,8 +34,11 @@ struct filter_error {
 
 /* What the predicate may ask about a record beyond the record itself. */
 struct filter_context {
-	/* Process owning the socket inode: 0 and NULL when unknown. */
-	int (*owner)(void *arg, const struct sockrec *rec, int *pid,
+	/* The i-th process owning the socket (i from 0, in the order of
+	 * proc_table_owners()): 0 and *pid, *comm set, or a negative errno
+	 * when it has fewer than i + 1 known owners.  `pid N` and
+	 * `process NAME` match when any owner does. */
+	int (*owner)(void *arg, const struct sockrec *rec, size_t i, int *pid,
 		     const char **comm);
 	void *arg;
 };

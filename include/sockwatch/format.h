@@ -27,7 +27,11 @@ enum output_format {
 struct format_row {
 	const struct sockrec *rec;
 	const struct sockrec_ext *ext;	/* NULL when none */
-	const struct proc_owner *owner; /* NULL when unknown */
+	const struct proc_owner *owner; /* NULL when unknown, else the first
+					   of the socket's owners */
+	/* How many: owner[0] .. owner[owners - 1], as proc_table_owners()
+	 * gives them (0 with an owner counts as 1). */
+	size_t owners;
 };
 
 struct format_options {

@@ -104,10 +104,12 @@ write_sockets(const struct cli *cli, const struct collector *c)
 	ops->begin(stdout, &opt);
 	for (size_t i = 0; i < snap->count; i++) {
 		const struct sockrec *rec = &snap->recs[i];
+		struct proc_owners owners = collector_owners(c, rec);
 		struct format_row row = {
 			.rec = rec,
 			.ext = snapshot_ext(snap, rec),
-			.owner = collector_owner(c, rec),
+			.owner = owners.first,
+			.owners = owners.count,
 		};
 		ops->row(stdout, &opt, &row);
 	}

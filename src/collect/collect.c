@@ -6,21 +6,25 @@
 #include "sockwatch/collect.h"
 
 static int
-owner_of(void *arg, const struct sockrec *rec, int *pid, const char **comm)
+owner_of(void *arg, const struct sockrec *rec, size_t i, int *pid,
+	 const char **comm)
 {
-	const struct proc_owner *o;
+	struct proc_owners owners;
 
 	/* The stack's connections belong to the sockwatch process that
 	 * published them; they have no socket inode to look up. */
 	if (sockrec_is_stack(rec)) {
+		if (i > 0)
+			return -ENOENT;
 		*pid = (int)rec->owner_pid;
 		*comm = "sockwatch";
 		return 0;
 	}
-	if ((o = collector_owner(arg, rec)) == NULL)
+	owners = collector_owners(arg, rec);
+	if (i >= owners.count)
 		return -ENOENT;
-	*pid = o->pid;
-	*comm = o->comm;
+	*pid = owners.first[i].pid;
+	*comm = owners.first[i].comm;
 	return 0;
 }
 
@@ -97,6 +101,14 @@ const struct proc_owner *
 collector_owner(const struct collector *c, const struct sockrec *rec)
 {
 	return c->procs ? proc_table_lookup(c->procs, rec->inode) : NULL;
+}
+
+struct proc_owners
+collector_owners(const struct collector *c, const struct sockrec *rec)
+{
+	struct proc_owners none = { NULL, 0 };
+
+	return c->procs ? proc_table_owners(c->procs, rec->inode) : none;
 }
 
 int

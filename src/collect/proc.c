@@ -1,7 +1,10 @@
 /*
- * Socket owners from /proc/PID/fd, the same source ss -p and lsof use.
- * The table is an open-addressing hash of inodes rebuilt by each scan in
- * place, so a steady host allocates nothing after the first scan.
+ * Socket owners, from the BPF iterator (sock_iter.c) or from
+ * /proc/PID/fd, the same source ss -p and lsof use.  A scan appends what
+ * it finds to a flat array; the table then groups it by inode, each
+ * inode's owners sorted by pid, behind an open-addressing index of
+ * inodes.  Both arrays and the index are reused by the next scan, so a
+ * steady host allocates nothing after the first.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -14,21 +17,51 @@
 
 #include "sockwatch/proc.h"
 
-struct proc_table {
-	struct proc_owner *slots; /* inode 0 marks an empty slot */
-	size_t cap, count;
-	size_t unreadable;
+#include "sock_iter.h"
+
+/* One inode of the index: where its owners are in owners[]. */
+struct slot {
+	uint32_t inode; /* 0 marks an empty slot */
+	uint32_t first;
+	uint32_t count;
+	uint32_t placed; /* while grouping */
 };
+
+struct proc_table {
+	enum proc_method want, used;
+	/* The last scan: found, in its order (raw), then grouped (owners);
+	 * both have room for cap entries, owners holds count. */
+	struct proc_owner *raw, *owners;
+	size_t found, count, cap;
+	struct slot *slots;
+	size_t slots_cap, inodes;
+	size_t unreadable;
+	int scan_err; /* memory ran out during the scan in progress */
+	struct sock_iter *iter; /* loaded by the first scan that wants it */
+	int iter_err;		/* why it did not load: AUTO walks instead */
+	char why[256];
+};
+
+int
+proc_table_new_method(struct proc_table **out, enum proc_method how)
+{
+	struct proc_table *pt;
+
+	if (how != PROC_METHOD_AUTO && how != PROC_METHOD_ITER &&
+	    how != PROC_METHOD_PROCFS)
+		return -EINVAL;
+	if ((pt = calloc(1, sizeof(*pt))) == NULL)
+		return -ENOMEM;
+	pt->want = how;
+	pt->used = PROC_METHOD_AUTO;
+	*out = pt;
+	return 0;
+}
 
 int
 proc_table_new(struct proc_table **out)
 {
-	struct proc_table *pt = calloc(1, sizeof(*pt));
-
-	if (pt == NULL)
-		return -ENOMEM;
-	*out = pt;
-	return 0;
+	return proc_table_new_method(out, PROC_METHOD_AUTO);
 }
 
 void
@@ -36,6 +69,9 @@ proc_table_free(struct proc_table *pt)
 {
 	if (pt == NULL)
 		return;
+	sock_iter_close(pt->iter);
+	free(pt->raw);
+	free(pt->owners);
 	free(pt->slots);
 	free(pt);
 }
@@ -47,61 +83,169 @@ slot_of(uint32_t inode, size_t cap)
 	return (size_t)((inode * 2654435761u) & (cap - 1));
 }
 
-static int
-grow(struct proc_table *pt)
+/* Append one owner to the scan in progress. */
+static void
+add(struct proc_table *pt, uint32_t inode, int pid, int fd, const char *comm)
 {
-	size_t ncap = pt->cap ? pt->cap * 2 : 1024;
-	struct proc_owner *old = pt->slots, *slots;
+	struct proc_owner *o;
 
-	if ((slots = calloc(ncap, sizeof(*slots))) == NULL)
-		return -ENOMEM;
-	for (size_t i = 0; i < pt->cap; i++) {
-		if (old[i].inode == 0)
-			continue;
-		size_t s = slot_of(old[i].inode, ncap);
-		while (slots[s].inode != 0)
-			s = (s + 1) & (ncap - 1);
-		slots[s] = old[i];
+	if (pt->found == pt->cap) {
+		size_t ncap = pt->cap ? pt->cap * 2 : 1024;
+		struct proc_owner *raw = NULL;
+
+		/* Positions are 32 bits in the index. */
+		if (ncap <= UINT32_MAX)
+			raw = realloc(pt->raw, ncap * sizeof(*raw));
+		if (raw == NULL) {
+			pt->scan_err = -ENOMEM;
+			return;
+		}
+		pt->raw = raw;
+		pt->cap = ncap;
 	}
-	free(old);
-	pt->slots = slots;
-	pt->cap = ncap;
-	return 0;
+	o = &pt->raw[pt->found++];
+	memset(o, 0, sizeof(*o));
+	o->inode = inode;
+	o->pid = pid;
+	o->fd = fd;
+	memcpy(o->comm, comm, strnlen(comm, sizeof(o->comm) - 1));
 }
 
 static int
-insert(struct proc_table *pt, uint32_t inode, int pid, int fd,
-       const char *comm)
+cmp_owner(const void *x, const void *y)
 {
-	size_t s;
+	const struct proc_owner *a = x, *b = y;
 
-	if ((pt->count + 1) * 2 > pt->cap && grow(pt) < 0)
-		return -ENOMEM;
-	s = slot_of(inode, pt->cap);
-	while (pt->slots[s].inode != 0) {
-		/* A socket shared by several processes: keep the first. */
-		if (pt->slots[s].inode == inode)
-			return 0;
-		s = (s + 1) & (pt->cap - 1);
+	if (a->pid != b->pid)
+		return (a->pid > b->pid) - (a->pid < b->pid);
+	return (a->fd > b->fd) - (a->fd < b->fd);
+}
+
+/* Sort one inode's owners by pid, then fd, and drop repeats of one
+ * (pid, fd): a process met twice in a racing scan.  Returns the count. */
+static uint32_t
+sort_group(struct proc_owner *v, uint32_t n)
+{
+	uint32_t kept = 1;
+
+	if (n < 2)
+		return n;
+	if (n <= 16) {
+		for (uint32_t i = 1; i < n; i++) {
+			struct proc_owner o = v[i];
+			uint32_t j = i;
+			for (; j > 0 && cmp_owner(&v[j - 1], &o) > 0; j--)
+				v[j] = v[j - 1];
+			v[j] = o;
+		}
+	} else {
+		qsort(v, n, sizeof(*v), cmp_owner);
 	}
-	pt->slots[s].inode = inode;
-	pt->slots[s].pid = pid;
-	pt->slots[s].fd = fd;
-	snprintf(pt->slots[s].comm, sizeof(pt->slots[s].comm), "%s", comm);
-	pt->count++;
+	for (uint32_t i = 1; i < n; i++)
+		if (cmp_owner(&v[kept - 1], &v[i]) != 0)
+			v[kept++] = v[i];
+	return kept;
+}
+
+/* Group the scan's raw owners by inode into owners[] and index them. */
+static int
+build_index(struct proc_table *pt)
+{
+	size_t need = 1024, off = 0;
+	struct proc_owner *owners;
+	bool gaps = false;
+
+	/* The grouped array keeps the raw one's capacity. */
+	owners = realloc(pt->owners, (pt->cap ? pt->cap : 1) * sizeof(*owners));
+	if (owners == NULL)
+		return -ENOMEM;
+	pt->owners = owners;
+	while (need < 2 * pt->found)
+		need *= 2;
+	if (need > pt->slots_cap) {
+		struct slot *slots = calloc(need, sizeof(*slots));
+		if (slots == NULL)
+			return -ENOMEM;
+		free(pt->slots);
+		pt->slots = slots;
+		pt->slots_cap = need;
+	} else if (pt->slots_cap > 0) {
+		memset(pt->slots, 0, pt->slots_cap * sizeof(*pt->slots));
+	}
+	pt->inodes = 0;
+	for (size_t i = 0; i < pt->found; i++) {
+		uint32_t inode = pt->raw[i].inode;
+		size_t s = slot_of(inode, pt->slots_cap);
+
+		while (pt->slots[s].inode != 0 && pt->slots[s].inode != inode)
+			s = (s + 1) & (pt->slots_cap - 1);
+		if (pt->slots[s].inode == 0) {
+			pt->slots[s].inode = inode;
+			pt->inodes++;
+		}
+		pt->slots[s].count++;
+	}
+	for (size_t s = 0; s < pt->slots_cap; s++) {
+		pt->slots[s].first = (uint32_t)off;
+		off += pt->slots[s].count;
+	}
+	for (size_t i = 0; i < pt->found; i++) {
+		uint32_t inode = pt->raw[i].inode;
+		size_t s = slot_of(inode, pt->slots_cap);
+
+		while (pt->slots[s].inode != inode)
+			s = (s + 1) & (pt->slots_cap - 1);
+		owners[pt->slots[s].first + pt->slots[s].placed++] = pt->raw[i];
+	}
+	for (size_t s = 0; s < pt->slots_cap; s++) {
+		struct slot *sl = &pt->slots[s];
+		uint32_t n = sort_group(owners + sl->first, sl->count);
+
+		gaps |= n != sl->count;
+		sl->count = n;
+	}
+	/* Close the holes that repeats left, so that the array is whole. */
+	off = 0;
+	for (size_t s = 0; gaps && s < pt->slots_cap; s++) {
+		struct slot *sl = &pt->slots[s];
+
+		memmove(owners + off, owners + sl->first,
+			sl->count * sizeof(*owners));
+		sl->first = (uint32_t)off;
+		off += sl->count;
+	}
+	pt->count = gaps ? off : pt->found;
 	return 0;
+}
+
+struct proc_owners
+proc_table_owners(const struct proc_table *pt, uint32_t inode)
+{
+	struct proc_owners none = { NULL, 0 };
+
+	if (inode == 0 || pt->slots_cap == 0)
+		return none;
+	for (size_t s = slot_of(inode, pt->slots_cap); pt->slots[s].inode != 0;
+	     s = (s + 1) & (pt->slots_cap - 1))
+		if (pt->slots[s].inode == inode)
+			return (struct proc_owners){
+				pt->owners + pt->slots[s].first,
+				pt->slots[s].count,
+			};
+	return none;
 }
 
 const struct proc_owner *
 proc_table_lookup(const struct proc_table *pt, uint32_t inode)
 {
-	if (inode == 0 || pt->cap == 0)
-		return NULL;
-	for (size_t s = slot_of(inode, pt->cap); pt->slots[s].inode != 0;
-	     s = (s + 1) & (pt->cap - 1))
-		if (pt->slots[s].inode == inode)
-			return &pt->slots[s];
-	return NULL;
+	return proc_table_owners(pt, inode).first;
+}
+
+size_t
+proc_table_all(const struct proc_table *pt, const struct proc_owner **all)
+{
+	*all = pt->owners;
+	return pt->count;
 }
 
 static void
@@ -157,14 +301,15 @@ scan_process(struct proc_table *pt, int proc_dir, const char *pid_name)
 			continue;
 		if (comm[0] == '\0')
 			read_comm(pid_dir, comm, sizeof(comm));
-		insert(pt, (uint32_t)inode, pid, atoi(de->d_name), comm);
+		add(pt, (uint32_t)inode, pid, atoi(de->d_name), comm);
 	}
 	closedir(fds);
 	close(pid_dir);
 }
 
-int
-proc_table_refresh(struct proc_table *pt)
+/* The walk of /proc: every process's fd directory. */
+static int
+walk_proc(struct proc_table *pt)
 {
 	int proc_dir = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *procs;
@@ -177,14 +322,94 @@ proc_table_refresh(struct proc_table *pt)
 		close(proc_dir);
 		return err;
 	}
-	if (pt->cap)
-		memset(pt->slots, 0, pt->cap * sizeof(*pt->slots));
-	pt->count = pt->unreadable = 0;
 	while ((de = readdir(procs)) != NULL)
 		if (isdigit((unsigned char)de->d_name[0]))
 			scan_process(pt, proc_dir, de->d_name);
 	closedir(procs);
 	return 0;
+}
+
+static void
+on_socket(void *arg, uint32_t inode, int pid, int fd, const char *comm)
+{
+	add(arg, inode, pid, fd, comm);
+}
+
+/* The scan by the iterator, loading it first if need be: 0, or why not
+ * (the table's reason then says it in words). */
+static int
+read_iter(struct proc_table *pt)
+{
+	long n;
+
+	if (pt->iter == NULL && pt->iter_err == 0) {
+		pt->iter_err = sock_iter_open(&pt->iter, pt->why,
+					      sizeof(pt->why));
+		if (pt->iter_err == 0)
+			pt->why[0] = '\0';
+	}
+	if (pt->iter == NULL)
+		return pt->iter_err;
+	if ((n = sock_iter_read(pt->iter, on_socket, pt)) < 0) {
+		snprintf(pt->why, sizeof(pt->why),
+			 "reading the socket iterator failed: %s",
+			 strerror((int)-n));
+		return (int)n;
+	}
+	pt->why[0] = '\0';
+	return 0;
+}
+
+int
+proc_table_refresh(struct proc_table *pt)
+{
+	enum proc_method used = PROC_METHOD_ITER;
+	int err = -EOPNOTSUPP;
+
+	pt->found = pt->unreadable = 0;
+	pt->scan_err = 0;
+	if (pt->want != PROC_METHOD_PROCFS)
+		err = read_iter(pt);
+	if (err < 0 && pt->want == PROC_METHOD_ITER)
+		return err;
+	if (err < 0) {
+		pt->found = 0;
+		pt->scan_err = 0;
+		used = PROC_METHOD_PROCFS;
+		if ((err = walk_proc(pt)) < 0)
+			return err;
+	}
+	if (pt->scan_err < 0)
+		return pt->scan_err;
+	if ((err = build_index(pt)) < 0)
+		return err;
+	pt->used = used;
+	return 0;
+}
+
+enum proc_method
+proc_table_method(const struct proc_table *pt)
+{
+	return pt->used;
+}
+
+const char *
+proc_method_name(enum proc_method m)
+{
+	switch (m) {
+	case PROC_METHOD_ITER:
+		return "bpf iterator";
+	case PROC_METHOD_PROCFS:
+		return "/proc walk";
+	default:
+		return "auto";
+	}
+}
+
+const char *
+proc_table_why(const struct proc_table *pt)
+{
+	return pt->why[0] != '\0' ? pt->why : NULL;
 }
 
 size_t
@@ -196,7 +421,7 @@ proc_table_unreadable(const struct proc_table *pt)
 size_t
 proc_table_count(const struct proc_table *pt)
 {
-	return pt->count;
+	return pt->inodes;
 }
 
 int

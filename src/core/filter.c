@@ -735,12 +735,16 @@ filter_node_match(const struct filter_node *n, const struct sockrec *rec,
 		       addr_side_match(n, rec->daddr, rec->dport, rec->family);
 	case FILTER_COMM:
 	case FILTER_PID:
-		if (ctx == NULL || ctx->owner == NULL ||
-		    ctx->owner(ctx->arg, rec, &pid, &comm) < 0)
-			return false;
-		if (n->kind == FILTER_PID)
-			return pid > 0 && (uint32_t)pid == n->u.number;
-		return comm != NULL && fnmatch(n->u.comm, comm, 0) == 0;
+		for (size_t i = 0; ctx != NULL && ctx->owner != NULL &&
+				   ctx->owner(ctx->arg, rec, i, &pid, &comm) == 0;
+		     i++) {
+			if (n->kind == FILTER_PID
+				    ? pid > 0 && (uint32_t)pid == n->u.number
+				    : comm != NULL &&
+					      fnmatch(n->u.comm, comm, 0) == 0)
+				return true;
+		}
+		return false;
 	case FILTER_UID:
 		return rec->uid == n->u.number;
 	case FILTER_NETNS:

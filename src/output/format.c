@@ -65,6 +65,35 @@ put_padded(char *p, const char *s, size_t n, int width, bool right)
 	return p;
 }
 
+static size_t
+row_owners(const struct format_row *row)
+{
+	if (row->owner == NULL)
+		return 0;
+	return row->owners > 0 ? row->owners : 1;
+}
+
+/* Every owner, as ss -p has them:
+ * users:(("nginx",pid=10,fd=6),("nginx",pid=11,fd=6)) */
+static void
+table_users(FILE *out, const struct format_row *row)
+{
+	size_t n = row_owners(row);
+
+	fputs(" users:(", out);
+	for (size_t i = 0; i < n; i++) {
+		const struct proc_owner *o = &row->owner[i];
+		/* A process names itself: no escape sequence of its may
+		 * reach the terminal. */
+		char comm[4 * sizeof(o->comm) + 1];
+
+		text_printable(comm, sizeof(comm), o->comm);
+		fprintf(out, "%s(\"%s\",pid=%d,fd=%d)", i ? "," : "", comm,
+			o->pid, o->fd);
+	}
+	putc(')', out);
+}
+
 static void
 table_row(FILE *out, const struct format_options *opt,
 	  const struct format_row *row)
@@ -123,13 +152,8 @@ table_row(FILE *out, const struct format_options *opt,
 				 x->skmem[6], x->skmem[7], x->skmem[8]);
 		fprintf(out, " %-*s", opt->process ? MEMORY_WIDTH : 0, mem);
 	}
-	if (opt->process && row->owner != NULL) {
-		/* A process names itself: no escape sequence of its may
-		 * reach the terminal. */
-		char comm[4 * sizeof(row->owner->comm) + 1];
-		text_printable(comm, sizeof(comm), row->owner->comm);
-		fprintf(out, " %d/%s", row->owner->pid, comm);
-	}
+	if (opt->process && row->owner != NULL)
+		table_users(out, row);
 	putc('\n', out);
 }
 
@@ -341,6 +365,23 @@ column_wanted(const struct column *c, const struct format_options *opt)
 	       !((c->needs & NEED_PROCESS) && !opt->process);
 }
 
+/* ,"owners":[{"pid":10,"comm":"nginx","fd":6},...]: every owner, where
+ * pid, fd and comm are the first's. */
+static void
+json_owners(FILE *out, const struct format_row *row)
+{
+	size_t n = row_owners(row);
+
+	fputs(",\"owners\":[", out);
+	for (size_t i = 0; i < n; i++) {
+		const struct proc_owner *o = &row->owner[i];
+		fprintf(out, "%s{\"pid\":%d,\"comm\":", i ? "," : "", o->pid);
+		text_json_string(out, o->comm);
+		fprintf(out, ",\"fd\":%d}", o->fd);
+	}
+	putc(']', out);
+}
+
 static void
 json_object(FILE *out, const struct format_options *opt,
 	    const struct format_row *row)
@@ -362,6 +403,8 @@ json_object(FILE *out, const struct format_options *opt,
 		else
 			text_json_string(out, buf);
 	}
+	if (opt->process)
+		json_owners(out, row);
 	putc('}', out);
 }
 

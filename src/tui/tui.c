@@ -138,7 +138,15 @@ refresh_exact(struct tui *t)
 		monitor_refresh_shown(t->m, &t->rows[t->top], shown);
 	}
 	tui_history_push(&t->hist, monitor_table(t->m)->by_state);
-	tui_list_rebuild(t);
+	/* Rows come and go, and move, only with events: an idle host costs
+	 * no rebuild and no sort of every row at each tick. */
+	const struct conn_table *tab = monitor_table(t->m);
+	/* (A lingering row that goes makes no event, but frees a slot.) */
+	uint64_t mark = tab->events_total ^ ((uint64_t)tab->used << 40);
+	if (mark != t->rebuilt_at_events) {
+		t->rebuilt_at_events = mark;
+		tui_list_rebuild(t);
+	}
 	if (!t->paused || t->view == &tui_view_detail)
 		t->dirty = true;
 }

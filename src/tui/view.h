@@ -154,6 +154,8 @@ struct tui {
 	uint64_t status_until_ns;
 
 	bool poll_now; /* a filter or tcp_info change wants a fresh poll */
+	uint64_t rebuilt_at_events; /* exact mode: the model's event count at
+				       the last rebuild of the rows */
 	bool rearm;    /* the interval changed */
 
 	struct tui_timing timing;

@@ -1,5 +1,6 @@
 /*
- * The few kernel types tcp_states.bpf.c reads, declared by hand instead of
+ * The few kernel types the BPF programs (tcp_states.bpf.c,
+ * task_sockets.bpf.c) read, declared by hand instead of
  * a vmlinux.h generated from the build machine's kernel.  Each declares
  * only the members the program uses; preserve_access_index makes clang
  * record every access as a CO-RE relocation, which libbpf resolves by
@@ -72,8 +73,15 @@ struct sched_entity {
 	struct cfs_rq *cfs_rq;
 };
 
+/* task_sockets.bpf.c reads the rest: who the task is, and whether it
+ * leads its thread group. */
 struct task_struct {
 	struct sched_entity se;
+	unsigned int flags;
+	int pid;
+	int tgid;
+	struct task_struct *group_leader;
+	char comm[16];
 };
 
 /* Architectures other than x86 keep the preempt count in the task's
@@ -90,6 +98,37 @@ struct task_struct___pc {
 /* PREEMPT_RT serves softirqs in task context and counts them per task. */
 struct task_struct___rt {
 	int softirq_disable_cnt;
+};
+
+/* A file and its inode, as the task_file iterator hands them over: a
+ * socket's inode lives in sockfs and has the mode S_IFSOCK. */
+struct super_block {
+	unsigned long s_magic;
+};
+
+struct inode {
+	unsigned short i_mode;
+	unsigned long i_ino;
+	struct super_block *i_sb;
+};
+
+struct file {
+	struct inode *f_inode;
+};
+
+struct seq_file;
+
+struct bpf_iter_meta {
+	struct seq_file *seq;
+};
+
+/* The context of an iter/task_file program: one open file of one task
+ * (task and file are NULL on the last call, which ends the walk). */
+struct bpf_iter__task_file {
+	struct bpf_iter_meta *meta;
+	struct task_struct *task;
+	__u32 fd;
+	struct file *file;
 };
 
 #pragma clang attribute pop
