@@ -35,7 +35,9 @@ struct proc_owners {
 
 /* Where a table's owners come from. */
 enum proc_method {
-	PROC_METHOD_AUTO,   /* the iterator where it loads, else the walk */
+	PROC_METHOD_AUTO,   /* the iterator where it loads and the host has
+			       enough open files to pay its load, else the
+			       walk */
 	PROC_METHOD_ITER,   /* the BPF iterator, or fail */
 	PROC_METHOD_PROCFS, /* the walk of /proc/PID/fd */
 };

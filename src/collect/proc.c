@@ -360,6 +360,44 @@ read_iter(struct proc_table *pt)
 	return 0;
 }
 
+/*
+ * Where loading the iterator pays: its load costs about 60 ms here
+ * (mostly libbpf reading the kernel's BTF), the walk about 4 us an open
+ * file; so a host with fewer open files than this is walked, which keeps
+ * a one-shot `dump -p` on a small host as quick as it was.  Once loaded,
+ * a table keeps using it.
+ */
+#define ITER_FILES 16384
+
+/* The threshold: ITER_FILES, or SOCKWATCH_ITER_FILES (tests, tuning). */
+static unsigned long
+iter_files(void)
+{
+	const char *v = getenv("SOCKWATCH_ITER_FILES");
+	char *end;
+	unsigned long n;
+
+	if (v == NULL || *v == '\0')
+		return ITER_FILES;
+	n = strtoul(v, &end, 10);
+	return *end == '\0' ? n : ITER_FILES;
+}
+
+/* Open files on the host (/proc/sys/fs/file-nr), or 0. */
+static unsigned long
+open_files(void)
+{
+	unsigned long allocated = 0;
+	FILE *f = fopen("/proc/sys/fs/file-nr", "re");
+
+	if (f != NULL) {
+		if (fscanf(f, "%lu", &allocated) != 1)
+			allocated = 0;
+		fclose(f);
+	}
+	return allocated;
+}
+
 int
 proc_table_refresh(struct proc_table *pt)
 {
@@ -368,7 +406,9 @@ proc_table_refresh(struct proc_table *pt)
 
 	pt->found = pt->unreadable = 0;
 	pt->scan_err = 0;
-	if (pt->want != PROC_METHOD_PROCFS)
+	if (pt->want == PROC_METHOD_ITER ||
+	    (pt->want == PROC_METHOD_AUTO &&
+	     (pt->used == PROC_METHOD_ITER || open_files() >= iter_files())))
 		err = read_iter(pt);
 	if (err < 0 && pt->want == PROC_METHOD_ITER)
 		return err;
