@@ -1,7 +1,8 @@
 /*
  * The dump command's answers to bad input (one line on stderr naming the
  * token, status 2) and to a system that says no (a clear line, status 1),
- * and its detail outputs: -i, --csv, --jsonl, -p.
+ * and its detail outputs: -i, --csv, --jsonl, -p.  Stack and lab answer
+ * bad input as dump does: their options are in the same system.
  */
 #include <criterion/criterion.h>
 #include <pwd.h>
@@ -9,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sockwatch/cli.h"
+#include "sockwatch/commands.h"
 #include "support/fixture.h"
 #include "support/run.h"
 
@@ -101,6 +104,126 @@ Test(cli_errors, help_goes_to_stdout_with_status_0)
 	cr_expect_not_null(strstr(r.out, "usage: sockwatch dump"));
 	cr_expect_eq(r.err_len, 0);
 	run_result_free(&r);
+}
+
+/* ---- stack and lab: the same option system, the same errors ---- */
+
+/*
+ * A usage error of command: status 2, nothing on stdout, and one line on
+ * stderr in the form every command uses, naming token.
+ */
+static void
+expect_command_error(const char *command, const char *token,
+		     const char *const *args)
+{
+	const char *argv[8] = { run_sockwatch_path(), command };
+	struct run_options o = RUN_OPTIONS_DEFAULT;
+	struct run_result r;
+	char start[64], end[64];
+	size_t n = 2;
+
+	for (; *args != NULL && n < 7; args++)
+		argv[n++] = *args;
+	snprintf(start, sizeof(start), "sockwatch %s: ", command);
+	snprintf(end, sizeof(end), " (try 'sockwatch %s --help')\n", command);
+	cr_assert_eq(run_argv(argv, &o, &r), 0);
+	cr_expect_eq(r.status, 2, "[%s %s] exit %d: %s", command, token,
+		     r.status, r.err);
+	cr_expect_eq(run_count_lines(r.err), 1, "[%s %s] stderr: %s", command,
+		     token, r.err);
+	cr_expect_eq(strncmp(r.err, start, strlen(start)), 0, "[%s] %s",
+		     token, r.err);
+	cr_expect(r.err_len > strlen(end) &&
+			  strcmp(r.err + r.err_len - strlen(end), end) == 0,
+		  "[%s] %s", token, r.err);
+	cr_expect_not_null(strstr(r.err, token), "'%s' not named in: %s",
+			   token, r.err);
+	cr_expect_eq(r.out_len, 0, "stdout: %s", r.out);
+	run_result_free(&r);
+}
+
+#define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+Test(cli_errors, stack_usage_errors)
+{
+	/* A missing value, an unknown option, bad values. */
+	expect_command_error("stack", "--hold", ARGS("connect", "--hold"));
+	expect_command_error("stack", "--lab", ARGS("--lab"));
+	expect_command_error("stack", "--bogus", ARGS("--bogus", "connect"));
+	expect_command_error("stack", "-x", ARGS("-x", "connect"));
+	expect_command_error("stack", "--quiet", ARGS("--quiet=1", "list"));
+	expect_command_error("stack", "5x", ARGS("--hold", "5x", "connect"));
+	expect_command_error("stack", "soon", ARGS("--msl", "soon", "accept"));
+	expect_command_error("stack", "1y", ARGS("connect", "--timeout", "1y"));
+	expect_command_error("stack", "70000", ARGS("--port", "70000", "rst"));
+	expect_command_error("stack", "257", ARGS("--count", "257", "leak"));
+	expect_command_error("stack", "10.0.0.1/40",
+			     ARGS("--addr", "10.0.0.1/40", "connect"));
+	expect_command_error("stack", "10.0.0", ARGS("--peer", "10.0.0",
+						     "connect"));
+	/* The words: what to run, and nothing more. */
+	expect_command_error("stack", "scenario", ARGS("-q"));
+	expect_command_error("stack", "nosuch", ARGS("nosuch"));
+	expect_command_error("stack", "extra", ARGS("connect", "extra"));
+	expect_command_error("stack", "FILE", ARGS("script"));
+	expect_command_error("stack", "--addr", ARGS("--if", "lo", "connect"));
+}
+
+Test(cli_errors, lab_usage_errors)
+{
+	expect_command_error("lab", "--name", ARGS("status", "--name"));
+	expect_command_error("lab", "-n", ARGS("status", "-n"));
+	expect_command_error("lab", "--bogus", ARGS("--bogus", "status"));
+	expect_command_error("lab", "-x", ARGS("-x", "status"));
+	expect_command_error("lab", "--quiet", ARGS("--quiet=yes", "down"));
+	expect_command_error("lab", "a/b", ARGS("--name", "a/b", "status"));
+	expect_command_error("lab", "status", ARGS("-q"));
+	expect_command_error("lab", "sideways", ARGS("sideways"));
+	expect_command_error("lab", "extra", ARGS("status", "extra"));
+}
+
+/* The help of stack and lab is their table's: every option with its help
+ * text, on stdout, and status 0. */
+Test(cli_errors, stack_and_lab_help_list_their_tables)
+{
+	static const struct {
+		const char *command;
+		const struct cli_table *table;
+	} cases[] = {
+		{ "stack", &stack_cli_table },
+		{ "lab", &lab_cli_table },
+	};
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(*cases); c++) {
+		const struct cli_table *t = cases[c].table;
+		struct run_options o = RUN_OPTIONS_DEFAULT;
+		struct run_result r;
+		char usage[64];
+
+		cr_assert_eq(run_sockwatch(&o, &r, cases[c].command, "-h",
+					   NULL),
+			     0);
+		cr_expect_eq(r.status, 0);
+		cr_expect_eq(r.err_len, 0, "%s", r.err);
+		snprintf(usage, sizeof(usage), "usage: sockwatch %s ",
+			 cases[c].command);
+		cr_expect_eq(strncmp(r.out, usage, strlen(usage)), 0, "%s",
+			     r.out);
+		for (size_t i = 0; i < t->count; i++) {
+			const struct cli_option *opt = &t->options[i];
+			char line[160];
+
+			snprintf(line, sizeof(line), "--%s%s%s ",
+				 opt->long_name, opt->arg_name ? " " : "",
+				 opt->arg_name ? opt->arg_name : "");
+			cr_expect_not_null(strstr(r.out, line), "%s: no %s",
+					   cases[c].command, line);
+			cr_expect_not_null(strstr(r.out, opt->help),
+					   "%s: no '%s'", cases[c].command,
+					   opt->help);
+		}
+		run_result_free(&r);
+	}
 }
 
 /* -p as a user who may not read /proc: the process table cannot be had.

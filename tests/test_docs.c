@@ -28,14 +28,12 @@ slurp(const char *path)
 	return text;
 }
 
-typedef const char *(*name_fn)(size_t i);
-
 /* The options whose long names the manual and the completions must know:
  * the shared table, and the tables of stack and lab. */
-static const name_fn option_tables[] = {
-	cli_option_name,
-	stack_option_name,
-	lab_option_name,
+static const struct cli_table *const option_tables[] = {
+	&cli_shared_table,
+	&stack_cli_table,
+	&lab_cli_table,
 };
 
 static bool
@@ -69,11 +67,13 @@ check_file(const char *path, const char *prefix)
 
 	for (size_t t = 0; t < sizeof(option_tables) / sizeof(*option_tables);
 	     t++) {
-		name_fn name = option_tables[t];
+		const char *name;
 
-		for (size_t i = 0; name(i) != NULL; i++)
-			cr_expect(has_word(text, prefix, name(i)),
-				  "%s lacks %s%s", path, prefix, name(i));
+		for (size_t i = 0; (name = cli_table_option_name(
+					    option_tables[t], i)) != NULL;
+		     i++)
+			cr_expect(has_word(text, prefix, name),
+				  "%s lacks %s%s", path, prefix, name);
 	}
 	free(text);
 }

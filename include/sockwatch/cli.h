@@ -1,12 +1,15 @@
 /*
- * Options shared by every command (dump, watch, leaks, metrics and the
- * monitor), so that one spelling means one thing everywhere.
+ * The command line: the options shared by dump, watch and the monitor, so
+ * that one spelling means one thing everywhere, and the option system
+ * that parses them and the options of stack and lab.
  */
 #ifndef SOCKWATCH_CLI_H
 #define SOCKWATCH_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sockwatch/format.h"
 #include "sockwatch/selection.h"
@@ -54,20 +57,66 @@ struct cli {
 };
 
 /*
- * Parse argv (argv[0] is the command's name).  Returns 0, or an exit
- * status after printing one line on stderr (or the help on stdout, with
- * status -1 meaning "done, exit 0").
+ * Parse argv (argv[0] is the command's name) with the shared options of
+ * the groups in allowed.  Returns 0, or an exit status after printing one
+ * line on stderr (or the help on stdout, with status -1 meaning "done,
+ * exit 0").
  */
 int cli_parse(struct cli *cli, const char *command, unsigned allowed,
 	      int argc, char **argv);
 void cli_free(struct cli *cli);
 
-/* The long name of option i ("numeric"), NULL past the last: the manual
- * and the completions are checked against these. */
-const char *cli_option_name(size_t i);
-/* The same for a command's own getopt_long table, which ends in { 0 }. */
-struct option;
-const char *cli_table_option_name(const struct option *table, size_t i);
+/*
+ * The option system every command uses: a table of options, from which
+ * getopt_long's tables and the help are made.  The shared options above
+ * are one table (cli_shared_table); stack and lab have their own
+ * (commands.h).  A command's table goes through cli_parse_table(), which
+ * reports what getopt cannot take; what an option's value means is the
+ * table's take() to judge, through cli_usage_error().
+ */
+struct cli_option {
+	const char *long_name;
+	int key;	/* the short name ('q'), or 256 and up for an option
+			   with a long name only; 'h' is the help */
+	int has_arg;	/* no_argument or required_argument */
+	unsigned group; /* CLI_OPT_* it belongs to; 0: in every command
+			   that uses the table */
+	const char *arg_name; /* "DURATION", or NULL */
+	const char *help;
+};
+
+/* The key take() gets a word that is not an option with (a filter word,
+ * a verb, a scenario), in the order written: options go anywhere, and
+ * after "--" every word is a word. */
+#define CLI_WORD 1
+
+struct cli_table {
+	const struct cli_option *options;
+	size_t count;
+	/* The usage lines, after "sockwatch COMMAND "; NULL-terminated. */
+	const char *const *synopsis;
+	/* An option with its value (NULL for none), or a word.  Returns 0,
+	 * or an exit status after one line on stderr. */
+	int (*take)(void *ctx, int key, const char *value);
+	/* What the help says after the options; may be NULL. */
+	void (*more_help)(FILE *out, unsigned allowed);
+};
+
+extern const struct cli_table cli_shared_table;
+
+/* Parse argv with table t, the options of the groups in allowed; each
+ * option and word goes to t->take(ctx, ...).  Returns as cli_parse(). */
+int cli_parse_table(const struct cli_table *t, const char *command,
+		    unsigned allowed, void *ctx, int argc, char **argv);
+
+/* "sockwatch COMMAND: what (try 'sockwatch COMMAND --help')" on stderr;
+ * returns EXIT_USAGE. */
+int cli_usage_error(const char *command, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* The long name of a table's option i ("numeric"), NULL past the last:
+ * the manual and the completions are checked against these. */
+const char *cli_table_option_name(const struct cli_table *t, size_t i);
 
 /* The exact-mode ring's size in bytes from SOCKWATCH_EXACT_RING, or 0
  * for the default. */

@@ -2,8 +2,6 @@
 #ifndef SOCKWATCH_COMMANDS_H
 #define SOCKWATCH_COMMANDS_H
 
-#include <stddef.h>
-
 int cmd_dump(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_states(int argc, char **argv);
@@ -11,10 +9,8 @@ int cmd_monitor(int argc, char **argv);
 int cmd_stack(int argc, char **argv);
 int cmd_lab(int argc, char **argv);
 
-/* The long names of the options stack and lab parse themselves ("if"),
- * NULL past the last: the manual and the completions are checked against
- * these, as against cli_option_name(). */
-const char *stack_option_name(size_t i);
-const char *lab_option_name(size_t i);
+/* The options of stack and lab, in the option system of cli.h. */
+struct cli_table;
+extern const struct cli_table stack_cli_table, lab_cli_table;
 
 #endif

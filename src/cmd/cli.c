@@ -1,10 +1,12 @@
 /*
- * The shared command-line options.  One table describes them; getopt's
- * long options and the help text are both made from it.
+ * The option system (cli.h): a command's table of options makes
+ * getopt's long and short options and the help, one parser reports what
+ * it cannot take in one way; and the shared options' own table.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,15 +32,6 @@ enum {
 	OPT_EXACT,
 	OPT_NO_EXACT,
 	OPT_RECONCILE,
-};
-
-struct cli_option {
-	const char *long_name;
-	int short_name; /* or an OPT_ value */
-	int has_arg;
-	unsigned group;
-	const char *arg_name;
-	const char *help;
 };
 
 static const struct cli_option options[] = {
@@ -162,26 +155,8 @@ cli_finish_output(int status)
 }
 
 static void
-usage(FILE *out, const char *command, unsigned allowed)
+filter_help(FILE *out, unsigned allowed)
 {
-	fprintf(out, "usage: sockwatch %s [options] [filter]\n\noptions:\n",
-		command);
-	for (size_t i = 0; i < OPTION_COUNT; i++) {
-		const struct cli_option *o = &options[i];
-		char flag[48];
-		if (!(o->group & allowed))
-			continue;
-		if (o->short_name < 256)
-			snprintf(flag, sizeof(flag), "-%c, --%s%s%s",
-				 o->short_name, o->long_name,
-				 o->arg_name ? " " : "",
-				 o->arg_name ? o->arg_name : "");
-		else
-			snprintf(flag, sizeof(flag), "    --%s%s%s",
-				 o->long_name, o->arg_name ? " " : "",
-				 o->arg_name ? o->arg_name : "");
-		fprintf(out, "  %-28s %s\n", flag, o->help);
-	}
 	if (allowed & CLI_OPT_SELECT)
 		fputs("\nfilter: an expression such as 'state close-wait and "
 		      "dport 5432',\n"
@@ -191,11 +166,15 @@ usage(FILE *out, const char *command, unsigned allowed)
 		      out);
 }
 
-static int
-usage_error(const char *command, const char *fmt, const char *token)
+int
+cli_usage_error(const char *command, const char *fmt, ...)
 {
+	va_list ap;
+
 	fprintf(stderr, "sockwatch %s: ", command);
-	fprintf(stderr, fmt, token);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fprintf(stderr, " (try 'sockwatch %s --help')\n", command);
 	return EXIT_USAGE;
 }
@@ -266,37 +245,41 @@ apply_option(struct cli *cli, int c, const char *arg)
 	case OPT_INTERVAL:
 		err = text_parse_duration(arg, &cli->interval_ms);
 		if (err == -EINVAL)
-			return usage_error(cli->command,
-					   "bad interval '%s': give a duration "
-					   "such as 500ms, 2s or 1m",
-					   arg);
+			return cli_usage_error(cli->command,
+					       "bad interval '%s': give a "
+					       "duration such as 500ms, 2s or "
+					       "1m",
+					       arg);
 		if (err == 0 && cli->interval_ms < CLI_INTERVAL_MIN_MS)
-			return usage_error(cli->command,
-					   "bad interval '%s': at least 10ms",
-					   arg);
+			return cli_usage_error(cli->command,
+					       "bad interval '%s': at least "
+					       "10ms",
+					       arg);
 		if (err < 0 || cli->interval_ms > CLI_INTERVAL_MAX_MS)
-			return usage_error(cli->command,
-					   "bad interval '%s': at most 24h",
-					   arg);
+			return cli_usage_error(cli->command,
+					       "bad interval '%s': at most 24h",
+					       arg);
 		break;
 	case OPT_LINGER:
 		if ((err = text_parse_duration(arg, &cli->linger_ms)) < 0)
-			return usage_error(cli->command,
-					   err == -ERANGE
-						   ? "bad linger time '%s': at "
-						     "most " TEXT_DURATION_MAX
-						   : "bad linger time '%s'",
-					   arg);
+			return cli_usage_error(cli->command,
+					       err == -ERANGE
+						       ? "bad linger time '%s': "
+							 "at most "
+							 TEXT_DURATION_MAX
+						       : "bad linger time '%s'",
+					       arg);
 		break;
 	case OPT_DURATION:
 		if ((err = text_parse_duration(arg, &cli->duration_ms)) < 0 ||
 		    cli->duration_ms == 0)
-			return usage_error(cli->command,
-					   err == -ERANGE
-						   ? "bad duration '%s': at most "
-						     TEXT_DURATION_MAX
-						   : "bad duration '%s'",
-					   arg);
+			return cli_usage_error(cli->command,
+					       err == -ERANGE
+						       ? "bad duration '%s': at "
+							 "most "
+							 TEXT_DURATION_MAX
+						       : "bad duration '%s'",
+					       arg);
 		break;
 	case OPT_EXACT:
 	case OPT_NO_EXACT:
@@ -305,118 +288,63 @@ apply_option(struct cli *cli, int c, const char *arg)
 	case OPT_RECONCILE:
 		if (text_parse_duration(arg, &cli->reconcile_ms) < 0 ||
 		    cli->reconcile_ms < 100)
-			return usage_error(cli->command,
-					   "bad reconcile time '%s': give a "
-					   "duration of at least 100ms",
-					   arg);
+			return cli_usage_error(cli->command,
+					       "bad reconcile time '%s': give a "
+					       "duration of at least 100ms",
+					       arg);
 		break;
 	case OPT_COUNT: {
 		char *end;
 		errno = 0;
 		cli->count = strtol(arg, &end, 10);
 		if (errno != 0 || *end != '\0' || cli->count <= 0)
-			return usage_error(cli->command, "bad count '%s'", arg);
+			return cli_usage_error(cli->command,
+					       "bad count '%s'", arg);
 		break;
 	}
 	}
 	return 0;
 }
 
-/* The table's entry for a getopt value, or NULL. */
-static const struct cli_option *
-option_by_value(int value)
-{
-	for (size_t i = 0; i < OPTION_COUNT; i++)
-		if (options[i].short_name == value)
-			return &options[i];
-	return NULL;
-}
+/* What the shared options' words and values go to while parsing. */
+struct shared_parse {
+	struct cli *cli;
+	unsigned allowed;
+	char **words; /* the filter's */
+	int nwords;
+};
 
-static const struct cli_option *
-option_by_name(const char *name, size_t len)
-{
-	for (size_t i = 0; i < OPTION_COUNT; i++)
-		if (strlen(options[i].long_name) == len &&
-		    strncmp(options[i].long_name, name, len) == 0)
-			return &options[i];
-	return NULL;
-}
-
-/*
- * Whether token abbreviates the long option o while naming another option
- * of the table exactly (one this command does not take).  Sets optopt
- * as getopt does for an unknown long option.
- */
-static bool
-names_another(const struct option *o, const char *token)
-{
-	size_t len;
-
-	if (strncmp(token, "--", 2) != 0)
-		return false;
-	len = strcspn(token + 2, "=");
-	if (len == strlen(o->name) || option_by_name(token + 2, len) == NULL)
-		return false;
-	optopt = 0;
-	return true;
-}
-
-/*
- * What getopt_long() could not take, in words: an option that needs an
- * argument and has none (':'), one that takes none and was given one,
- * one of another command, or one that does not exist ('?').  token is
- * the word it came from.
- */
 static int
-option_error(const char *command, unsigned allowed, int c, const char *token)
+take_shared(void *ctx, int key, const char *value)
 {
-	const struct cli_option *o = option_by_value(optopt);
-	bool is_long = strncmp(token, "--", 2) == 0;
-	size_t len = is_long ? strcspn(token + 2, "=") : 0;
-	char name[64];
+	struct shared_parse *p = ctx;
 
-	/* In a group of short options ("-ip") getopt has not moved on yet,
-	 * and the word before may be a long option of its own. */
-	if (is_long && o != NULL && o->short_name < 256 &&
-	    strncmp(o->long_name, token + 2, len) != 0)
-		is_long = false;
-	if (optopt == 0 && is_long) {
-		/* Unknown or ambiguous: the name as written, without "=". */
-		o = option_by_name(token + 2, len);
-		snprintf(name, sizeof(name), "--%.*s", (int)len, token + 2);
-	} else if (o != NULL && (is_long || o->short_name >= 256)) {
-		snprintf(name, sizeof(name), "--%s", o->long_name);
-	} else {
-		snprintf(name, sizeof(name), "-%c", optopt);
-	}
-	if (c == ':')
-		return usage_error(command, "option '%s' needs an argument",
-				   name);
-	if (o != NULL && (o->group & allowed))
-		return usage_error(command, "option '%s' takes no argument",
-				   name);
-	if (o != NULL)
-		return usage_error(command, "option '%s' is not one of this "
-				   "command's options", name);
-	if (optopt == 0 && is_long)
-		return usage_error(command, "unknown or ambiguous option '%s'",
-				   name);
-	return usage_error(command, "unknown option '%s'", name);
+	if (key != CLI_WORD)
+		return apply_option(p->cli, key, value);
+	if (!(p->allowed & CLI_OPT_SELECT))
+		return cli_usage_error(p->cli->command,
+				       "unexpected argument '%s'", value);
+	p->words[p->nwords++] = (char *)value;
+	return 0;
 }
+
+static const char *const shared_synopsis[] = { "[options] [filter]", NULL };
+
+const struct cli_table cli_shared_table = {
+	.options = options,
+	.count = OPTION_COUNT,
+	.synopsis = shared_synopsis,
+	.take = take_shared,
+	.more_help = filter_help,
+};
 
 int
 cli_parse(struct cli *cli, const char *command, unsigned allowed, int argc,
 	  char **argv)
 {
-	struct option longopts[OPTION_COUNT + 1];
-	/* "-": options anywhere, as ss takes them, with every other word
-	 * handed back in its place (as option 1) whatever POSIXLY_CORRECT
-	 * says; ":": a missing argument is told from an unknown option. */
-	char shortopts[2 * OPTION_COUNT + 3] = "-:";
-	size_t nlong = 0, nshort = 2;
+	struct shared_parse p = { cli, allowed, NULL, 0 };
 	struct filter_error ferr;
-	char **words;
-	int c, rc = 0, nwords = 0, longindex = 0;
+	int rc;
 
 	memset(cli, 0, sizeof(*cli));
 	cli->command = command;
@@ -426,58 +354,19 @@ cli_parse(struct cli *cli, const char *command, unsigned allowed, int argc,
 	cli->linger_ms = 5000;
 	cli->reconcile_ms = 10000;
 
-	for (size_t i = 0; i < OPTION_COUNT; i++) {
-		const struct cli_option *o = &options[i];
-		if (!(o->group & allowed))
-			continue;
-		longopts[nlong++] = (struct option){ o->long_name, o->has_arg,
-						     NULL, o->short_name };
-		if (o->short_name < 256) {
-			shortopts[nshort++] = (char)o->short_name;
-			if (o->has_arg)
-				shortopts[nshort++] = ':';
-		}
-	}
-	memset(&longopts[nlong], 0, sizeof(longopts[nlong]));
-	shortopts[nshort] = '\0';
-
-	/* The filter's words, in order, from between the options. */
-	words = calloc((size_t)argc + 1, sizeof(*words));
-	if (words == NULL) {
+	if ((p.words = calloc((size_t)argc + 1, sizeof(*p.words))) == NULL) {
 		cli_error(command, -ENOMEM);
 		return EXIT_RUNTIME;
 	}
-	opterr = 0;
-	optind = 0; /* getopt starts afresh, with this optstring's ordering */
-	while (rc == 0 && (c = getopt_long(argc, argv, shortopts, longopts,
-					   &longindex)) != -1) {
-		if (c == 1)
-			words[nwords++] = optarg;
-		else if (c == 'h') {
-			usage(stdout, command, allowed);
-			rc = -1;
-		} else if (c == '?' || c == ':')
-			rc = option_error(command, allowed, c,
-					  argv[optind - 1]);
-		else if (names_another(&longopts[longindex], argv[optind - 1]))
-			/* watch --json is not an abbreviation of --jsonl. */
-			rc = option_error(command, allowed, '?',
-					  argv[optind - 1]);
-		else
-			rc = apply_option(cli, c, optarg);
-	}
-	/* After "--", every word is the filter's, even "-p". */
-	while (rc == 0 && optind < argc)
-		words[nwords++] = argv[optind++];
-	if (rc == 0 && nwords > 0 && !(allowed & CLI_OPT_SELECT))
-		rc = usage_error(command, "unexpected argument '%s'", words[0]);
+	rc = cli_parse_table(&cli_shared_table, command, allowed, &p, argc,
+			     argv);
 	if (rc == 0 &&
-	    filter_parse_argv(nwords, words, &cli->sel.filter, &ferr) < 0) {
+	    filter_parse_argv(p.nwords, p.words, &cli->sel.filter, &ferr) < 0) {
 		char line[512], text[256] = "";
-		for (int i = 0; i < nwords; i++) {
+		for (int i = 0; i < p.nwords; i++) {
 			if (i > 0)
 				strncat(text, " ", sizeof(text) - strlen(text) - 1);
-			strncat(text, words[i], sizeof(text) - strlen(text) - 1);
+			strncat(text, p.words[i], sizeof(text) - strlen(text) - 1);
 		}
 		if (ferr.message[0] == '\0')
 			snprintf(ferr.message, sizeof(ferr.message),
@@ -486,7 +375,7 @@ cli_parse(struct cli *cli, const char *command, unsigned allowed, int argc,
 		fprintf(stderr, "sockwatch %s: %s\n", command, line);
 		rc = EXIT_USAGE;
 	}
-	free(words);
+	free(p.words);
 	if (rc != 0) {
 		cli_free(cli);
 		return rc;
@@ -495,19 +384,188 @@ cli_parse(struct cli *cli, const char *command, unsigned allowed, int argc,
 	return 0;
 }
 
-const char *
-cli_option_name(size_t i)
+/* ---- the parser of every table ---- */
+
+/* The most options a table holds. */
+#define TABLE_MAX 48
+
+static bool
+taken(const struct cli_option *o, unsigned allowed)
 {
-	return i < OPTION_COUNT ? options[i].long_name : NULL;
+	return o->group == 0 || (o->group & allowed);
+}
+
+static const struct cli_option *
+option_of(const struct cli_table *t, int key)
+{
+	for (size_t i = 0; i < t->count; i++)
+		if (t->options[i].key == key)
+			return &t->options[i];
+	return NULL;
+}
+
+static void
+usage(FILE *out, const struct cli_table *t, const char *command,
+      unsigned allowed)
+{
+	for (size_t i = 0; t->synopsis[i] != NULL; i++)
+		fprintf(out, "%s sockwatch %s %s\n", i ? "      " : "usage:",
+			command, t->synopsis[i]);
+	fputs("\noptions:\n", out);
+	for (size_t i = 0; i < t->count; i++) {
+		const struct cli_option *o = &t->options[i];
+		const char *arg = o->arg_name ? o->arg_name : "";
+		char flag[48];
+
+		if (!taken(o, allowed))
+			continue;
+		if (o->key < 256)
+			snprintf(flag, sizeof(flag), "-%c, --%s%s%s", o->key,
+				 o->long_name, *arg ? " " : "", arg);
+		else
+			snprintf(flag, sizeof(flag), "    --%s%s%s",
+				 o->long_name, *arg ? " " : "", arg);
+		fprintf(out, "  %-28s %s\n", flag, o->help);
+	}
+	if (t->more_help != NULL)
+		t->more_help(out, allowed);
+}
+
+static const struct cli_option *
+option_by_name(const struct cli_table *t, const char *name, size_t len)
+{
+	for (size_t i = 0; i < t->count; i++)
+		if (strlen(t->options[i].long_name) == len &&
+		    strncmp(t->options[i].long_name, name, len) == 0)
+			return &t->options[i];
+	return NULL;
+}
+
+/*
+ * Whether token abbreviates the long option o while naming another option
+ * of the table exactly (one this command does not take).  Sets optopt
+ * as getopt does for an unknown long option.
+ */
+static bool
+names_another(const struct cli_table *t, const struct option *o,
+	      const char *token)
+{
+	size_t len;
+
+	if (strncmp(token, "--", 2) != 0)
+		return false;
+	len = strcspn(token + 2, "=");
+	if (len == strlen(o->name) || option_by_name(t, token + 2, len) == NULL)
+		return false;
+	optopt = 0;
+	return true;
+}
+
+/*
+ * What getopt_long() could not take, in one line: an option that needs an
+ * argument and has none (':'), one that takes none and was given one,
+ * one of another command, or one that does not exist ('?').  token is
+ * the word it came from.
+ */
+static int
+option_error(const struct cli_table *t, const char *command, unsigned allowed,
+	     int c, const char *token)
+{
+	const struct cli_option *o = option_of(t, optopt);
+	bool is_long = strncmp(token, "--", 2) == 0;
+	size_t len = is_long ? strcspn(token + 2, "=") : 0;
+	char name[64];
+
+	/* In a group of short options ("-ip") getopt has not moved on yet,
+	 * and the word before may be a long option of its own. */
+	if (is_long && o != NULL && o->key < 256 &&
+	    strncmp(o->long_name, token + 2, len) != 0)
+		is_long = false;
+	if (optopt == 0 && is_long) {
+		/* Unknown or ambiguous: the name as written, without "=". */
+		o = option_by_name(t, token + 2, len);
+		snprintf(name, sizeof(name), "--%.*s", (int)len, token + 2);
+	} else if (o != NULL && (is_long || o->key >= 256)) {
+		snprintf(name, sizeof(name), "--%s", o->long_name);
+	} else {
+		snprintf(name, sizeof(name), "-%c", optopt);
+	}
+	if (c == ':')
+		return cli_usage_error(command, "option '%s' needs an argument",
+				       name);
+	if (o != NULL && taken(o, allowed))
+		return cli_usage_error(command, "option '%s' takes no argument",
+				       name);
+	if (o != NULL)
+		return cli_usage_error(command, "option '%s' is not one of this "
+					   "command's options",
+				       name);
+	if (optopt == 0 && is_long)
+		return cli_usage_error(command,
+				       "unknown or ambiguous option '%s'",
+				       name);
+	return cli_usage_error(command, "unknown option '%s'", name);
+}
+
+int
+cli_parse_table(const struct cli_table *t, const char *command,
+		unsigned allowed, void *ctx, int argc, char **argv)
+{
+	struct option longopts[TABLE_MAX + 1];
+	/* "-": options anywhere, as ss takes them, with every other word
+	 * handed back in its place (as CLI_WORD) whatever POSIXLY_CORRECT
+	 * says; ":": a missing argument is told from an unknown option. */
+	char shortopts[2 * TABLE_MAX + 3] = "-:";
+	size_t nlong = 0, nshort = 2;
+	int c, rc, longindex = 0;
+
+	if (t->count > TABLE_MAX)
+		return cli_usage_error(command, "%s", "too many options");
+	for (size_t i = 0; i < t->count; i++) {
+		const struct cli_option *o = &t->options[i];
+		if (!taken(o, allowed))
+			continue;
+		longopts[nlong++] = (struct option){ o->long_name, o->has_arg,
+						     NULL, o->key };
+		if (o->key < 256) {
+			shortopts[nshort++] = (char)o->key;
+			if (o->has_arg)
+				shortopts[nshort++] = ':';
+		}
+	}
+	memset(&longopts[nlong], 0, sizeof(longopts[nlong]));
+	shortopts[nshort] = '\0';
+
+	opterr = 0;
+	optind = 0; /* getopt starts afresh, with this optstring's ordering */
+	while ((c = getopt_long(argc, argv, shortopts, longopts,
+				&longindex)) != -1) {
+		if (c == 'h') {
+			usage(stdout, t, command, allowed);
+			return -1;
+		}
+		if (c == '?' || c == ':')
+			return option_error(t, command, allowed, c,
+					    argv[optind - 1]);
+		/* watch --json is not an abbreviation of --jsonl. */
+		if (c != CLI_WORD &&
+		    names_another(t, &longopts[longindex], argv[optind - 1]))
+			return option_error(t, command, allowed, '?',
+					    argv[optind - 1]);
+		if ((rc = t->take(ctx, c, optarg)) != 0)
+			return rc;
+	}
+	/* After "--", every word is a word, even "-p". */
+	for (; optind < argc; optind++)
+		if ((rc = t->take(ctx, CLI_WORD, argv[optind])) != 0)
+			return rc;
+	return 0;
 }
 
 const char *
-cli_table_option_name(const struct option *table, size_t i)
+cli_table_option_name(const struct cli_table *t, size_t i)
 {
-	for (size_t j = 0; j < i; j++)
-		if (table[j].name == NULL)
-			return NULL;
-	return table[i].name;
+	return i < t->count ? t->options[i].long_name : NULL;
 }
 
 void

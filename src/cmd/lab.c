@@ -1,7 +1,7 @@
 /* sockwatch lab up|down|status: the namespaces the stack mode runs in. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
+#include <getopt.h> /* no_argument, required_argument */
 #include <stdio.h>
 #include <string.h>
 
@@ -9,35 +9,58 @@
 #include "sockwatch/commands.h"
 #include "sockwatch/stack_lab.h"
 
-static const struct option options[] = {
-	{ "name", required_argument, NULL, 'n' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ 0 },
+struct lab_opts {
+	const char *name; /* NULL: the default */
+	bool quiet;
+	const char *words[2]; /* the verb, and the first word after it */
+	int nwords;
 };
 
-const char *
-lab_option_name(size_t i)
+static const struct cli_option options[] = {
+	{ "name", 'n', required_argument, 0, "NAME",
+	  "the lab's name (default " STACK_LAB_DEFAULT ")" },
+	{ "quiet", 'q', no_argument, 0, NULL,
+	  "do not print the ip(8) commands" },
+	{ "help", 'h', no_argument, 0, NULL, "this help" },
+};
+
+static int
+take(void *ctx, int key, const char *value)
 {
-	return cli_table_option_name(options, i);
+	struct lab_opts *o = ctx;
+
+	if (key == 'n')
+		o->name = value;
+	else if (key == 'q')
+		o->quiet = true;
+	else if (key == CLI_WORD && o->nwords < 2)
+		o->words[o->nwords++] = value;
+	return 0;
 }
 
 static void
-usage(FILE *out)
+verbs_help(FILE *out, unsigned allowed)
 {
-	fputs("usage: sockwatch lab up|down|status [--name NAME] [-q]\n\n"
+	(void)allowed;
+	fputs("\nverbs:\n"
 	      "  up       create the lab: namespaces NAME (the kernel peer, "
 	      "swlab1 10.77.0.1/24)\n"
 	      "           and NAME-stack (swlab0, no address: the stack's "
 	      "side)\n"
 	      "  down     remove them\n"
-	      "  status   say whether the lab is up, and how it is set up\n\n"
-	      "  -n, --name NAME  the lab's name (default " STACK_LAB_DEFAULT
-	      ")\n"
-	      "  -q, --quiet      do not print the ip(8) commands\n"
-	      "  -h, --help       this help\n",
+	      "  status   say whether the lab is up, and how it is set up\n",
 	      out);
 }
+
+static const char *const synopsis[] = { "[options] up|down|status", NULL };
+
+const struct cli_table lab_cli_table = {
+	.options = options,
+	.count = sizeof(options) / sizeof(*options),
+	.synopsis = synopsis,
+	.take = take,
+	.more_help = verbs_help,
+};
 
 static int
 status(const char *name)
@@ -64,37 +87,25 @@ status(const char *name)
 int
 cmd_lab(int argc, char **argv)
 {
-	const char *name = NULL, *verb;
+	struct lab_opts o = { 0 };
+	const char *name, *verb;
 	struct stack_lab lab;
-	FILE *log = stderr;
-	int c, err;
+	FILE *log;
+	int err = cli_parse_table(&lab_cli_table, "lab", 0, &o, argc, argv);
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "n:qh", options, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			name = optarg;
-			break;
-		case 'q':
-			log = NULL;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind != argc - 1) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	verb = argv[optind];
-	if (stack_lab_defaults(&lab, name) < 0) {
-		fprintf(stderr, "sockwatch: lab: bad name '%s'\n", name);
-		return EXIT_USAGE;
-	}
+	if (err != 0)
+		return err < 0 ? 0 : err;
+	if (o.nwords == 0)
+		return cli_usage_error("lab", "%s",
+				       "say up, down or status");
+	if (o.nwords > 1)
+		return cli_usage_error("lab", "unexpected argument '%s'",
+				       o.words[1]);
+	name = o.name;
+	verb = o.words[0];
+	log = o.quiet ? NULL : stderr;
+	if (stack_lab_defaults(&lab, name) < 0)
+		return cli_usage_error("lab", "bad name '%s'", name);
 	if (strcmp(verb, "status") == 0)
 		return status(name);
 	if (strcmp(verb, "down") == 0) {
@@ -110,10 +121,8 @@ cmd_lab(int argc, char **argv)
 		}
 		return 0;
 	}
-	if (strcmp(verb, "up") != 0) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (strcmp(verb, "up") != 0)
+		return cli_usage_error("lab", "unknown verb '%s'", verb);
 	err = stack_lab_up(&lab, log);
 	if (err == -EEXIST) {
 		fprintf(stderr, "sockwatch: lab %s is already up "

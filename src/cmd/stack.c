@@ -4,7 +4,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
+#include <getopt.h> /* no_argument, required_argument */
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <signal.h>
@@ -29,71 +29,65 @@ struct stack_opts {
 	bool have_addr, have_peer, force, quiet, publish;
 	long port, count;
 	uint64_t hold_ms, msl_ms, timeout_ms;
+	/* The words: a scenario, "script FILE" or "list"; how many there
+	 * were, the first three kept. */
+	const char *words[3];
+	int nwords;
 };
 
-static const struct option options[] = {
-	{ "lab", required_argument, NULL, 'L' },
-	{ "if", required_argument, NULL, 'i' },
-	{ "addr", required_argument, NULL, 'a' },
-	{ "peer", required_argument, NULL, 'p' },
-	{ "netns", required_argument, NULL, 'N' },
-	{ "port", required_argument, NULL, 'P' },
-	{ "hold", required_argument, NULL, 'H' },
-	{ "msl", required_argument, NULL, 'M' },
-	{ "timeout", required_argument, NULL, 'T' },
-	{ "count", required_argument, NULL, 'c' },
-	{ "force", no_argument, NULL, 'f' },
-	{ "no-publish", no_argument, NULL, 'n' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ 0 },
+enum {
+	OPT_LAB = 256,
+	OPT_IF,
+	OPT_ADDR,
+	OPT_PEER,
+	OPT_NETNS,
+	OPT_PORT,
+	OPT_HOLD,
+	OPT_MSL,
+	OPT_TIMEOUT,
+	OPT_COUNT,
+	OPT_FORCE,
+	OPT_NO_PUBLISH,
 };
 
-const char *
-stack_option_name(size_t i)
-{
-	return cli_table_option_name(options, i);
-}
+static const struct cli_option options[] = {
+	{ "lab", OPT_LAB, required_argument, 0, "NAME",
+	  "the lab to run in (default " STACK_LAB_DEFAULT ")" },
+	{ "if", OPT_IF, required_argument, 0, "IFACE",
+	  "the stack's interface, instead of a lab's" },
+	{ "addr", OPT_ADDR, required_argument, 0, "A/N",
+	  "the stack's IPv4 address and prefix" },
+	{ "peer", OPT_PEER, required_argument, 0, "A",
+	  "the kernel peer's address" },
+	{ "netns", OPT_NETNS, required_argument, 0, "NAME",
+	  "the kernel peer's namespace (with --if; default: this one)" },
+	{ "port", OPT_PORT, required_argument, 0, "N",
+	  "the kernel socket's port (default 8080)" },
+	{ "hold", OPT_HOLD, required_argument, 0, "DURATION",
+	  "how long each state is held (default 2s)" },
+	{ "msl", OPT_MSL, required_argument, 0, "DURATION",
+	  "the stack's MSL; its TIME-WAIT is twice that (default 1s)" },
+	{ "timeout", OPT_TIMEOUT, required_argument, 0, "DURATION",
+	  "longest wait for the kernel (default 5s)" },
+	{ "count", OPT_COUNT, required_argument, 0, "N",
+	  "connections for 'leak' (default 20)" },
+	{ "force", OPT_FORCE, no_argument, 0, NULL,
+	  "run on loopback or the default route's interface" },
+	{ "no-publish", OPT_NO_PUBLISH, no_argument, 0, NULL,
+	  "do not show the stack's connections to the monitor" },
+	{ "quiet", 'q', no_argument, 0, NULL,
+	  "no segment lines, only the result" },
+	{ "help", 'h', no_argument, 0, NULL, "this help" },
+};
 
 static void
-usage(FILE *out)
+scenarios_help(FILE *out, unsigned allowed)
 {
-	fputs("usage: sockwatch stack [options] SCENARIO\n"
-	      "       sockwatch stack [options] script FILE\n"
-	      "       sockwatch stack list\n\n"
-	      "options:\n"
-	      "  --lab NAME        the lab to run in (default "
-	      STACK_LAB_DEFAULT ")\n"
-	      "  --if IFACE        the stack's interface, instead of a lab's\n"
-	      "  --addr A/N        the stack's IPv4 address and prefix\n"
-	      "  --peer A          the kernel peer's address\n"
-	      "  --netns NAME      the kernel peer's namespace (with --if; "
-	      "default: this one)\n"
-	      "  --port N          the kernel socket's port (default 8080)\n"
-	      "  --hold DURATION   how long each state is held (default 2s)\n"
-	      "  --msl DURATION    the stack's MSL; its TIME-WAIT is twice "
-	      "that (default 1s)\n"
-	      "  --timeout DURATION  longest wait for the kernel (default 5s)\n"
-	      "  --count N         connections for 'leak' (default 20)\n"
-	      "  --force           run on loopback or the default route's "
-	      "interface\n"
-	      "  --no-publish      do not show the stack's connections to the "
-	      "monitor\n"
-	      "  -q, --quiet       no segment lines, only the result\n"
-	      "  -h, --help        this help\n\n"
-	      "scenarios:\n",
-	      out);
+	(void)allowed;
+	fputs("\nscenarios:\n", out);
 	for (size_t i = 0; i < stack_scenario_count; i++)
 		fprintf(out, "  %-19s %s\n", stack_scenarios[i].name,
 			stack_scenarios[i].summary);
-}
-
-static int
-usage_error(const char *what, const char *arg)
-{
-	fprintf(stderr, "sockwatch: stack: %s '%s' (see 'sockwatch stack "
-			"--help')\n", what, arg);
-	return EXIT_USAGE;
 }
 
 static int
@@ -119,73 +113,88 @@ parse_prefix(const char *text, uint32_t *addr, unsigned *prefix)
 }
 
 static int
-parse(struct stack_opts *o, int argc, char **argv)
+take(void *ctx, int key, const char *value)
 {
+	struct stack_opts *o = ctx;
 	char *end;
-	int c;
 
-	*o = (struct stack_opts){ .port = 8080, .count = 20, .hold_ms = 2000,
-				  .msl_ms = 1000, .timeout_ms = 5000,
-				  .publish = true };
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "qh", options, NULL)) != -1) {
-		switch (c) {
-		case 'L':
-			o->lab = optarg;
-			break;
-		case 'i':
-			o->ifname = optarg;
-			break;
-		case 'a':
-			if (parse_prefix(optarg, &o->addr, &o->prefix) < 0)
-				return usage_error("bad --addr", optarg);
-			o->have_addr = true;
-			break;
-		case 'p':
-			if (inet_pton(AF_INET, optarg, &o->peer) != 1)
-				return usage_error("bad --peer", optarg);
-			o->have_peer = true;
-			break;
-		case 'N':
-			o->netns = optarg;
-			break;
-		case 'P':
-			o->port = strtol(optarg, &end, 10);
-			if (*end != '\0' || o->port < 1 || o->port > 65535)
-				return usage_error("bad --port", optarg);
-			break;
-		case 'c':
-			o->count = strtol(optarg, &end, 10);
-			if (*end != '\0' || o->count < 1 || o->count > 256)
-				return usage_error("bad --count (1 to 256)",
-						   optarg);
-			break;
-		case 'H':
-		case 'M':
-		case 'T':
-			if (text_parse_duration(optarg, c == 'H' ? &o->hold_ms :
-						       c == 'M' ? &o->msl_ms :
-								  &o->timeout_ms) < 0)
-				return usage_error("bad duration", optarg);
-			break;
-		case 'f':
-			o->force = true;
-			break;
-		case 'n':
-			o->publish = false;
-			break;
-		case 'q':
-			o->quiet = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return -1;
-		default:
-			return EXIT_USAGE;
-		}
+	switch (key) {
+	case CLI_WORD:
+		if (o->nwords < 3)
+			o->words[o->nwords] = value;
+		o->nwords++;
+		break;
+	case OPT_LAB:
+		o->lab = value;
+		break;
+	case OPT_IF:
+		o->ifname = value;
+		break;
+	case OPT_ADDR:
+		if (parse_prefix(value, &o->addr, &o->prefix) < 0)
+			return cli_usage_error("stack", "bad --addr '%s'",
+					       value);
+		o->have_addr = true;
+		break;
+	case OPT_PEER:
+		if (inet_pton(AF_INET, value, &o->peer) != 1)
+			return cli_usage_error("stack", "bad --peer '%s'",
+					       value);
+		o->have_peer = true;
+		break;
+	case OPT_NETNS:
+		o->netns = value;
+		break;
+	case OPT_PORT:
+		o->port = strtol(value, &end, 10);
+		if (*end != '\0' || o->port < 1 || o->port > 65535)
+			return cli_usage_error("stack", "bad --port '%s'",
+					       value);
+		break;
+	case OPT_COUNT:
+		o->count = strtol(value, &end, 10);
+		if (*end != '\0' || o->count < 1 || o->count > 256)
+			return cli_usage_error("stack",
+					       "bad --count '%s': 1 to 256",
+					       value);
+		break;
+	case OPT_HOLD:
+	case OPT_MSL:
+	case OPT_TIMEOUT:
+		if (text_parse_duration(value, key == OPT_HOLD ? &o->hold_ms
+					       : key == OPT_MSL ? &o->msl_ms
+								: &o->timeout_ms) <
+		    0)
+			return cli_usage_error("stack", "bad duration '%s'",
+					       value);
+		break;
+	case OPT_FORCE:
+		o->force = true;
+		break;
+	case OPT_NO_PUBLISH:
+		o->publish = false;
+		break;
+	case 'q':
+		o->quiet = true;
+		break;
 	}
 	return 0;
 }
+
+static const char *const synopsis[] = {
+	"[options] SCENARIO",
+	"[options] script FILE",
+	"list",
+	NULL,
+};
+
+const struct cli_table stack_cli_table = {
+	.options = options,
+	.count = sizeof(options) / sizeof(*options),
+	.synopsis = synopsis,
+	.take = take,
+	.more_help = scenarios_help,
+};
 
 /* The interface that carries the default route, from /proc/net/route. */
 static bool
@@ -386,38 +395,42 @@ int
 cmd_stack(int argc, char **argv)
 {
 	const struct stack_scenario *sc = NULL;
-	struct stack_opts o;
+	struct stack_opts o = { .port = 8080, .count = 20, .hold_ms = 2000,
+				.msl_ms = 1000, .timeout_ms = 5000,
+				.publish = true };
 	struct stack_lab lab;
-	const char *name;
-	int err = parse(&o, argc, argv);
+	int err = cli_parse_table(&stack_cli_table, "stack", 0, &o, argc,
+				  argv);
+	int used = 1;
 
 	if (err != 0)
 		return err < 0 ? 0 : err;
-	if (optind >= argc) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	name = argv[optind++];
-	if (strcmp(name, "list") == 0) {
+	if (o.nwords == 0)
+		return cli_usage_error("stack", "%s",
+				       "name a scenario, 'script FILE' or "
+				       "'list'");
+	if (strcmp(o.words[0], "list") == 0) {
 		for (size_t i = 0; i < stack_scenario_count; i++)
 			printf("%s\n", stack_scenarios[i].name);
 		return 0;
 	}
-	if (strcmp(name, "script") == 0) {
-		if (optind >= argc)
-			return usage_error("script needs a", "FILE");
-		o.script = argv[optind++];
-	} else if ((sc = stack_scenario_find(name)) == NULL) {
-		return usage_error("no scenario", name);
+	if (strcmp(o.words[0], "script") == 0) {
+		if (o.nwords < 2)
+			return cli_usage_error("stack", "%s",
+					       "script needs a FILE");
+		o.script = o.words[used++];
+	} else if ((sc = stack_scenario_find(o.words[0])) == NULL) {
+		return cli_usage_error("stack", "no scenario '%s'",
+				       o.words[0]);
 	}
-	if (optind < argc)
-		return usage_error("unexpected argument", argv[optind]);
+	if (o.nwords > used)
+		return cli_usage_error("stack", "unexpected argument '%s'",
+				       o.words[used]);
 	if (o.ifname != NULL) {
-		if (!o.have_addr || !o.have_peer) {
-			fprintf(stderr, "sockwatch: stack: --if needs --addr "
-					"A/N and --peer A\n");
-			return EXIT_USAGE;
-		}
+		if (!o.have_addr || !o.have_peer)
+			return cli_usage_error("stack", "%s",
+					       "--if needs --addr A/N and "
+					       "--peer A");
 		return run_scenario(&o, sc, o.ifname, o.addr, o.prefix, o.peer,
 				    o.netns, NULL);
 	}
