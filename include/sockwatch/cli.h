@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "sockwatch/format.h"
+#include "sockwatch/netns.h"
 #include "sockwatch/selection.h"
 
 /* Exit statuses. */
@@ -32,7 +33,8 @@
 #define CLI_OPT_EXACT 0x200	/* --exact --no-exact --reconcile */
 #define CLI_OPT_DOCUMENT 0x400	/* --json --csv: a whole document */
 #define CLI_OPT_INFO 0x800	/* -i */
-#define CLI_OPT_EXTRAS 0x1000	/* -m -p: columns of dump's */
+#define CLI_OPT_EXTRAS 0x1000	/* -m: a column of dump's */
+#define CLI_OPT_PROCESSES 0x2000 /* -p */
 
 /* --interval's range. */
 #define CLI_INTERVAL_MIN_MS 10
@@ -54,6 +56,8 @@ struct cli {
 	long count;	      /* events or refreshes, 0: no limit */
 	enum cli_exact exact;
 	uint64_t reconcile_ms; /* exact mode: between reconciling dumps */
+	const char *netns;     /* --netns: entered by cli_parse */
+	struct netns_info netns_info; /* ... the one entered */
 };
 
 /*
@@ -124,6 +128,10 @@ size_t cli_exact_ring(void);
 
 /* Print "sockwatch: what: strerror(-err)" once, at the edge. */
 void cli_error(const char *what, int err);
+
+/* What failed when a collector or monitor for sel would not open with
+ * err, in words for cli_error(). */
+const char *cli_open_failure(const struct selection *sel, int err);
 
 /* The one line that says the kernel would not filter (the dump was taken
  * without the bytecode, and filtered in userspace alone). */

@@ -15,11 +15,23 @@
 #include <stdbool.h>
 
 #include "sockwatch/diag.h"
+#include "sockwatch/netns.h"
 #include "sockwatch/proc.h"
 #include "sockwatch/selection.h"
 
-struct collector {
+/* One network namespace looked into, and the socket that looks. */
+struct collector_space {
+	struct netns_info info;
 	struct diag_socket *diag;
+};
+
+struct collector {
+	struct diag_socket *diag;   /* the current namespace's */
+	/* With sel->all_netns: every namespace's socket (collect_spaces.c),
+	 * sorted by inode; else NULL.  Replaced by
+	 * collector_refresh_spaces() only, never while a fetch uses it. */
+	struct collector_space *spaces;
+	size_t n_spaces;
 	struct snapshot snap; /* the filtered records of the last poll */
 	struct proc_table *procs;  /* NULL unless owners are wanted */
 	struct diag_request req;
@@ -43,6 +55,21 @@ void collector_close(struct collector *c);
  */
 int collector_configure(struct collector *c, const struct selection *sel);
 
+/*
+ * --all-netns: enumerate the namespaces again, open a socket in each new
+ * one and close those of namespaces that are gone (a socket holds its
+ * namespace alive).  Returns 1 when the set changed, 0 when not, or a
+ * negative errno (-EPERM: entering a namespace needs CAP_SYS_ADMIN).
+ * Nothing may be fetching with the old set meanwhile.
+ */
+int collector_refresh_spaces(struct collector *c);
+void collector_close_spaces(struct collector *c);
+
+/* The namespace of inode among those looked into (with --all-netns), or
+ * NULL. */
+const struct netns_info *collector_space(const struct collector *c,
+					 uint32_t inode);
+
 /* Replace c->snap with a fresh, filtered poll. */
 int collector_poll(struct collector *c);
 
@@ -54,6 +81,16 @@ int collector_poll(struct collector *c);
  */
 int collector_fetch(struct diag_socket *ds, const struct diag_request *req,
 		    struct snapshot *snap, bool *refused);
+
+/* The same over several namespaces, each record stamped with its
+ * namespace's inode.  A namespace that vanished meanwhile lists nothing. */
+int collector_fetch_spaces(const struct collector_space *spaces, size_t n,
+			   const struct diag_request *req,
+			   struct snapshot *snap, bool *refused);
+
+/* The socket of namespace inode among spaces, or NULL. */
+struct diag_socket *collector_space_socket(const struct collector_space *spaces,
+					   size_t n, uint32_t inode);
 
 /* The filter's half: drop the records of snap that the filter refuses. */
 void collector_keep_matching(struct collector *c, struct snapshot *snap);

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sockwatch/collect.h"
 #include "sockwatch/diag.h"
 #include "sockwatch/proc.h"
 
@@ -22,6 +23,10 @@ struct fetch_job {
 	/* Asked for. */
 	struct diag_request req; /* its bytecode is copied on submit */
 	struct snapshot *snap;
+	/* Every namespace's socket (--all-netns), or NULL for the
+	 * fetcher's own; the caller keeps the array while the job is out. */
+	const struct collector_space *spaces;
+	size_t n_spaces;
 	struct proc_table *owners; /* rescan this first, or NULL */
 	bool with_stack;	   /* add the stack's connections */
 	uint32_t netns;		   /* ... those related to this one */

@@ -59,6 +59,9 @@ bool filter_names_states(const struct filter *f);
 tcp_state_set filter_states(const struct filter *f);
 /* Whether deciding needs process information (pid, comm). */
 bool filter_needs_owner(const struct filter *f);
+/* Whether it names network namespaces (`netns NAME`): sockwatch then
+ * looks into every namespace, and the filter picks (NULL: false). */
+bool filter_names_netns(const struct filter *f);
 
 /*
  * inet_diag bytecode for the kernel: a superset of what the filter matches.

@@ -32,6 +32,9 @@ struct format_row {
 	/* How many: owner[0] .. owner[owners - 1], as proc_table_owners()
 	 * gives them (0 with an owner counts as 1). */
 	size_t owners;
+	/* The namespace's name or "pid:PID" (netns.h), when several are
+	 * looked into; else NULL. */
+	const char *netns_name;
 };
 
 struct format_options {
@@ -41,6 +44,7 @@ struct format_options {
 	bool process;	 /* process column */
 	bool header;	 /* table and CSV header line */
 	bool wide;	 /* table: room for IPv6 addresses */
+	bool netns;	 /* several namespaces: a Netns column, netns_name */
 };
 
 struct format_ops {

@@ -21,9 +21,10 @@
 
 #include "sockwatch/conn_table.h"
 #include "sockwatch/events.h"
+#include "sockwatch/proc.h"
 #include "sockwatch/selection.h"
 
-struct proc_owner;
+struct netns_info;
 
 struct monitor_timing {
 	uint64_t collect_ns; /* the dump and the filter */
@@ -142,6 +143,20 @@ void monitor_tick(struct monitor *m, const struct event_sink *sink);
  * socket whose owner it does not know. */
 const struct proc_owner *monitor_owner(const struct monitor *m,
 				       const struct sockrec *rec);
+
+/* Every owner of the socket (pid, fd, comm), as known: a pure look-up,
+ * like monitor_owner(). */
+struct proc_owners monitor_owners(const struct monitor *m,
+				  const struct sockrec *rec);
+
+/* Rescan the owners before every poll's dump (watch -p: a new socket's
+ * event then names its owner), not only when one is unknown. */
+void monitor_owners_every_poll(struct monitor *m, bool every);
+
+/* The namespaces looked into (--all-netns, or a filter naming one): the
+ * entry of inode, or NULL (always NULL with one namespace). */
+const struct netns_info *monitor_space(const struct monitor *m,
+				       uint32_t inode);
 
 /*
  * What the views read, without changing anything.  The table is the

@@ -20,6 +20,7 @@ struct selection {
 	bool info, memory;     /* tcp_info, socket memory */
 	bool processes;	       /* owning processes */
 	bool no_kernel_filter; /* filter in userspace only */
+	bool all_netns;	       /* every network namespace, not this one */
 	struct filter *filter; /* owned; NULL matches everything */
 	/* The states to ask the kernel for (selection_derive): the
 	 * filter's, or the default (SELECTION_DEFAULT_STATES; with -l

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "sockwatch/cli.h"
+#include "sockwatch/netns.h"
 
 enum {
 	OPT_JSON = 256,
@@ -32,6 +33,8 @@ enum {
 	OPT_EXACT,
 	OPT_NO_EXACT,
 	OPT_RECONCILE,
+	OPT_NETNS,
+	OPT_ALL_NETNS,
 };
 
 static const struct cli_option options[] = {
@@ -47,7 +50,7 @@ static const struct cli_option options[] = {
 	  "tcp_info: rtt, retrans, cwnd, bytes, idle times" },
 	{ "memory", 'm', no_argument, CLI_OPT_EXTRAS, NULL,
 	  "socket memory (skmem)" },
-	{ "processes", 'p', no_argument, CLI_OPT_EXTRAS, NULL,
+	{ "processes", 'p', no_argument, CLI_OPT_PROCESSES, NULL,
 	  "the process that owns each socket" },
 	{ "json", OPT_JSON, no_argument, CLI_OPT_DOCUMENT, NULL,
 	  "one JSON document" },
@@ -72,6 +75,10 @@ static const struct cli_option options[] = {
 	  "stop after N events" },
 	{ "duration", OPT_DURATION, required_argument, CLI_OPT_COUNT,
 	  "DURATION", "stop after this long" },
+	{ "netns", OPT_NETNS, required_argument, CLI_OPT_SELECT,
+	  "NAME|PID|PATH", "look into this network namespace" },
+	{ "all-netns", OPT_ALL_NETNS, no_argument, CLI_OPT_SELECT, NULL,
+	  "look into every network namespace" },
 	{ "no-kernel-filter", OPT_NO_KERNEL_FILTER, no_argument,
 	  CLI_OPT_SELECT, NULL,
 	  "filter in sockwatch only, not with kernel bytecode" },
@@ -110,6 +117,19 @@ cli_error(const char *what, int err)
 {
 	fprintf(stderr, "sockwatch: %s: %s\n", what, strerror(err < 0 ? -err
 								      : err));
+}
+
+const char *
+cli_open_failure(const struct selection *sel, int err)
+{
+	bool many = sel->all_netns || filter_names_netns(sel->filter);
+
+	if (many && err == -EPERM)
+		return "cannot enter other network namespaces (this needs "
+		       "CAP_SYS_ADMIN)";
+	if (err == -EACCES || err == -EPERM)
+		return "cannot read the process table or netlink";
+	return "cannot open sock_diag netlink socket";
 }
 
 void
@@ -233,6 +253,12 @@ apply_option(struct cli *cli, int c, const char *arg)
 	case OPT_SORT:
 		cli->sort = arg;
 		break;
+	case OPT_NETNS:
+		cli->netns = arg;
+		break;
+	case OPT_ALL_NETNS:
+		cli->sel.all_netns = true;
+		break;
 	case OPT_NO_KERNEL_FILTER:
 		cli->sel.no_kernel_filter = true;
 		break;
@@ -338,6 +364,35 @@ const struct cli_table cli_shared_table = {
 	.more_help = filter_help,
 };
 
+/* --netns: the whole process moves there before it opens anything, so
+ * every socket, listener and exact-mode look-up is that namespace's. */
+static int
+enter_netns(struct cli *cli)
+{
+	int err;
+
+	if (cli->netns == NULL)
+		return 0;
+	if (cli->sel.all_netns)
+		return cli_usage_error(cli->command,
+				       "--netns and --all-netns exclude each "
+				       "other");
+	err = netns_enter(cli->netns, &cli->netns_info);
+	if (err == -ENOENT || err == -EINVAL)
+		return cli_usage_error(cli->command,
+				       "no network namespace '%s' (a name in "
+				       "/run/netns, a pid, or a path)",
+				       cli->netns);
+	if (err < 0) {
+		fprintf(stderr,
+			"sockwatch %s: cannot enter network namespace '%s': "
+			"%s\n",
+			cli->command, cli->netns, strerror(-err));
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
 int
 cli_parse(struct cli *cli, const char *command, unsigned allowed, int argc,
 	  char **argv)
@@ -381,7 +436,9 @@ cli_parse(struct cli *cli, const char *command, unsigned allowed, int argc,
 		return rc;
 	}
 	selection_derive(&cli->sel);
-	return 0;
+	if ((rc = enter_netns(cli)) != 0)
+		cli_free(cli);
+	return rc;
 }
 
 /* ---- the parser of every table ---- */

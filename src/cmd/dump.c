@@ -97,7 +97,9 @@ write_sockets(const struct cli *cli, const struct collector *c)
 		.memory = cli->sel.memory,
 		.process = cli->sel.processes,
 		.header = cli->header,
+		.netns = c->spaces != NULL,
 	};
+	char netns_name[NETNS_LABEL_MAX];
 
 	for (size_t i = 0; i < snap->count && !opt.wide; i++)
 		opt.wide = snap->recs[i].family == AF_INET6;
@@ -111,6 +113,10 @@ write_sockets(const struct cli *cli, const struct collector *c)
 			.owner = owners.first,
 			.owners = owners.count,
 		};
+		const struct netns_info *ns = collector_space(c, rec->netns);
+		if (ns != NULL)
+			row.netns_name = netns_label(ns, netns_name,
+						     sizeof(netns_name));
 		ops->row(stdout, &opt, &row);
 	}
 	ops->end(stdout, &opt, snap->count);
@@ -127,6 +133,7 @@ cmd_dump(int argc, char **argv)
 	rc = cli_parse(&cli, "dump",
 		       CLI_OPT_SELECT | CLI_OPT_OUTPUT | CLI_OPT_DOCUMENT |
 			       CLI_OPT_DETAIL | CLI_OPT_INFO | CLI_OPT_EXTRAS |
+			       CLI_OPT_PROCESSES |
 			       CLI_OPT_SUMMARY | CLI_OPT_SORT |
 			       CLI_OPT_PROMETHEUS,
 		       argc, argv);
@@ -156,10 +163,7 @@ cmd_dump(int argc, char **argv)
 	sort_reverse = cli.reverse;
 
 	if ((err = collector_open(&c, &cli.sel)) < 0) {
-		cli_error(err == -EACCES || err == -EPERM
-				  ? "cannot read process table or netlink"
-				  : "cannot open sock_diag netlink socket",
-			  err);
+		cli_error(cli_open_failure(&cli.sel, err), err);
 		cli_free(&cli);
 		return EXIT_RUNTIME;
 	}

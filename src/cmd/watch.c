@@ -235,6 +235,20 @@ run(struct monitor *m, struct watch *w, uint64_t deadline_ns)
 	return 0;
 }
 
+static const char *
+watch_netns_name(void *arg, uint32_t netns, char *buf, size_t len)
+{
+	const struct netns_info *ns = monitor_space(arg, netns);
+
+	return ns ? netns_label(ns, buf, len) : NULL;
+}
+
+static struct proc_owners
+watch_owners(void *arg, const struct sockrec *rec)
+{
+	return monitor_owners(arg, rec);
+}
+
 int
 cmd_watch(int argc, char **argv)
 {
@@ -249,7 +263,8 @@ cmd_watch(int argc, char **argv)
 
 	rc = cli_parse(&cli, "watch",
 		       CLI_OPT_SELECT | CLI_OPT_OUTPUT | CLI_OPT_DETAIL |
-			       CLI_OPT_INTERVAL | CLI_OPT_COUNT | CLI_OPT_EXACT,
+			       CLI_OPT_INTERVAL | CLI_OPT_COUNT | CLI_OPT_EXACT |
+			       CLI_OPT_PROCESSES,
 		       argc, argv);
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;
@@ -258,6 +273,9 @@ cmd_watch(int argc, char **argv)
 	w.fmt.numeric = cli.numeric;
 	w.fmt.json = cli.format == OUTPUT_JSONL;
 	w.fmt.home_netns = sockrec_current_netns();
+	w.fmt.processes = cli.sel.processes;
+	bool many_netns =
+		cli.sel.all_netns || filter_names_netns(cli.sel.filter);
 	if (cli.count > 0)
 		w.remaining = cli.count;
 	w.interval_ms = cli.interval_ms;
@@ -265,10 +283,15 @@ cmd_watch(int argc, char **argv)
 		deadline = clock_now_ns() + cli.duration_ms * 1000000ull;
 
 	if ((err = monitor_open(&m, &cli.sel, cli.linger_ms)) < 0) {
-		cli_error("cannot open sock_diag netlink socket", err);
+		cli_error(cli_open_failure(&cli.sel, err), err);
 		cli_free(&cli);
 		return EXIT_RUNTIME;
 	}
+	w.fmt.arg = m;
+	w.fmt.owners = watch_owners;
+	if (many_netns)
+		w.fmt.netns_name = watch_netns_name;
+	monitor_owners_every_poll(m, cli.sel.processes);
 	if (cli.exact != CLI_EXACT_OFF &&
 	    (err = monitor_enable_exact(m, cli.exact == CLI_EXACT_ON,
 					cli.reconcile_ms, cli_exact_ring())) < 0) {

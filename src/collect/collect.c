@@ -50,6 +50,7 @@ void
 collector_close(struct collector *c)
 {
 	diag_close(c->diag);
+	collector_close_spaces(c);
 	snapshot_free(&c->snap);
 	proc_table_free(c->procs);
 	memset(c, 0, sizeof(*c));
@@ -73,6 +74,12 @@ collector_configure(struct collector *c, const struct selection *sel)
 			return err;
 		}
 		c->procs = procs;
+	}
+	/* A filter naming namespaces looks into them: it picks among all. */
+	if ((sel->all_netns || filter_names_netns(sel->filter)) &&
+	    c->spaces == NULL) {
+		if ((err = collector_refresh_spaces(c)) < 0)
+			return err;
 	}
 	req.states = sel->states;
 	req.family = sel->family;
@@ -111,16 +118,16 @@ collector_owners(const struct collector *c, const struct sockrec *rec)
 	return c->procs ? proc_table_owners(c->procs, rec->inode) : none;
 }
 
-int
-collector_fetch(struct diag_socket *ds, const struct diag_request *req,
-		struct snapshot *snap, bool *refused)
+/* Append one namespace's dump to snap; retried without the bytecode when
+ * the kernel refuses it. */
+static int
+fetch_append(struct diag_socket *ds, const struct diag_request *req,
+	     struct snapshot *snap, bool *refused)
 {
+	size_t count = snap->count, ext_count = snap->ext_count;
 	struct diag_request plain;
 	int err;
 
-	snapshot_reset(snap);
-	if (req->states == 0)
-		return 0;
 	err = diag_dump(ds, req, snap);
 	if ((err == -EINVAL || err == -E2BIG || err == -EMSGSIZE) &&
 	    req->bytecode != NULL) {
@@ -130,9 +137,44 @@ collector_fetch(struct diag_socket *ds, const struct diag_request *req,
 		plain = *req;
 		plain.bytecode = NULL;
 		plain.bytecode_len = 0;
-		snapshot_reset(snap);
+		snap->count = count;
+		snap->ext_count = ext_count;
 		err = diag_dump(ds, &plain, snap);
 	}
+	return err;
+}
+
+int
+collector_fetch(struct diag_socket *ds, const struct diag_request *req,
+		struct snapshot *snap, bool *refused)
+{
+	snapshot_reset(snap);
+	if (req->states == 0)
+		return 0;
+	return fetch_append(ds, req, snap, refused);
+}
+
+int
+collector_fetch_spaces(const struct collector_space *spaces, size_t n,
+		       const struct diag_request *req, struct snapshot *snap,
+		       bool *refused)
+{
+	uint32_t home = snap->netns;
+	int err = 0;
+
+	snapshot_reset(snap);
+	if (req->states == 0)
+		return 0;
+	for (size_t i = 0; i < n && err == 0; i++) {
+		struct diag_request one = *req;
+		if (*refused) {
+			one.bytecode = NULL;
+			one.bytecode_len = 0;
+		}
+		snap->netns = spaces[i].info.inode;
+		err = fetch_append(spaces[i].diag, &one, snap, refused);
+	}
+	snap->netns = home;
 	return err;
 }
 
@@ -156,7 +198,11 @@ collector_poll(struct collector *c)
 	bool refused = false;
 	int err;
 
-	err = collector_fetch(c->diag, &c->req, &c->snap, &refused);
+	if (c->spaces != NULL)
+		err = collector_fetch_spaces(c->spaces, c->n_spaces, &c->req,
+					     &c->snap, &refused);
+	else
+		err = collector_fetch(c->diag, &c->req, &c->snap, &refused);
 	if (refused) {
 		c->bytecode_refused = true;
 		c->req.bytecode = NULL;

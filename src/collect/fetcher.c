@@ -51,16 +51,27 @@ fetch_job_run(struct fetch_job *job, struct diag_socket *ds)
 		t0 = clock_now_ns();
 	}
 	job->dump_started_ns = clock_now_ns();
-	job->err = collector_fetch(ds, &job->req, job->snap,
-				   &job->bytecode_refused);
+	if (job->spaces != NULL)
+		job->err = collector_fetch_spaces(job->spaces, job->n_spaces,
+						  &job->req, job->snap,
+						  &job->bytecode_refused);
+	else
+		job->err = collector_fetch(ds, &job->req, job->snap,
+					   &job->bytecode_refused);
 	/* The stack's rows are extras: a directory that cannot be read
 	 * shows none, and the kernel's poll stands. */
 	if (job->err == 0 && job->with_stack)
 		(void)collector_fetch_stack(&job->req, job->netns, job->snap,
 					    NULL);
 	if (job->detail != NULL) {
+		struct diag_socket *where = ds;
+		if (job->spaces != NULL)
+			where = collector_space_socket(job->spaces,
+						       job->n_spaces,
+						       job->detail_rec.netns);
 		snapshot_reset(job->detail);
-		job->detail_err = diag_get(ds, &job->detail_rec,
+		job->detail_err = where == NULL ? -ENOENT :
+			diag_get(where, &job->detail_rec,
 					   DIAG_EXT_INFO | DIAG_EXT_MEM |
 						   DIAG_EXT_CONG,
 					   job->detail);

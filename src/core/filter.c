@@ -367,6 +367,7 @@ parse_netns_atom(struct parser *p, struct filter_node **out)
 	if (isdigit((unsigned char)word[0])) {
 		/* Rewind to reuse the number parser on this token. */
 		p->pos = p->tok.start;
+		p->filter->names_netns = true;
 		return parse_number_atom(p, FILTER_NETNS, "netns inode", out);
 	}
 	snprintf(path, sizeof(path), "/run/netns/%s", word);
@@ -375,6 +376,7 @@ parse_netns_atom(struct parser *p, struct filter_node **out)
 	if ((*out = node_new(FILTER_NETNS)) == NULL)
 		return -ENOMEM;
 	(*out)->u.number = (uint32_t)st.st_ino;
+	p->filter->names_netns = true;
 	next_token(p);
 	return 0;
 }
@@ -631,6 +633,12 @@ bool
 filter_needs_owner(const struct filter *f)
 {
 	return f->needs_owner;
+}
+
+bool
+filter_names_netns(const struct filter *f)
+{
+	return f != NULL && f->names_netns;
 }
 
 size_t

@@ -56,6 +56,7 @@ struct filter {
 	struct filter_node *root;
 	bool names_states;
 	bool needs_owner;
+	bool names_netns;
 	tcp_state_set states;
 	uint8_t *bytecode;
 	size_t bytecode_len;

@@ -1,6 +1,7 @@
 /* The polling engine shared by `watch` and the live monitor. */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -14,9 +15,14 @@
 #include "sockwatch/monitor.h"
 #include "sockwatch/stack_source.h"
 
+#include "destroy_set.h"
+
 /* A /proc scan costs a readlink per open file on the host: do it when a
  * socket's owner is unknown, but not more often than this. */
 #define OWNER_RESCAN_NS (2ull * 1000000000ull)
+
+/* With every namespace: how often to look for new and ended ones. */
+#define SPACES_RESCAN_NS (5ull * 1000000000ull)
 
 struct monitor {
 	struct selection sel; /* the filter is owned by the monitor */
@@ -38,14 +44,15 @@ struct monitor {
 	struct fetcher *worker;		/* NULL until monitor_start_worker */
 	uint64_t config_gen;	/* bumped by each filter change */
 	bool request_again;	/* asked for while a poll was out */
-	struct destroy_listener *destroy; /* NULL without CAP_NET_ADMIN */
-	int destroy_error;		  /* why it is NULL (negative errno) */
+	struct destroy_set destroys;	  /* none with exact mode */
 	uint64_t destroy_lost;		  /* notifications lost (ENOBUFS) */
+	uint64_t spaces_refreshed_ns;	  /* --all-netns: last enumeration */
 	uint64_t polls;
 	struct monitor_timing last;
 	uint64_t owners_scan_ns;	/* a scan not yet in `last` */
 	uint64_t owners_refreshed_ns;
 	bool owners_wanted;		/* an inode had no known owner */
+	bool owners_every_poll;		/* rescan before every dump */
 	size_t owners_checked;		/* records of `applying` looked at */
 	struct snapshot destroyed; /* reused by monitor_read_destroy */
 	/* Events wait here until their poll is applied, then go, in time
@@ -82,9 +89,15 @@ monitor_open(struct monitor **out, struct selection *sel, uint64_t linger_ms)
 		goto fail;
 	m->snaps[0].netns = m->snaps[1].netns = m->collector.netns;
 	m->destroyed.netns = m->collector.netns;
-	m->destroy_error = destroy_open(&m->destroy);
-	if (m->destroy_error < 0)
-		m->destroy = NULL;
+	if (m->collector.spaces != NULL) {
+		m->destroys.epoll_fd = -1;
+		if ((err = destroy_set_sync(&m->destroys, m->collector.spaces,
+					    m->collector.n_spaces)) < 0)
+			goto fail;
+		m->spaces_refreshed_ns = clock_now_ns();
+	} else {
+		destroy_set_open_here(&m->destroys, m->collector.netns);
+	}
 	m->batch_sink.emit = event_batch_push;
 	m->batch_sink.arg = &m->batch;
 	*out = m;
@@ -101,7 +114,7 @@ monitor_close(struct monitor *m)
 		return;
 	/* First the thread, which may still use the socket and snapshot. */
 	fetcher_stop(m->worker);
-	destroy_close(m->destroy);
+	destroy_set_close(&m->destroys);
 	if (m->exact_on)
 		exact_feed_close(&m->exact);
 	conn_table_free(&m->table);
@@ -120,13 +133,28 @@ monitor_close(struct monitor *m)
 int
 monitor_fd(const struct monitor *m)
 {
-	return m->destroy ? destroy_fd(m->destroy) : -1;
+	return destroy_set_fd(&m->destroys);
 }
 
 int
 monitor_worker_fd(const struct monitor *m)
 {
 	return m->worker ? fetcher_fd(m->worker) : -1;
+}
+
+/* With every namespace, now and then: new namespaces are looked into,
+ * the sockets of ended ones let go.  Only between polls (the worker uses
+ * the sockets while one is out).  A failure keeps the namespaces known. */
+static void
+refresh_spaces(struct monitor *m, uint64_t now)
+{
+	if (m->collector.spaces == NULL ||
+	    now - m->spaces_refreshed_ns < SPACES_RESCAN_NS)
+		return;
+	m->spaces_refreshed_ns = now;
+	if (collector_refresh_spaces(&m->collector) == 1 && !m->exact_on)
+		(void)destroy_set_sync(&m->destroys, m->collector.spaces,
+				       m->collector.n_spaces);
 }
 
 /* What the next poll asks for: into the snapshot the model is not
@@ -137,6 +165,9 @@ prepare_job(struct monitor *m, struct fetch_job *job)
 	uint64_t now = clock_now_ns();
 
 	memset(job, 0, sizeof(*job));
+	refresh_spaces(m, now);
+	job->spaces = m->collector.spaces;
+	job->n_spaces = m->collector.n_spaces;
 	job->req = m->collector.req;
 	job->snap = &m->snaps[!m->shown];
 	job->tag = m->config_gen;
@@ -151,8 +182,10 @@ prepare_job(struct monitor *m, struct fetch_job *job)
 		job->detail = &m->detail_snaps[!m->shown];
 		job->detail_rec = m->follow;
 	}
-	if (m->owners_wanted && m->collector.procs != NULL &&
-	    now - m->owners_refreshed_ns >= OWNER_RESCAN_NS) {
+	if (m->collector.procs != NULL &&
+	    (m->owners_every_poll ||
+	     (m->owners_wanted &&
+	      now - m->owners_refreshed_ns >= OWNER_RESCAN_NS))) {
 		if (m->owners_next != NULL ||
 		    proc_table_new(&m->owners_next) == 0)
 			job->owners = m->owners_next;
@@ -382,10 +415,10 @@ monitor_read_destroy(struct monitor *m)
 	uint64_t now;
 	int err;
 
-	if (m->destroy == NULL)
+	if (m->destroys.count == 0)
 		return 0;
 	snapshot_reset(gone);
-	err = destroy_read(m->destroy, gone, &m->destroy_lost);
+	err = destroy_set_read(&m->destroys, gone, &m->destroy_lost);
 	/* Stamped once all are read: never before a socket's end. */
 	now = clock_now_ns();
 	if (err < 0 && err != -ENOBUFS)
@@ -479,6 +512,24 @@ monitor_owner(const struct monitor *m, const struct sockrec *rec)
 	return collector_owner(&m->collector, rec);
 }
 
+struct proc_owners
+monitor_owners(const struct monitor *m, const struct sockrec *rec)
+{
+	return collector_owners(&m->collector, rec);
+}
+
+void
+monitor_owners_every_poll(struct monitor *m, bool every)
+{
+	m->owners_every_poll = every;
+}
+
+const struct netns_info *
+monitor_space(const struct monitor *m, uint32_t inode)
+{
+	return collector_space(&m->collector, inode);
+}
+
 const struct conn_table *
 monitor_table(const struct monitor *m)
 {
@@ -513,9 +564,9 @@ monitor_netns(const struct monitor *m)
 int
 monitor_destroy_status(const struct monitor *m)
 {
-	if (m->destroy != NULL)
+	if (m->destroys.count > 0)
 		return 0;
-	return m->destroy_error < 0 ? m->destroy_error : -ENOTCONN;
+	return m->destroys.error < 0 ? m->destroys.error : -ENOTCONN;
 }
 
 uint64_t
@@ -552,9 +603,19 @@ int
 monitor_enable_exact(struct monitor *m, bool required, uint64_t reconcile_ms,
 		     size_t ring_bytes)
 {
-	int err = exact_feed_open(&m->exact, m->collector.netns, ring_bytes,
-				  m->exact_why, sizeof(m->exact_why));
+	int err;
 
+	/* The feed's look-ups and its choice of events are one
+	 * namespace's. */
+	if (m->collector.spaces != NULL) {
+		snprintf(m->exact_why, sizeof(m->exact_why),
+			 "exact mode follows one network namespace; with "
+			 "several, sockwatch polls");
+		m->exact_err = -EOPNOTSUPP;
+		return required ? -EOPNOTSUPP : 0;
+	}
+	err = exact_feed_open(&m->exact, m->collector.netns, ring_bytes,
+			      m->exact_why, sizeof(m->exact_why));
 	if (err < 0) {
 		m->exact_err = err;
 		return required ? err : 0;
@@ -563,9 +624,8 @@ monitor_enable_exact(struct monitor *m, bool required, uint64_t reconcile_ms,
 	m->reconcile_ns = reconcile_ms * 1000000ull;
 	/* Every end is in the tracepoint: the notifications would only say
 	 * it twice. */
-	destroy_close(m->destroy);
-	m->destroy = NULL;
-	m->destroy_error = 0;
+	destroy_set_close(&m->destroys);
+	m->destroys.error = 0;
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 
 #include "sockwatch/clock.h"
 #include "sockwatch/event_line.h"
+#include "sockwatch/netns.h"
 #include "sockwatch/text.h"
 
 static const char *
@@ -35,9 +36,56 @@ event_write_header(FILE *out, const struct event_format *fmt)
 		"Change");
 }
 
+static const char *
+netns_name_of(const struct event_format *fmt, const struct event *ev,
+	      char *buf, size_t len)
+{
+	return fmt->netns_name ? fmt->netns_name(fmt->arg, ev->rec.netns, buf,
+						 len)
+			       : NULL;
+}
+
+static struct proc_owners
+owners_of(const struct event_format *fmt, const struct event *ev)
+{
+	struct proc_owners none = { NULL, 0 };
+
+	if (!fmt->processes || fmt->owners == NULL)
+		return none;
+	return fmt->owners(fmt->arg, &ev->rec);
+}
+
+/* ,"netns_name":"web","owners":[{"pid":1,"comm":"x","fd":3}] */
 static void
-write_json(FILE *out, const struct event *ev, const char *local,
-	   const char *peer, uint64_t wall)
+json_context(FILE *out, const struct event_format *fmt,
+	     const struct event *ev)
+{
+	char name[NETNS_LABEL_MAX];
+	const char *label = netns_name_of(fmt, ev, name, sizeof(name));
+	struct proc_owners owners = owners_of(fmt, ev);
+
+	if (fmt->netns_name != NULL) {
+		fputs(",\"netns_name\":", out);
+		if (label != NULL)
+			text_json_string(out, label);
+		else
+			fputs("null", out);
+	}
+	if (!fmt->processes)
+		return;
+	fputs(",\"owners\":[", out);
+	for (size_t i = 0; i < owners.count; i++) {
+		const struct proc_owner *o = &owners.first[i];
+		fprintf(out, "%s{\"pid\":%d,\"comm\":", i ? "," : "", o->pid);
+		text_json_string(out, o->comm);
+		fprintf(out, ",\"fd\":%d}", o->fd);
+	}
+	putc(']', out);
+}
+
+static void
+write_json(FILE *out, const struct event_format *fmt, const struct event *ev,
+	   const char *local, const char *peer, uint64_t wall)
 {
 	char addr[64], note[256];
 
@@ -86,7 +134,27 @@ write_json(FILE *out, const struct event *ev, const char *local,
 		event_age_at_least(ev->age_from) ? "true" : "false");
 	event_note(ev, note, sizeof(note));
 	text_json_string(out, note);
+	json_context(out, fmt, ev);
 	fputs("}\n", out);
+}
+
+/* " users:(("nginx",pid=10,fd=6))", as dump -p and ss -p write it. */
+static void
+line_owners(FILE *out, const struct event_format *fmt, const struct event *ev)
+{
+	struct proc_owners owners = owners_of(fmt, ev);
+	char comm[4 * sizeof(owners.first->comm) + 1];
+
+	if (owners.count == 0)
+		return;
+	fputs(" users:(", out);
+	for (size_t i = 0; i < owners.count; i++) {
+		const struct proc_owner *o = &owners.first[i];
+		text_printable(comm, sizeof(comm), o->comm);
+		fprintf(out, "%s(\"%s\",pid=%d,fd=%d)", i ? "," : "", comm,
+			o->pid, o->fd);
+	}
+	putc(')', out);
 }
 
 void
@@ -100,7 +168,7 @@ event_write(FILE *out, const struct event_format *fmt, const struct event *ev)
 	text_endpoint(local, sizeof(local), &ev->rec, true, fmt->numeric);
 	text_endpoint(peer, sizeof(peer), &ev->rec, false, fmt->numeric);
 	if (fmt->json) {
-		write_json(out, ev, local, peer, wall);
+		write_json(out, fmt, ev, local, peer, wall);
 		return;
 	}
 	localtime_r(&secs, &tm);
@@ -110,8 +178,17 @@ event_write(FILE *out, const struct event_format *fmt, const struct event *ev)
 	fprintf(out, "%-12s %-28s %-28s %s", when, local, peer, path);
 	if (event_qualifiers(ev, quals, sizeof(quals)) > 0)
 		fprintf(out, " (%s)", quals);
-	if (ev->rec.netns != fmt->home_netns)
-		fprintf(out, " netns:%" PRIu32, ev->rec.netns);
+	if (ev->rec.netns != fmt->home_netns) {
+		char name[NETNS_LABEL_MAX], safe[4 * NETNS_LABEL_MAX + 1];
+		const char *label = netns_name_of(fmt, ev, name, sizeof(name));
+		if (label != NULL) {
+			text_printable(safe, sizeof(safe), label);
+			fprintf(out, " netns:%s", safe);
+		} else {
+			fprintf(out, " netns:%" PRIu32, ev->rec.netns);
+		}
+	}
+	line_owners(out, fmt, ev);
 	if (sockrec_is_stack(&ev->rec))
 		fprintf(out, " stack:%d", (int)ev->rec.owner_pid);
 	event_note(ev, note, sizeof(note));

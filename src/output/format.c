@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sockwatch/format.h"
+#include "sockwatch/netns.h"
 #include "sockwatch/tcp_state.h"
 #include "sockwatch/text.h"
 
@@ -19,6 +20,9 @@ endpoint_width(const struct format_options *opt)
 {
 	return opt->wide ? 40 : 21;
 }
+
+/* A namespace's name (or pid:PID) in the table; longer ones overflow. */
+#define NETNS_WIDTH 12
 
 /* "skmem:(r0,rb131072,t0,tb2626560,f0,w0,o0,bl0,d0)" and some room. */
 #define MEMORY_WIDTH 56
@@ -30,6 +34,8 @@ table_begin(FILE *out, const struct format_options *opt)
 
 	if (!opt->header)
 		return;
+	if (opt->netns)
+		fprintf(out, "%-*s ", NETNS_WIDTH, "Netns");
 	fprintf(out, "%-10s %-6s %-6s %*s %-*s", "State", "Recv-Q", "Send-Q",
 		w, "Local Address:Port", w, "Peer Address:Port");
 	if (opt->info)
@@ -104,6 +110,12 @@ table_row(FILE *out, const struct format_options *opt,
 	const char *state = tcp_state_name(rec->state);
 	size_t n;
 
+	if (opt->netns) {
+		char name[4 * NETNS_NAME_MAX + 1];
+		text_printable(name, sizeof(name),
+			       row->netns_name ? row->netns_name : "-");
+		fprintf(out, "%-*s ", NETNS_WIDTH, name);
+	}
 	/* "%-10s %-6u %-6u %*s %-*s", built by hand: see text_put_uint(). */
 	p = put_padded(p, state, strlen(state), 10, false);
 	*p++ = ' ';
@@ -186,6 +198,7 @@ enum value_kind { VALUE_NULL, VALUE_NUMBER, VALUE_STRING };
 #define NEED_INFO 1
 #define NEED_PROCESS 2
 #define NEED_MEMORY 4
+#define NEED_NETNS 8
 
 struct column {
 	const char *key;
@@ -260,6 +273,15 @@ REC_NUMBER(inode, "%" PRIu32)
 REC_NUMBER(cookie, "%" PRIu64)
 REC_NUMBER(netns, "%" PRIu32)
 
+static enum value_kind
+get_netns_name(const struct format_row *r, char *buf, size_t len)
+{
+	if (r->netns_name == NULL)
+		return VALUE_NULL;
+	snprintf(buf, len, "%s", r->netns_name);
+	return VALUE_STRING;
+}
+
 #define OWNER_NUMBER(field)                                                    \
 	static enum value_kind get_##field(const struct format_row *r,         \
 					   char *buf, size_t len)              \
@@ -331,6 +353,7 @@ static const struct column columns[] = {
 	{ "inode", 0, get_inode },
 	{ "cookie", 0, get_cookie },
 	{ "netns", 0, get_netns },
+	{ "netns_name", NEED_NETNS, get_netns_name },
 	{ "pid", NEED_PROCESS, get_pid },
 	{ "fd", NEED_PROCESS, get_fd },
 	{ "comm", NEED_PROCESS, get_comm },
@@ -362,7 +385,8 @@ column_wanted(const struct column *c, const struct format_options *opt)
 {
 	return !((c->needs & NEED_INFO) && !opt->info) &&
 	       !((c->needs & NEED_MEMORY) && !opt->memory) &&
-	       !((c->needs & NEED_PROCESS) && !opt->process);
+	       !((c->needs & NEED_PROCESS) && !opt->process) &&
+	       !((c->needs & NEED_NETNS) && !opt->netns);
 }
 
 /* ,"owners":[{"pid":10,"comm":"nginx","fd":6},...]: every owner, where
