@@ -21,7 +21,8 @@
 
 /* Which options a command takes: an option belongs to one group, a
  * command takes a set of groups, and its --help lists exactly those. */
-#define CLI_OPT_SELECT 0x01	/* -4 -6 -a -l --no-kernel-filter, filter */
+#define CLI_OPT_SELECT 0x01	/* -4 -6 --netns --all-netns
+				   --no-kernel-filter, filter */
 #define CLI_OPT_OUTPUT 0x02	/* --jsonl -H */
 #define CLI_OPT_DETAIL 0x04	/* -n */
 #define CLI_OPT_INTERVAL 0x08	/* --interval */
@@ -35,6 +36,9 @@
 #define CLI_OPT_INFO 0x800	/* -i */
 #define CLI_OPT_EXTRAS 0x1000	/* -m: a column of dump's */
 #define CLI_OPT_PROCESSES 0x2000 /* -p */
+#define CLI_OPT_STATES 0x4000	/* -a -l */
+#define CLI_OPT_LEAKS 0x8000	/* --watch --min-age --fail-over */
+#define CLI_OPT_YES 0x10000	/* --yes */
 
 /* --interval's range. */
 #define CLI_INTERVAL_MIN_MS 10
@@ -56,6 +60,10 @@ struct cli {
 	long count;	      /* events or refreshes, 0: no limit */
 	enum cli_exact exact;
 	uint64_t reconcile_ms; /* exact mode: between reconciling dumps */
+	bool watch;	       /* leaks --watch */
+	bool yes;	       /* kill --yes */
+	uint64_t min_age_ms;   /* leaks --min-age */
+	long fail_over;	       /* leaks --fail-over N, or -1 */
 	const char *netns;     /* --netns: entered by cli_parse */
 	struct netns_info netns_info; /* ... the one entered */
 };

@@ -53,6 +53,15 @@ int diag_get(struct diag_socket *ds, const struct sockrec *rec, unsigned ext,
 	     struct snapshot *snap);
 
 /*
+ * Close the socket rec names, as `ss -K` does (SOCK_DESTROY: the kernel
+ * resets the connection and the owner's next call fails).  Returns 0,
+ * -ENOENT when it is gone, -EPERM without CAP_NET_ADMIN, -EOPNOTSUPP when
+ * the kernel lacks CONFIG_INET_DIAG_DESTROY (or for a TIME-WAIT or
+ * request socket, which it does not destroy), or another negative errno.
+ */
+int diag_destroy(struct diag_socket *ds, const struct sockrec *rec);
+
+/*
  * Parse one SOCK_DIAG_BY_FAMILY message into a new record of snap.
  * Returns 0, -EBADMSG when it is malformed, -ENOMEM.  Used by the dump, by
  * the destroy-event listener and by tests.

@@ -35,6 +35,10 @@ enum {
 	OPT_RECONCILE,
 	OPT_NETNS,
 	OPT_ALL_NETNS,
+	OPT_WATCH,
+	OPT_MIN_AGE,
+	OPT_FAIL_OVER,
+	OPT_YES,
 };
 
 static const struct cli_option options[] = {
@@ -42,9 +46,9 @@ static const struct cli_option options[] = {
 	  "show port numbers, not service names" },
 	{ "ipv4", '4', no_argument, CLI_OPT_SELECT, NULL, "IPv4 sockets only" },
 	{ "ipv6", '6', no_argument, CLI_OPT_SELECT, NULL, "IPv6 sockets only" },
-	{ "all", 'a', no_argument, CLI_OPT_SELECT, NULL,
+	{ "all", 'a', no_argument, CLI_OPT_STATES, NULL,
 	  "all states, listeners included" },
-	{ "listening", 'l', no_argument, CLI_OPT_SELECT, NULL,
+	{ "listening", 'l', no_argument, CLI_OPT_STATES, NULL,
 	  "listening sockets only" },
 	{ "info", 'i', no_argument, CLI_OPT_INFO, NULL,
 	  "tcp_info: rtt, retrans, cwnd, bytes, idle times" },
@@ -94,6 +98,14 @@ static const struct cli_option options[] = {
 	  "poll only, even where exact mode would load" },
 	{ "reconcile", OPT_RECONCILE, required_argument, CLI_OPT_EXACT,
 	  "DURATION", "exact mode: time between reconciling dumps (10s)" },
+	{ "watch", OPT_WATCH, no_argument, CLI_OPT_LEAKS, NULL,
+	  "keep observing, and report each group's growth" },
+	{ "min-age", OPT_MIN_AGE, required_argument, CLI_OPT_LEAKS,
+	  "DURATION", "leave out sockets younger than this" },
+	{ "fail-over", OPT_FAIL_OVER, required_argument, CLI_OPT_LEAKS, "N",
+	  "exit with status 3 when a group holds more than N sockets" },
+	{ "yes", OPT_YES, no_argument, CLI_OPT_YES, NULL,
+	  "close the connections without asking" },
 	{ "help", 'h', no_argument, ~0u, NULL, "this help" },
 };
 #define OPTION_COUNT (sizeof(options) / sizeof(*options))
@@ -256,6 +268,31 @@ apply_option(struct cli *cli, int c, const char *arg)
 	case OPT_NETNS:
 		cli->netns = arg;
 		break;
+	case OPT_WATCH:
+		cli->watch = true;
+		break;
+	case OPT_YES:
+		cli->yes = true;
+		break;
+	case OPT_MIN_AGE:
+		if (text_parse_duration(arg, &cli->min_age_ms) < 0)
+			return cli_usage_error(cli->command,
+					       "--min-age takes a duration "
+					       "(30s, 5m, 2h), not '%s'",
+					       arg);
+		break;
+	case OPT_FAIL_OVER: {
+		char *end;
+		errno = 0;
+		long n = strtol(arg, &end, 10);
+		if (errno != 0 || end == arg || *end != '\0' || n < 0)
+			return cli_usage_error(cli->command,
+					       "--fail-over takes a count (0 "
+					       "or more), not '%s'",
+					       arg);
+		cli->fail_over = n;
+		break;
+	}
 	case OPT_ALL_NETNS:
 		cli->sel.all_netns = true;
 		break;
@@ -408,6 +445,7 @@ cli_parse(struct cli *cli, const char *command, unsigned allowed, int argc,
 	cli->interval_ms = 1000;
 	cli->linger_ms = 5000;
 	cli->reconcile_ms = 10000;
+	cli->fail_over = -1;
 
 	if ((p.words = calloc((size_t)argc + 1, sizeof(*p.words))) == NULL) {
 		cli_error(command, -ENOMEM);

@@ -131,7 +131,8 @@ cmd_dump(int argc, char **argv)
 	int rc, err;
 
 	rc = cli_parse(&cli, "dump",
-		       CLI_OPT_SELECT | CLI_OPT_OUTPUT | CLI_OPT_DOCUMENT |
+		       CLI_OPT_SELECT | CLI_OPT_STATES | CLI_OPT_OUTPUT |
+			       CLI_OPT_DOCUMENT |
 			       CLI_OPT_DETAIL | CLI_OPT_INFO | CLI_OPT_EXTRAS |
 			       CLI_OPT_PROCESSES |
 			       CLI_OPT_SUMMARY | CLI_OPT_SORT |

@@ -26,6 +26,8 @@ struct command {
 static const struct command commands[] = {
 	{ "dump", cmd_dump, "print the TCP sockets once (like ss -tan)" },
 	{ "watch", cmd_watch, "stream state transitions as they happen" },
+	{ "leaks", cmd_leaks, "CLOSE-WAIT leaks and orphans, by process and port" },
+	{ "kill", cmd_kill, "close connections, as ss -K does" },
 	{ "states", cmd_states, "explain the eleven TCP states" },
 	{ "monitor", cmd_monitor,
 	  "the live monitor (the default without a command)" },

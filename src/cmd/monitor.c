@@ -19,7 +19,8 @@ cmd_monitor(int argc, char **argv)
 	int rc;
 
 	rc = cli_parse(&cli, "monitor",
-		       CLI_OPT_SELECT | CLI_OPT_DETAIL | CLI_OPT_INFO |
+		       CLI_OPT_SELECT | CLI_OPT_STATES | CLI_OPT_DETAIL |
+			       CLI_OPT_INFO |
 			       CLI_OPT_INTERVAL | CLI_OPT_TUI | CLI_OPT_SORT |
 			       CLI_OPT_EXACT,
 		       argc, argv);

@@ -262,7 +262,8 @@ cmd_watch(int argc, char **argv)
 	w.sink.arg = &w;
 
 	rc = cli_parse(&cli, "watch",
-		       CLI_OPT_SELECT | CLI_OPT_OUTPUT | CLI_OPT_DETAIL |
+		       CLI_OPT_SELECT | CLI_OPT_STATES | CLI_OPT_OUTPUT |
+			       CLI_OPT_DETAIL |
 			       CLI_OPT_INTERVAL | CLI_OPT_COUNT | CLI_OPT_EXACT |
 			       CLI_OPT_PROCESSES,
 		       argc, argv);

@@ -343,9 +343,11 @@ diag_parse_buffer(const void *buf, size_t len, uint32_t seq, uint32_t portid,
 	return err < 0 ? err : 1;
 }
 
+/* A dump (exact NULL), a look-up of one socket, or with destroy its
+ * SOCK_DESTROY. */
 static int
 send_request(struct diag_socket *ds, int family, const struct diag_request *req,
-	     const struct sockrec *exact)
+	     const struct sockrec *exact, bool destroy)
 {
 	size_t need = MNL_NLMSG_HDRLEN +
 		      MNL_ALIGN(sizeof(struct inet_diag_req_v2)) +
@@ -364,8 +366,9 @@ send_request(struct diag_socket *ds, int family, const struct diag_request *req,
 	}
 	memset(ds->sendbuf, 0, need);
 	nlh = mnl_nlmsg_put_header(ds->sendbuf);
-	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	nlh->nlmsg_flags = NLM_F_REQUEST | (exact ? 0 : NLM_F_DUMP);
+	nlh->nlmsg_type = destroy ? SOCK_DESTROY : SOCK_DIAG_BY_FAMILY;
+	nlh->nlmsg_flags = NLM_F_REQUEST | (exact ? 0 : NLM_F_DUMP) |
+			   (destroy ? NLM_F_ACK : 0);
 	nlh->nlmsg_seq = ++ds->seq;
 	r = mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
 	r->sdiag_family = (uint8_t)family;
@@ -402,7 +405,7 @@ static int
 dump_family(struct diag_socket *ds, int family, const struct diag_request *req,
 	    struct snapshot *snap)
 {
-	int err = send_request(ds, family, req, NULL);
+	int err = send_request(ds, family, req, NULL, false);
 
 	while (err == 0) {
 		ssize_t n = diag_recv(mnl_socket_get_fd(ds->nl), ds->buf,
@@ -450,7 +453,7 @@ diag_get(struct diag_socket *ds, const struct sockrec *rec, unsigned ext,
 	ssize_t n;
 	int err;
 
-	if ((err = send_request(ds, rec->family, &req, rec)) < 0)
+	if ((err = send_request(ds, rec->family, &req, rec, false)) < 0)
 		return err;
 	/* Not a dump: the one reply, or the error, is queued already. */
 	n = diag_recv(mnl_socket_get_fd(ds->nl), ds->buf, DIAG_RECV_BUFFER, 0);
@@ -460,6 +463,26 @@ diag_get(struct diag_socket *ds, const struct sockrec *rec, unsigned ext,
 	if (err < 0)
 		return err;
 	return snap->count > before ? 0 : -ENOENT;
+}
+
+int
+diag_destroy(struct diag_socket *ds, const struct sockrec *rec)
+{
+	const struct diag_request req = { .states = TCP_STATE_ALL };
+	struct snapshot none = { 0 };
+	ssize_t n;
+	int err;
+
+	if ((err = send_request(ds, rec->family, &req, rec, true)) < 0)
+		return err;
+	/* The acknowledgement, or the error, is queued already. */
+	n = diag_recv(mnl_socket_get_fd(ds->nl), ds->buf, DIAG_RECV_BUFFER, 0);
+	if (n < 0)
+		return (int)n;
+	/* An acknowledgement (error 0) is no end of a dump: 1 here. */
+	err = diag_parse_buffer(ds->buf, (size_t)n, ds->seq, ds->portid, &none);
+	snapshot_free(&none);
+	return err < 0 ? err : 0;
 }
 
 int
