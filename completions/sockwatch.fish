@@ -1,5 +1,5 @@
 # fish completion for sockwatch
-set -l commands monitor dump watch states stack lab
+set -l commands monitor dump watch leaks kill states stack lab
 set -l scenarios connect accept close-active close-passive half-close simultaneous-open simultaneous-close no-final-ack lost-last-ack time-wait-reuse rst leak
 # The shared options and filter words are not those of stack and lab.
 set -l shared 'not __fish_seen_subcommand_from stack lab'
@@ -10,6 +10,8 @@ complete -c sockwatch -f
 complete -c sockwatch -n "not __fish_seen_subcommand_from $commands" -a monitor -d 'the live monitor'
 complete -c sockwatch -n "not __fish_seen_subcommand_from $commands" -a dump -d 'print the TCP sockets once'
 complete -c sockwatch -n "not __fish_seen_subcommand_from $commands" -a watch -d 'stream state transitions'
+complete -c sockwatch -n "not __fish_seen_subcommand_from $commands" -a leaks -d 'CLOSE-WAIT leaks and orphans'
+complete -c sockwatch -n "not __fish_seen_subcommand_from $commands" -a kill -d 'close connections (ss -K)'
 complete -c sockwatch -n "not __fish_seen_subcommand_from $commands" -a states -d 'explain the eleven TCP states'
 complete -c sockwatch -n "not __fish_seen_subcommand_from $commands" -a stack -d 'drive a kernel socket through the states'
 complete -c sockwatch -n "not __fish_seen_subcommand_from $commands" -a lab -d "create or remove the stack mode's namespaces"
@@ -34,6 +36,12 @@ complete -c sockwatch -n "$shared" -s r -l reverse -d 'reverse the sort'
 complete -c sockwatch -n "$shared" -l interval -x -d 'time between polls'
 complete -c sockwatch -n "$shared" -l count -x -d 'stop after N events'
 complete -c sockwatch -n "$shared" -l duration -x -d 'stop after this long'
+complete -c sockwatch -n "$shared" -l netns -x -a '(command ls /run/netns 2>/dev/null)' -d 'this network namespace'
+complete -c sockwatch -n "$shared" -l all-netns -d 'every network namespace'
+complete -c sockwatch -n "$shared" -l watch -d 'leaks: keep observing'
+complete -c sockwatch -n "$shared" -l min-age -x -d 'leaks: leave out younger sockets'
+complete -c sockwatch -n "$shared" -l fail-over -x -d 'leaks: exit 3 above N'
+complete -c sockwatch -n "$shared" -l yes -d 'kill: close without asking'
 complete -c sockwatch -n "$shared" -l no-kernel-filter -d 'filter in sockwatch only'
 complete -c sockwatch -n "$shared" -l exact -d 'every transition from the tracepoint'
 complete -c sockwatch -n "$shared" -l no-exact -d 'poll only'

@@ -98,6 +98,7 @@ sample(const char *command, const char *arg)
 		{ "DURATION", "1s" },	   { "N", "1" },
 		{ "NAME", "swt-no-such-lab" }, { "IFACE", "lo" },
 		{ "A/N", "10.77.9.2/24" },    { "A", "10.77.9.1" },
+		{ "NETNS", "/proc/self/ns/net" },
 	};
 
 	if (strcmp(arg, "KEY") == 0)
@@ -125,6 +126,9 @@ static const struct command_case {
 	/* An option may ask for what this machine lacks (exact mode). */
 	{ "watch", { "--duration", "100ms", NULL }, -1, NULL },
 	{ "monitor", { NULL }, 2, "needs a terminal" },
+	/* --fail-over may find a group over its limit: status 3. */
+	{ "leaks", { "--count", "1", NULL }, -1, NULL },
+	{ "kill", { "sport 1", NULL }, 0, NULL },
 	{ "stack", { "list", NULL }, 0, NULL },
 	{ "lab", { "status", NULL }, -1, NULL },
 };

@@ -172,7 +172,8 @@ format_sample(const struct format_ops *ops, const struct format_options *opt)
 	struct sockrec_ext x = { .has_info = 1, .retrans = 2,
 				 .total_retrans = 7, .retransmits = 5 };
 	struct proc_owner o = { .pid = 4242 };
-	const struct format_row row = { &rec, &x, &o, 1 };
+	const struct format_row row = { .rec = &rec, .ext = &x, .owner = &o,
+					.owners = 1 };
 
 	inet_pton(AF_INET, "10.1.2.3", rec.saddr);
 	inet_pton(AF_INET, "10.4.5.6", rec.daddr);

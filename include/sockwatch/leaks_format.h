@@ -25,6 +25,12 @@ struct leaks_format {
 void leaks_write_table(FILE *out, const struct leaks_format *fmt,
 		       const struct leak_report *r);
 
+/* A line per group, with a header line when fmt->header: count, state,
+ * netns, netns_name, local_port, peer_port, pid, pids (space-separated),
+ * comm, fds, oldest_s, median_s, age_from, growth, window_s. */
+void leaks_write_csv(FILE *out, const struct leaks_format *fmt,
+		     const struct leak_report *r);
+
 /* {"time_ms":..,"groups":[...],"count":N,"sockets":M}: one line. */
 void leaks_write_json(FILE *out, const struct leaks_format *fmt,
 		      const struct leak_report *r, uint64_t time_ms);

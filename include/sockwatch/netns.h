@@ -48,7 +48,7 @@ int netns_resolve(const char *spec, struct netns_info *info, int *fd);
 /* Move the calling process into the namespace spec names (while it has
  * one thread).  Returns 0 or a negative errno (as netns_resolve, or -EPERM
  * without CAP_SYS_ADMIN). */
-int netns_enter(const char *spec, struct netns_info *info);
+int netns_switch(const char *spec, struct netns_info *info);
 
 /*
  * Run fn(arg) on a thread inside ns and return what it returns (or a

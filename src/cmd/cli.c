@@ -80,7 +80,8 @@ static const struct cli_option options[] = {
 	{ "duration", OPT_DURATION, required_argument, CLI_OPT_COUNT,
 	  "DURATION", "stop after this long" },
 	{ "netns", OPT_NETNS, required_argument, CLI_OPT_SELECT,
-	  "NAME|PID|PATH", "look into this network namespace" },
+	  "NETNS", "look into this network namespace: a name in "
+	  "/run/netns, a pid, or a path" },
 	{ "all-netns", OPT_ALL_NETNS, no_argument, CLI_OPT_SELECT, NULL,
 	  "look into every network namespace" },
 	{ "no-kernel-filter", OPT_NO_KERNEL_FILTER, no_argument,
@@ -414,7 +415,7 @@ enter_netns(struct cli *cli)
 		return cli_usage_error(cli->command,
 				       "--netns and --all-netns exclude each "
 				       "other");
-	err = netns_enter(cli->netns, &cli->netns_info);
+	err = netns_switch(cli->netns, &cli->netns_info);
 	if (err == -ENOENT || err == -EINVAL)
 		return cli_usage_error(cli->command,
 				       "no network namespace '%s' (a name in "

@@ -98,6 +98,8 @@ report_once(struct leaks_run *run)
 	}
 	if (run->cli.format == OUTPUT_JSON || run->cli.format == OUTPUT_JSONL)
 		leaks_write_json(stdout, &run->fmt, &r, clock_wall_ms(now));
+	else if (run->cli.format == OUTPUT_CSV)
+		leaks_write_csv(stdout, &run->fmt, &r);
 	else
 		leaks_write_table(stdout, &run->fmt, &r);
 	fflush(stdout);
@@ -177,11 +179,6 @@ cmd_leaks(int argc, char **argv)
 		       argc, argv);
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;
-	if (run.cli.format == OUTPUT_CSV) {
-		cli_free(&run.cli);
-		return cli_usage_error("leaks", "--csv is not a format of "
-						"leaks (--json, --jsonl)");
-	}
 	/* The leak states and the listeners SYN-RECV belongs to, with
 	 * tcp_info for the ages and every owner. */
 	run.cli.sel.states = LEAK_QUERY_STATES &

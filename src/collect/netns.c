@@ -198,7 +198,7 @@ netns_resolve(const char *spec, struct netns_info *info, int *fd)
 }
 
 int
-netns_enter(const char *spec, struct netns_info *info)
+netns_switch(const char *spec, struct netns_info *info)
 {
 	int fd, err;
 

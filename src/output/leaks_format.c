@@ -206,3 +206,56 @@ leaks_write_json(FILE *out, const struct leaks_format *fmt,
 	fprintf(out, "],\"count\":%zu,\"sockets\":%zu}\n", r->count,
 		r->sockets);
 }
+
+void
+leaks_write_csv(FILE *out, const struct leaks_format *fmt,
+		const struct leak_report *r)
+{
+	char name[NETNS_LABEL_MAX], comm[4 * 16 + 1];
+
+	if (fmt->header)
+		fputs("count,state,netns,netns_name,local_port,peer_port,pid,"
+		      "pids,comm,fds,oldest_s,median_s,age_from,growth,"
+		      "window_s\n",
+		      out);
+	for (size_t i = 0; i < r->count; i++) {
+		const struct leak_group *g = &r->groups[i];
+		size_t fds = 0;
+		fprintf(out, "%zu,%s,%" PRIu32 ",", g->count,
+			tcp_state_name(g->state), g->netns);
+		/* Names are [A-Za-z0-9._-] and pid:N: nothing to quote. */
+		if (fmt->netns && fmt->netns(fmt->arg, g->netns))
+			fputs(netns_text(fmt, g->netns, name, sizeof(name)),
+			      out);
+		fprintf(out, ",%u,%u,", g->local_port, g->peer_port);
+		if (g->pid > 0)
+			fprintf(out, "%d", g->pid);
+		putc(',', out);
+		for (size_t j = 0; j < g->n_owners; j++) {
+			fprintf(out, "%s%d", j ? " " : "", g->owners[j].pid);
+			fds += g->owners[j].n_fds;
+		}
+		text_printable(comm, sizeof(comm),
+			       g->n_owners ? g->owners[0].comm : "");
+		/* A comma or quote in a process name is quoted (RFC 4180). */
+		if (strpbrk(comm, ",\"") != NULL) {
+			putc(',', out);
+			putc('"', out);
+			for (const char *c = comm; *c; c++) {
+				if (*c == '"')
+					putc('"', out);
+				putc(*c, out);
+			}
+			putc('"', out);
+		} else {
+			fprintf(out, ",%s", comm);
+		}
+		fprintf(out, ",%zu,%.3f,%.3f,%s,", fds, g->oldest_ms / 1000.0,
+			g->median_ms / 1000.0, leak_age_name(g->age_from));
+		if (g->tracked)
+			fprintf(out, "%ld,%.3f", g->growth, g->window_ms / 1000.0);
+		else
+			putc(',', out);
+		putc('\n', out);
+	}
+}
