@@ -70,6 +70,10 @@ void collector_close_spaces(struct collector *c);
 const struct netns_info *collector_space(const struct collector *c,
 					 uint32_t inode);
 
+/* Close the connection rec names (diag_destroy) from a socket of its
+ * own, in rec's namespace.  Returns as diag_destroy. */
+int collector_destroy(const struct collector *c, const struct sockrec *rec);
+
 /* Replace c->snap with a fresh, filtered poll. */
 int collector_poll(struct collector *c);
 

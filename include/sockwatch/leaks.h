@@ -71,6 +71,9 @@ struct leak_group {
 	size_t n_owners;
 	struct leak_peer peers[LEAK_TOP_PEERS]; /* the most frequent first */
 	size_t n_peers;
+	/* The group's sockets: indices into the source snapshot's recs,
+	 * count of them. */
+	const uint32_t *members;
 	/* Filled by leak_tracker_update(): the change in count since the
 	 * group was first seen, window_ms ago. */
 	long growth;
@@ -85,6 +88,7 @@ struct leak_report {
 	/* Storage the groups point into. */
 	struct leak_owner *owners;
 	int *fds;
+	uint32_t *members;
 };
 
 /* What a report is made from: a snapshot holding the leak states and

@@ -153,6 +153,10 @@ struct proc_owners monitor_owners(const struct monitor *m,
  * event then names its owner), not only when one is unknown. */
 void monitor_owners_every_poll(struct monitor *m, bool every);
 
+/* Close the connection rec names, as `sockwatch kill` does.  Returns 0
+ * or a negative errno (diag.h's diag_destroy says which). */
+int monitor_destroy_socket(const struct monitor *m, const struct sockrec *rec);
+
 /* The namespaces looked into (--all-netns, or a filter naming one): the
  * entry of inode, or NULL (always NULL with one namespace). */
 const struct netns_info *monitor_space(const struct monitor *m,

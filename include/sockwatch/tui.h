@@ -22,6 +22,8 @@ struct tui_options {
 	bool reverse;	  /* -r */
 	const char *stats_path; /* write per-refresh timings here at exit */
 	const char *exact_why;	/* why exact mode is off, or NULL */
+	const char *netns;	/* what the title calls the namespace (the
+				   --netns given, "all"), or NULL: its inode */
 };
 
 /*

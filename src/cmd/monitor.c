@@ -62,7 +62,7 @@ cmd_monitor(int argc, char **argv)
 	opt.stats_path = getenv("SOCKWATCH_TUI_STATS");
 
 	if ((rc = monitor_open(&m, &cli.sel, cli.linger_ms)) < 0) {
-		cli_error("cannot open netlink socket", rc);
+		cli_error(cli_open_failure(&cli.sel, rc), rc);
 		cli_free(&cli);
 		return EXIT_RUNTIME;
 	}
@@ -75,6 +75,10 @@ cmd_monitor(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	opt.exact_why = monitor_exact_why(m);
+	if (cli.sel.all_netns)
+		opt.netns = "all";
+	else if (cli.netns != NULL)
+		opt.netns = cli.netns;
 	/* -i: the detail view's memory figures come with tcp_info. */
 	monitor_set_info(m, monitor_info(m));
 	rc = tui_run(m, &opt);

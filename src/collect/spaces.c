@@ -113,3 +113,19 @@ collector_close_spaces(struct collector *c)
 	c->spaces = NULL;
 	c->n_spaces = 0;
 }
+
+int
+collector_destroy(const struct collector *c, const struct sockrec *rec)
+{
+	const struct netns_info *ns = collector_space(c, rec->netns);
+	struct diag_socket *ds = NULL;
+	int err;
+
+	/* A socket of its own: the poll's may be busy on another thread. */
+	err = ns != NULL ? netns_call(ns, open_diag_here, &ds) : diag_open(&ds);
+	if (err < 0)
+		return err;
+	err = diag_destroy(ds, rec);
+	diag_close(ds);
+	return err;
+}

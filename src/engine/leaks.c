@@ -364,9 +364,9 @@ by_size(const void *x, const void *y)
 
 /* Make one group of a run of sockets with the same key. */
 static void
-make_group(struct leak_report *r, struct counted *run, size_t n,
-	   uint64_t *ages, struct owner_fd *scratch, size_t *n_owners,
-	   size_t *n_fds)
+make_group(struct leak_report *r, const struct sockrec *src_recs,
+	   struct counted *run, size_t n, uint64_t *ages,
+	   struct owner_fd *scratch, size_t *n_owners, size_t *n_fds)
 {
 	struct leak_group *g = &r->groups[r->count++];
 	size_t oldest = 0;
@@ -383,6 +383,10 @@ make_group(struct leak_report *r, struct counted *run, size_t n,
 		if (run[i].age_ms > run[oldest].age_ms)
 			oldest = i;
 	}
+	g->members = &r->members[r->sockets];
+	for (size_t i = 0; i < n; i++)
+		r->members[r->sockets + i] =
+			(uint32_t)(run[i].rec - src_recs);
 	g->oldest_ms = run[oldest].age_ms;
 	g->age_from = run[oldest].age_from;
 	qsort(ages, n, sizeof(*ages), by_age);
@@ -416,9 +420,10 @@ leak_report_build(struct leak_report *r, const struct leak_source *src)
 	r->groups = calloc(n + 1, sizeof(*r->groups));
 	r->owners = calloc(owned + 1, sizeof(*r->owners));
 	r->fds = calloc(owned + 1, sizeof(*r->fds));
+	r->members = calloc(n + 1, sizeof(*r->members));
 	scratch = calloc(owned + 1, sizeof(*scratch));
 	if (r->groups == NULL || r->owners == NULL || r->fds == NULL ||
-	    scratch == NULL) {
+	    r->members == NULL || scratch == NULL) {
 		leak_report_free(r);
 		goto out;
 	}
@@ -426,7 +431,8 @@ leak_report_build(struct leak_report *r, const struct leak_source *src)
 		size_t j = i + 1;
 		while (j < n && cmp_key(&v[i], &v[j]) == 0)
 			j++;
-		make_group(r, &v[i], j - i, ages, scratch, &n_owners, &n_fds);
+		make_group(r, snap->recs, &v[i], j - i, ages, scratch,
+			   &n_owners, &n_fds);
 		i = j;
 	}
 	qsort(r->groups, r->count, sizeof(*r->groups), by_size);
@@ -444,6 +450,7 @@ leak_report_free(struct leak_report *r)
 	free(r->groups);
 	free(r->owners);
 	free(r->fds);
+	free(r->members);
 	memset(r, 0, sizeof(*r));
 }
 

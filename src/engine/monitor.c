@@ -524,6 +524,12 @@ monitor_owners_every_poll(struct monitor *m, bool every)
 	m->owners_every_poll = every;
 }
 
+int
+monitor_destroy_socket(const struct monitor *m, const struct sockrec *rec)
+{
+	return collector_destroy(&m->collector, rec);
+}
+
 const struct netns_info *
 monitor_space(const struct monitor *m, uint32_t inode)
 {

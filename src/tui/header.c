@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sockwatch/text.h"
 #include "sparkline.h"
 #include "time_format.h"
 #include "view.h"
@@ -76,9 +77,13 @@ draw_title(struct tui *t, size_t open, size_t lingering)
 	hline(' ', t->cols);
 	/* Which mode runs: exact (every transition from the kernel's
 	 * tracepoint) or polling (a sample every interval). */
-	n = snprintf(line, sizeof(line),
-		     " sockwatch  %s  netns %" PRIu32 "  %s %s  ", host,
-		     monitor_netns(t->m),
+	char ns[80];
+	if (t->opt.netns != NULL)
+		text_printable(ns, sizeof(ns), t->opt.netns);
+	else
+		snprintf(ns, sizeof(ns), "%" PRIu32, monitor_netns(t->m));
+	n = snprintf(line, sizeof(line), " sockwatch  %s  netns %s  %s %s  ",
+		     host, ns,
 		     monitor_exact(t->m) ? "exact, ticks" : "polling every",
 		     iv);
 	tui_put(0, 0, t->cols, line);

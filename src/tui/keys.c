@@ -4,12 +4,14 @@
  * it is typed; a bad filter never replaces the last good one), the quick
  * state filters, and the mouse.
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
+#include "sockwatch/text.h"
 #include "text_fit.h"
 #include "time_format.h"
 #include "view.h"
@@ -178,6 +180,98 @@ act_help(struct tui *t)
 }
 
 static void
+act_leaks(struct tui *t)
+{
+	if (t->view == &tui_view_leaks)
+		tui_nav_list(t);
+	else
+		tui_nav_leaks(t);
+}
+
+/* K or F9: ask before closing the selected connection, or in the leaks
+ * view the selected group's. */
+static void
+act_kill(struct tui *t)
+{
+	const struct sockrec *recs;
+	const uint32_t *members;
+	const struct conn *c;
+	char what[120];
+	size_t n;
+
+	if (t->view == &tui_view_leaks) {
+		if ((n = tui_leaks_selected(t, &recs, &members)) == 0)
+			return;
+		t->confirm = TUI_CONFIRM_GROUP;
+		tui_status(t, true,
+			   "close the %zu connection%s of this group "
+			   "(SOCK_DESTROY)? y/N",
+			   n, n == 1 ? "" : "s");
+		return;
+	}
+	c = t->view == &tui_view_list || t->view == &tui_view_detail
+		    ? tui_list_conn(t, t->cursor)
+		    : NULL;
+	if (c == NULL || (c->flags & CONN_CLOSED))
+		return;
+	if (c->state == TCP_STATE_TIME_WAIT) {
+		tui_status(t, true, "a TIME-WAIT socket cannot be closed: it "
+				    "ends by itself");
+		return;
+	}
+	t->confirm = TUI_CONFIRM_CONN;
+	t->confirm_rec = c->rec;
+	text_endpoint(what, sizeof(what), &c->rec, false, true);
+	tui_status(t, true, "close the connection to %s (SOCK_DESTROY)? y/N",
+		   what);
+}
+
+static const char *
+kill_failure(int err)
+{
+	if (err == -EPERM || err == -EACCES)
+		return "closing a connection needs CAP_NET_ADMIN";
+	if (err == -EOPNOTSUPP)
+		return "this kernel cannot close sockets (no "
+		       "CONFIG_INET_DIAG_DESTROY)";
+	return strerror(-err);
+}
+
+/* The answer to act_kill's question. */
+static void
+confirm_key(struct tui *t, int key)
+{
+	const struct sockrec *recs = &t->confirm_rec;
+	const uint32_t *members = NULL;
+	size_t n = 1, closed = 0;
+	int err = 0;
+
+	if (key != 'y' && key != 'Y') {
+		t->confirm = TUI_CONFIRM_NONE;
+		tui_status(t, false, "nothing closed");
+		return;
+	}
+	if (t->confirm == TUI_CONFIRM_GROUP &&
+	    (n = tui_leaks_selected(t, &recs, &members)) == 0)
+		n = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct sockrec *rec = members ? &recs[members[i]] : recs;
+		int e = monitor_destroy_socket(t->m, rec);
+		if (e == 0)
+			closed++;
+		else if (e != -ENOENT && err == 0)
+			err = e;
+	}
+	t->confirm = TUI_CONFIRM_NONE;
+	t->poll_now = true;
+	if (err != 0 && closed == 0)
+		tui_status(t, true, "nothing closed: %s", kill_failure(err));
+	else
+		tui_status(t, false, "closed %zu connection%s", closed,
+			   closed == 1 ? "" : "s");
+}
+
+static void
 act_prompt(struct tui *t)
 {
 	const char *cur = monitor_filter_text(t->m);
@@ -327,6 +421,14 @@ const struct tui_binding tui_bindings[] = {
 	{ { 'S' }, "S", "reverse the sort order", act_sort_order },
 	{ { 'i' }, "i", "tcp_info on/off: rtt, retransmits, memory",
 	  act_info },
+	{ { 'L' }, "L",
+	  "leaks: CLOSE-WAIT and orphans by process and port; Enter lists "
+	  "a group's connections",
+	  act_leaks },
+	{ { 'K', K(KEY_F(9)) }, "K F9",
+	  "close the selected connection, or in leaks the group (asks "
+	  "first)",
+	  act_kill },
 	{ { 'p', ' ' }, "p Space",
 	  "pause/resume the screen (collection goes on)", act_pause },
 	{ { '+', '=' }, "+", "refresh less often", act_slower },
@@ -544,6 +646,10 @@ tui_key(struct tui *t, int key)
 	t->dirty = true;
 	if (t->prompting) {
 		prompt_key(t, key);
+		return;
+	}
+	if (t->confirm != TUI_CONFIRM_NONE) {
+		confirm_key(t, key);
 		return;
 	}
 	if (key >= '1' && key <= '9') {

@@ -228,6 +228,13 @@ tui_nav_help(struct tui *t)
 	t->dirty = true;
 }
 
+void
+tui_nav_leaks(struct tui *t)
+{
+	t->view = &tui_view_leaks;
+	t->dirty = true;
+}
+
 /* The detail view's connection is followed with tcp_info by each poll,
  * under its latest cookie (a TIME-WAIT socket has a new one). */
 static void
@@ -379,6 +386,7 @@ static void
 tui_free(struct tui *t)
 {
 	tui_list_free(t);
+	tui_leaks_free();
 	event_ring_free(&t->log);
 }
 

@@ -68,7 +68,10 @@ struct view_ops {
 };
 
 extern const struct view_ops tui_view_list, tui_view_log, tui_view_detail,
-	tui_view_help;
+	tui_view_help, tui_view_leaks;
+
+/* What K (or F9) closes, once confirmed with y. */
+enum tui_confirm { TUI_CONFIRM_NONE, TUI_CONFIRM_CONN, TUI_CONFIRM_GROUP };
 
 /* What the screen shows of the model while paused. */
 struct tui_frozen {
@@ -134,6 +137,9 @@ struct tui {
 	const struct view_ops *view;
 	struct sockrec detail_id; /* detail: whom it shows */
 	bool detail_have;
+	size_t leaks_cursor, leaks_top; /* leaks: the selected group */
+	enum tui_confirm confirm;	/* a close waiting for y */
+	struct sockrec confirm_rec;	/* ... of this connection */
 	int help_state; /* help: the state highlighted in the diagram */
 	int help_scroll;
 
@@ -174,6 +180,14 @@ void tui_nav_detail(struct tui *t, const struct sockrec *rec);
 void tui_nav_step(struct tui *t, enum tui_motion m);
 /* Help, with the state of the connection in view highlighted. */
 void tui_nav_help(struct tui *t);
+/* The leak groups (key L). */
+void tui_nav_leaks(struct tui *t);
+
+/* leaks_view.c: the selected group's sockets (recs[members[i]] for i
+ * below the count returned; 0 without a group), and the view's memory. */
+size_t tui_leaks_selected(const struct tui *t, const struct sockrec **recs,
+			  const uint32_t **members);
+void tui_leaks_free(void);
 
 /* screen.c */
 int tui_screen_begin(struct tui *t);

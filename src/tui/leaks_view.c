@@ -1,0 +1,311 @@
+/*
+ * The leaks view (key L): the model's CLOSE-WAIT sockets and orphans in
+ * groups, as `sockwatch leaks` makes them, live, with each group's growth
+ * since the view first saw it.  Enter shows the group's connections in
+ * the list (as a filter); K closes them after a confirmation.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "sockwatch/leaks.h"
+#include "sockwatch/netns.h"
+#include "sockwatch/text.h"
+#include "time_format.h"
+#include "view.h"
+
+/* Lines under the groups for the selected one's owners and advice. */
+#define LEAK_DETAIL_LINES 4
+
+struct leaks_state {
+	struct snapshot snap;	/* the model's leak-state sockets */
+	uint64_t *observed_ms;	/* beside snap.recs */
+	size_t observed_cap;
+	struct leak_report report;
+	struct leak_tracker tracker;
+	uint64_t built_polls, built_events;
+	bool built;
+};
+
+static struct leaks_state leaks;
+
+static uint64_t
+observed_of(void *arg, const struct sockrec *rec)
+{
+	(void)arg;
+	return leaks.observed_ms[rec - leaks.snap.recs];
+}
+
+static struct proc_owners
+owners_of(void *arg, const struct sockrec *rec)
+{
+	return monitor_owners(arg, rec);
+}
+
+/* The model's open sockets in the leak states, and the listeners. */
+static int
+gather(struct tui *t, uint64_t now)
+{
+	const struct conn_table *table = monitor_table(t->m);
+
+	snapshot_reset(&leaks.snap);
+	for (size_t i = 0; i < table->slots_high; i++) {
+		const struct conn *c = &table->conns[i];
+		const struct sockrec_ext *x;
+		if (!conn_visible(c) || (c->flags & CONN_CLOSED) ||
+		    (c->state != TCP_STATE_LISTEN && !leak_counts(&c->rec)))
+			continue;
+		if (snapshot_append(&leaks.snap, &c->rec) < 0)
+			return -1;
+		if (leaks.snap.count > leaks.observed_cap) {
+			size_t cap = leaks.snap.count * 2;
+			uint64_t *v = realloc(leaks.observed_ms,
+					      cap * sizeof(*v));
+			if (v == NULL)
+				return -1;
+			leaks.observed_ms = v;
+			leaks.observed_cap = cap;
+		}
+		leaks.observed_ms[leaks.snap.count - 1] =
+			now > c->state_since_ns
+				? (now - c->state_since_ns) / 1000000
+				: 0;
+		struct sockrec *copy = &leaks.snap.recs[leaks.snap.count - 1];
+		struct sockrec_ext *ext;
+		if ((x = monitor_ext(t->m, c)) != NULL &&
+		    (ext = snapshot_ext_for(&leaks.snap, copy)) != NULL)
+			*ext = *x;
+	}
+	return 0;
+}
+
+/* Build the groups again when the model changed since. */
+static void
+rebuild(struct tui *t)
+{
+	uint64_t now = tui_now(t);
+	uint64_t events = monitor_table(t->m)->events_total;
+	struct leak_source src = { .snap = &leaks.snap,
+				   .owners = owners_of,
+				   .observed_ms = observed_of,
+				   .arg = t->m };
+
+	if (leaks.built && leaks.built_polls == monitor_polls(t->m) &&
+	    leaks.built_events == events)
+		return;
+	leak_report_free(&leaks.report);
+	leak_source_read_sysctls(&src);
+	if (gather(t, now) < 0 || leak_report_build(&leaks.report, &src) < 0 ||
+	    leak_tracker_update(&leaks.tracker, &leaks.report, now) < 0) {
+		leak_report_free(&leaks.report);
+		tui_status(t, true, "leaks: out of memory");
+	}
+	leaks.built = true;
+	leaks.built_polls = monitor_polls(t->m);
+	leaks.built_events = events;
+	if (t->leaks_cursor >= leaks.report.count)
+		t->leaks_cursor = leaks.report.count ? leaks.report.count - 1 : 0;
+}
+
+static const struct leak_group *
+selected(const struct tui *t)
+{
+	return t->leaks_cursor < leaks.report.count
+		       ? &leaks.report.groups[t->leaks_cursor]
+		       : NULL;
+}
+
+static void
+group_line(struct tui *t, const struct leak_group *g, int y, bool sel)
+{
+	char line[320], ns[NETNS_LABEL_MAX], port[12], proc[96], old[16],
+		med[16], grow[32];
+	const struct netns_info *info = monitor_space(t->m, g->netns);
+
+	if (g->local_port)
+		snprintf(port, sizeof(port), "%u", g->local_port);
+	else
+		snprintf(port, sizeof(port), "->%u", g->peer_port);
+	if (g->n_owners > 0) {
+		char comm[4 * 16 + 1];
+		text_printable(comm, sizeof(comm), g->owners[0].comm);
+		snprintf(proc, sizeof(proc), "%s/%d%s", comm, g->owners[0].pid,
+			 g->n_owners > 1 ? "+" : "");
+	} else {
+		snprintf(proc, sizeof(proc), "%s",
+			 g->state == TCP_STATE_CLOSE_WAIT ? "?" : "(orphans)");
+	}
+	tui_format_age(old, sizeof(old), g->oldest_ms * 1000000ull);
+	tui_format_age(med, sizeof(med), g->median_ms * 1000000ull);
+	tui_format_age(grow, sizeof(grow), g->window_ms * 1000000ull);
+	snprintf(line, sizeof(line), "%6zu %-10s %-12s %7s %-20s %8s %8s %+5ld/%s",
+		 g->count, tcp_state_name(g->state),
+		 info ? netns_label(info, ns, sizeof(ns)) : "-", port, proc,
+		 g->age_from == LEAK_AGE_NONE ? "-" : old,
+		 g->age_from == LEAK_AGE_NONE ? "-" : med, g->growth, grow);
+	attrset(tui_state_attr(t, g->state) | (sel ? A_REVERSE : 0));
+	tui_put(y, 0, t->cols, line);
+	attrset(A_NORMAL);
+}
+
+static void
+details(struct tui *t, const struct leak_group *g, int y, int h)
+{
+	char line[512], comm[4 * 16 + 1];
+	int n = 0;
+
+	for (size_t i = 0; i < g->n_owners && n < h - 1; i++, n++) {
+		const struct leak_owner *o = &g->owners[i];
+		text_printable(comm, sizeof(comm), o->comm);
+		snprintf(line, sizeof(line), "  %s pid %d holds %zu of them",
+			 comm, o->pid, o->n_fds);
+		tui_put(y + n, 0, t->cols, line);
+	}
+	if (n < h) {
+		attrset(tui_pair_attr(t, TUI_PAIR_HINT, A_DIM));
+		snprintf(line, sizeof(line), "  %s", leak_advice(g));
+		tui_put(y + n, 0, t->cols, line);
+		attrset(A_NORMAL);
+	}
+}
+
+static void
+leaks_draw(struct tui *t, int y, int h)
+{
+	int rows = h - 2 - LEAK_DETAIL_LINES;
+	const struct leak_group *g;
+
+	rebuild(t);
+	for (int i = 0; i < h; i++) {
+		move(y + i, 0);
+		clrtoeol();
+	}
+	attrset(tui_pair_attr(t, TUI_PAIR_TITLE, A_BOLD));
+	tui_put(y, 0, t->cols,
+		leaks.report.count
+			? " Count State      Netns           Port Process   "
+			  "              Oldest   Median Growth"
+			: " No leaking sockets: no CLOSE-WAIT, orphaned "
+			  "FIN-WAIT-2, LAST-ACK or SYN-RECV");
+	attrset(A_NORMAL);
+	if (rows < 1)
+		rows = 1;
+	if (t->leaks_cursor < t->leaks_top)
+		t->leaks_top = t->leaks_cursor;
+	if (t->leaks_cursor >= t->leaks_top + (size_t)rows)
+		t->leaks_top = t->leaks_cursor - (size_t)rows + 1;
+	for (int i = 0; i < rows; i++) {
+		size_t k = t->leaks_top + (size_t)i;
+		if (k >= leaks.report.count)
+			break;
+		group_line(t, &leaks.report.groups[k], y + 1 + i,
+			   k == t->leaks_cursor);
+	}
+	if ((g = selected(t)) != NULL) {
+		tui_hline(t, y + 1 + rows, 0, t->cols);
+		details(t, g, y + 2 + rows, LEAK_DETAIL_LINES);
+	}
+}
+
+static void
+leaks_motion(struct tui *t, enum tui_motion m)
+{
+	size_t n = leaks.report.count, page = t->lines > 12 ? t->lines - 12 : 1;
+
+	switch (m) {
+	case TUI_MOVE_UP:
+		if (t->leaks_cursor > 0)
+			t->leaks_cursor--;
+		break;
+	case TUI_MOVE_DOWN:
+		if (t->leaks_cursor + 1 < n)
+			t->leaks_cursor++;
+		break;
+	case TUI_MOVE_PGUP:
+		t->leaks_cursor = t->leaks_cursor > page ? t->leaks_cursor - page
+							 : 0;
+		break;
+	case TUI_MOVE_PGDN:
+		t->leaks_cursor += page;
+		break;
+	case TUI_MOVE_HOME:
+		t->leaks_cursor = 0;
+		break;
+	case TUI_MOVE_END:
+		t->leaks_cursor = n;
+		break;
+	}
+	if (t->leaks_cursor >= n)
+		t->leaks_cursor = n ? n - 1 : 0;
+}
+
+/* The filter that lists a group's connections. */
+static void
+group_filter(const struct tui *t, const struct leak_group *g, char *buf,
+	     size_t len)
+{
+	int n;
+
+	n = snprintf(buf, len, "state %s and %s %u", tcp_state_name(g->state),
+		     g->local_port ? "sport" : "dport",
+		     g->local_port ? g->local_port : g->peer_port);
+	if (g->pid > 0 && n > 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, " and pid %d", g->pid);
+	if (monitor_space(t->m, g->netns) != NULL && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, " and netns %u", g->netns);
+}
+
+static void
+leaks_enter(struct tui *t)
+{
+	const struct leak_group *g = selected(t);
+	char filter[160];
+
+	if (g == NULL)
+		return;
+	group_filter(t, g, filter, sizeof(filter));
+	tui_nav_list(t);
+	tui_apply_filter_text(t, filter);
+}
+
+static bool
+leaks_click(struct tui *t, int y, int x)
+{
+	(void)x;
+	if (y < 1 || t->leaks_top + (size_t)(y - 1) >= leaks.report.count)
+		return false;
+	t->leaks_cursor = t->leaks_top + (size_t)(y - 1);
+	return true;
+}
+
+const struct view_ops tui_view_leaks = {
+	.name = "leaks",
+	.draw = leaks_draw,
+	.motion = leaks_motion,
+	.enter = leaks_enter,
+	.click = leaks_click,
+};
+
+size_t
+tui_leaks_selected(const struct tui *t, const struct sockrec **recs,
+		   const uint32_t **members)
+{
+	const struct leak_group *g = selected(t);
+
+	if (g == NULL)
+		return 0;
+	*recs = leaks.snap.recs;
+	*members = g->members;
+	return g->count;
+}
+
+void
+tui_leaks_free(void)
+{
+	leak_report_free(&leaks.report);
+	leak_tracker_free(&leaks.tracker);
+	snapshot_free(&leaks.snap);
+	free(leaks.observed_ms);
+	memset(&leaks, 0, sizeof(leaks));
+}
