@@ -16,58 +16,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "support/leaky.h"
 #include "support/netns.h"
 #include "support/run.h"
 #include "support/sockets.h"
 
-#define LEAK_PORT 8080
-#define LEAKED 7
-
-struct leak_report_msg {
-	int server, child;
-	int fds[LEAKED]; /* the accepted sockets' descriptors */
-};
-
 static const struct run_options plain = RUN_OPTIONS_DEFAULT;
 static struct netns ns = { .pid = -1, .fd = -1, .ctl = -1 };
-static struct leak_report_msg rep;
+static struct leaky_report rep;
 static uint32_t ns_inode;
-
-/* The leaking server: accept, fork a child that shares everything, let
- * the peers close, and close nothing. */
-static int
-leaky_server(void *arg, int ctl)
-{
-	struct leak_report_msg msg = { 0 };
-	int lfd, clients[LEAKED];
-	pid_t child;
-
-	(void)arg;
-	if ((lfd = sock_listen_loopback(LEAK_PORT, 64)) < 0)
-		return 1;
-	for (int i = 0; i < LEAKED; i++) {
-		if ((clients[i] = sock_connect_loopback(LEAK_PORT, NULL)) < 0 ||
-		    (msg.fds[i] = accept(lfd, NULL, NULL)) < 0)
-			return 2;
-	}
-	if ((child = fork()) == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		prctl(PR_SET_NAME, "leaky-child");
-		for (int i = 0; i < LEAKED; i++)
-			close(clients[i]);
-		for (;;)
-			pause();
-	}
-	prctl(PR_SET_NAME, "leaky-server");
-	/* The peers close: the server's ends go to CLOSE-WAIT, and stay. */
-	for (int i = 0; i < LEAKED; i++)
-		close(clients[i]);
-	msg.server = getpid();
-	msg.child = (int)child;
-	netns_send(ctl, &msg, sizeof(msg));
-	netns_wait_hangup(ctl);
-	return 0;
-}
 
 static void
 start_leaky(void)
@@ -77,9 +34,8 @@ start_leaky(void)
 	if (geteuid() != 0 || !netns_available())
 		cr_skip_test("needs root: creating and entering network "
 			     "namespaces");
-	cr_assert_eq(netns_start(&ns, leaky_server, NULL), 0);
-	cr_assert_eq(netns_recv(ns.ctl, &rep, sizeof(rep), 10000),
-		     (ssize_t)sizeof(rep), "the leaking server did not start");
+	cr_assert_eq(leaky_start(&ns, &rep), 0,
+		     "the leaking server did not start");
 	cr_assert_eq(fstat(ns.fd, &st), 0);
 	ns_inode = (uint32_t)st.st_ino;
 }
@@ -91,7 +47,7 @@ stop_leaky(void)
 		netns_stop(&ns);
 }
 
-/* The group of CLOSE-WAIT sockets on LEAK_PORT in this test's namespace
+/* The group of CLOSE-WAIT sockets on LEAKY_PORT in this test's namespace
  * (other tests leak on the same port in theirs), as text up to its advice
  * (its last key), or NULL. */
 static char *
@@ -101,7 +57,7 @@ close_wait_group(const char *json, char *buf, size_t len)
 	const char *start, *end;
 
 	snprintf(head, sizeof(head),
-		 "{\"state\":\"CLOSE-WAIT\",\"local_port\":%d,", LEAK_PORT);
+		 "{\"state\":\"CLOSE-WAIT\",\"local_port\":%d,", LEAKY_PORT);
 	snprintf(inode, sizeof(inode), "\"netns\":{\"inode\":%u,", ns_inode);
 	for (start = json; (start = strstr(start, head)) != NULL;
 	     start = end) {
@@ -130,7 +86,7 @@ expect_owner(const char *group, int pid, const char *comm)
 			   group);
 	sscanf(at + strlen(key), "%255[0-9,]", fds);
 	/* Accepted in order: ascending descriptors, each listed once. */
-	for (int i = 0; i < LEAKED; i++) {
+	for (int i = 0; i < LEAKY_COUNT; i++) {
 		char one[16];
 		snprintf(one, sizeof(one), "%s%d", i ? "," : "", rep.fds[i]);
 		strcat(want, one);
@@ -167,11 +123,11 @@ Test(leaks_e2e, names_port_count_namespace_and_both_pids,
 	cr_assert_eq(r.status, 0, "leaks failed: %s", r.err);
 	expect_valid_json(r.out);
 	cr_assert_not_null(close_wait_group(r.out, group, sizeof(group)),
-			   "no CLOSE-WAIT group on port %d: %s", LEAK_PORT,
+			   "no CLOSE-WAIT group on port %d: %s", LEAKY_PORT,
 			   r.out);
 	cr_assert_not_null(strstr(group, "\"count\":"));
 	sscanf(strstr(group, "\"count\":") + 8, "%d", &count);
-	cr_expect_eq(count, LEAKED);
+	cr_expect_eq(count, LEAKY_COUNT);
 	expect_owner(group, rep.server, "leaky-server");
 	expect_owner(group, rep.child, "leaky-child");
 	cr_expect_not_null(strstr(group, "\"age_from\":\"tcp_info\""));
@@ -220,8 +176,8 @@ fail_over_status(int n)
 Test(leaks_e2e, fail_over_exits_3_above_the_limit, .init = start_leaky,
      .fini = stop_leaky, .timeout = 60)
 {
-	cr_expect_eq(fail_over_status(LEAKED - 1), 3);
-	cr_expect_eq(fail_over_status(LEAKED), 0);
+	cr_expect_eq(fail_over_status(LEAKY_COUNT - 1), 3);
+	cr_expect_eq(fail_over_status(LEAKY_COUNT), 0);
 }
 
 Test(leaks_e2e, kill_closes_the_leak, .init = start_leaky,
@@ -235,14 +191,14 @@ Test(leaks_e2e, kill_closes_the_leak, .init = start_leaky,
 	 * the filter names this one by its inode. */
 	snprintf(filter, sizeof(filter),
 		 "netns %u and state close-wait and sport %d", ns_inode,
-		 LEAK_PORT);
+		 LEAKY_PORT);
 	/* Without --yes: listed, nothing closed, status 2. */
 	cr_assert_eq(run_sockwatch(&plain,
 				   &r, "kill", "--netns", pidtext, filter,
 				   NULL),
 		     0);
 	cr_expect_eq(r.status, 2);
-	cr_expect_eq(run_count_lines(r.out), 1 + LEAKED, "%s", r.out);
+	cr_expect_eq(run_count_lines(r.out), 1 + LEAKY_COUNT, "%s", r.out);
 	cr_expect_not_null(strstr(r.err, "--yes"), "%s", r.err);
 	run_result_free(&r);
 

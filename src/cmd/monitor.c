@@ -15,6 +15,7 @@ cmd_monitor(int argc, char **argv)
 	struct cli cli;
 	struct monitor *m;
 	struct tui_options opt;
+	char netns_label_text[NETNS_LABEL_MAX];
 	char why[200];
 	int rc;
 
@@ -78,7 +79,8 @@ cmd_monitor(int argc, char **argv)
 	if (cli.sel.all_netns)
 		opt.netns = "all";
 	else if (cli.netns != NULL)
-		opt.netns = cli.netns;
+		opt.netns = netns_label(&cli.netns_info, netns_label_text,
+					sizeof(netns_label_text));
 	/* -i: the detail view's memory figures come with tcp_info. */
 	monitor_set_info(m, monitor_info(m));
 	rc = tui_run(m, &opt);
