@@ -137,6 +137,13 @@ size_t cli_exact_ring(void);
 /* Print "sockwatch: what: strerror(-err)" once, at the edge. */
 void cli_error(const char *what, int err);
 
+struct collector;
+
+/* Open a collector for cli's selection and take one poll.  Returns 0, or
+ * EXIT_RUNTIME after one line on stderr, with the collector closed and
+ * cli freed.  Says once when the kernel refused the filter. */
+int cli_poll_once(struct cli *cli, struct collector *c);
+
 /* What failed when a collector or monitor for sel would not open with
  * err, in words for cli_error(). */
 const char *cli_open_failure(const struct selection *sel, int err);

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "sockwatch/cli.h"
+#include "sockwatch/collect.h"
 #include "sockwatch/netns.h"
 
 enum {
@@ -130,6 +131,27 @@ cli_error(const char *what, int err)
 {
 	fprintf(stderr, "sockwatch: %s: %s\n", what, strerror(err < 0 ? -err
 								      : err));
+}
+
+int
+cli_poll_once(struct cli *cli, struct collector *c)
+{
+	int err;
+
+	if ((err = collector_open(c, &cli->sel)) < 0) {
+		cli_error(cli_open_failure(&cli->sel, err), err);
+		cli_free(cli);
+		return EXIT_RUNTIME;
+	}
+	if ((err = collector_poll(c)) < 0) {
+		cli_error("sock_diag dump failed", err);
+		collector_close(c);
+		cli_free(cli);
+		return EXIT_RUNTIME;
+	}
+	if (c->bytecode_refused)
+		cli_note_bytecode_refused(cli->command);
+	return 0;
 }
 
 const char *

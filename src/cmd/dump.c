@@ -128,7 +128,7 @@ cmd_dump(int argc, char **argv)
 	static char outbuf[1 << 16];
 	struct collector c;
 	struct cli cli;
-	int rc, err;
+	int rc;
 
 	rc = cli_parse(&cli, "dump",
 		       CLI_OPT_SELECT | CLI_OPT_STATES | CLI_OPT_OUTPUT |
@@ -163,19 +163,8 @@ cmd_dump(int argc, char **argv)
 	}
 	sort_reverse = cli.reverse;
 
-	if ((err = collector_open(&c, &cli.sel)) < 0) {
-		cli_error(cli_open_failure(&cli.sel, err), err);
-		cli_free(&cli);
-		return EXIT_RUNTIME;
-	}
-	if ((err = collector_poll(&c)) < 0) {
-		cli_error("sock_diag dump failed", err);
-		collector_close(&c);
-		cli_free(&cli);
-		return EXIT_RUNTIME;
-	}
-	if (c.bytecode_refused)
-		cli_note_bytecode_refused("dump");
+	if ((rc = cli_poll_once(&cli, &c)) != 0)
+		return rc;
 
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	if (cli.summary) {

@@ -126,7 +126,7 @@ cmd_kill(int argc, char **argv)
 	struct kill_result res = { 0 };
 	struct collector c;
 	struct cli cli;
-	int rc, err;
+	int rc;
 
 	rc = cli_parse(&cli, "kill",
 		       CLI_OPT_SELECT | CLI_OPT_STATES | CLI_OPT_DETAIL |
@@ -142,17 +142,8 @@ cmd_kill(int argc, char **argv)
 				       "('state close-wait and sport 8080')");
 	}
 	cli.sel.processes = true;
-	if ((err = collector_open(&c, &cli.sel)) < 0) {
-		cli_error(cli_open_failure(&cli.sel, err), err);
-		cli_free(&cli);
-		return EXIT_RUNTIME;
-	}
-	if ((err = collector_poll(&c)) < 0) {
-		cli_error("sock_diag dump failed", err);
-		collector_close(&c);
-		cli_free(&cli);
-		return EXIT_RUNTIME;
-	}
+	if ((rc = cli_poll_once(&cli, &c)) != 0)
+		return rc;
 	struct format_options opt = {
 		.numeric = cli.numeric,
 		.process = true,
