@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "sockwatch/leaks.h"
+#include "sockwatch/monitor_leaks.h"
 #include "sockwatch/netns.h"
 #include "sockwatch/text.h"
 #include "time_format.h"
@@ -18,92 +18,15 @@
 /* Lines under the groups for the selected one's owners and advice. */
 #define LEAK_DETAIL_LINES 4
 
-struct leaks_state {
-	struct snapshot snap;	/* the model's leak-state sockets */
-	uint64_t *observed_ms;	/* beside snap.recs */
-	size_t observed_cap;
-	struct leak_report report;
-	struct leak_tracker tracker;
-	uint64_t built_polls, built_events;
-	bool built;
-};
-
-static struct leaks_state leaks;
-
-static uint64_t
-observed_of(void *arg, const struct sockrec *rec)
-{
-	(void)arg;
-	return leaks.observed_ms[rec - leaks.snap.recs];
-}
-
-static struct proc_owners
-owners_of(void *arg, const struct sockrec *rec)
-{
-	return monitor_owners(arg, rec);
-}
-
-/* The model's open sockets in the leak states, and the listeners. */
-static int
-gather(struct tui *t, uint64_t now)
-{
-	const struct conn_table *table = monitor_table(t->m);
-
-	snapshot_reset(&leaks.snap);
-	for (size_t i = 0; i < table->slots_high; i++) {
-		const struct conn *c = &table->conns[i];
-		const struct sockrec_ext *x;
-		if (!conn_visible(c) || (c->flags & CONN_CLOSED) ||
-		    (c->state != TCP_STATE_LISTEN && !leak_counts(&c->rec)))
-			continue;
-		if (snapshot_append(&leaks.snap, &c->rec) < 0)
-			return -1;
-		if (leaks.snap.count > leaks.observed_cap) {
-			size_t cap = leaks.snap.count * 2;
-			uint64_t *v = realloc(leaks.observed_ms,
-					      cap * sizeof(*v));
-			if (v == NULL)
-				return -1;
-			leaks.observed_ms = v;
-			leaks.observed_cap = cap;
-		}
-		leaks.observed_ms[leaks.snap.count - 1] =
-			now > c->state_since_ns
-				? (now - c->state_since_ns) / 1000000
-				: 0;
-		struct sockrec *copy = &leaks.snap.recs[leaks.snap.count - 1];
-		struct sockrec_ext *ext;
-		if ((x = monitor_ext(t->m, c)) != NULL &&
-		    (ext = snapshot_ext_for(&leaks.snap, copy)) != NULL)
-			*ext = *x;
-	}
-	return 0;
-}
+/* The groups the view shows: one monitor per process, so one state. */
+static struct monitor_leaks leaks;
 
 /* Build the groups again when the model changed since. */
 static void
 rebuild(struct tui *t)
 {
-	uint64_t now = tui_now(t);
-	uint64_t events = monitor_table(t->m)->events_total;
-	struct leak_source src = { .snap = &leaks.snap,
-				   .owners = owners_of,
-				   .observed_ms = observed_of,
-				   .arg = t->m };
-
-	if (leaks.built && leaks.built_polls == monitor_polls(t->m) &&
-	    leaks.built_events == events)
-		return;
-	leak_report_free(&leaks.report);
-	leak_source_read_sysctls(&src);
-	if (gather(t, now) < 0 || leak_report_build(&leaks.report, &src) < 0 ||
-	    leak_tracker_update(&leaks.tracker, &leaks.report, now) < 0) {
-		leak_report_free(&leaks.report);
+	if (monitor_leaks_update(&leaks, t->m, tui_now(t)) < 0)
 		tui_status(t, true, "leaks: out of memory");
-	}
-	leaks.built = true;
-	leaks.built_polls = monitor_polls(t->m);
-	leaks.built_events = events;
 	if (t->leaks_cursor >= leaks.report.count)
 		t->leaks_cursor = leaks.report.count ? leaks.report.count - 1 : 0;
 }
@@ -303,9 +226,5 @@ tui_leaks_selected(const struct tui *t, const struct sockrec **recs,
 void
 tui_leaks_free(void)
 {
-	leak_report_free(&leaks.report);
-	leak_tracker_free(&leaks.tracker);
-	snapshot_free(&leaks.snap);
-	free(leaks.observed_ms);
-	memset(&leaks, 0, sizeof(leaks));
+	monitor_leaks_free(&leaks);
 }
