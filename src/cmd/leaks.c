@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sockwatch/cli.h"
@@ -58,6 +59,19 @@ netns_of(void *arg, uint32_t inode)
 	return NULL;
 }
 
+/* Under --watch, what each table is: "09:45:01  2 groups, 6 sockets". */
+static void
+write_report_time(uint64_t wall_ms, const struct leak_report *r)
+{
+	time_t secs = (time_t)(wall_ms / 1000);
+	struct tm tm;
+
+	localtime_r(&secs, &tm);
+	printf("%02d:%02d:%02d  %zu group%s, %zu socket%s\n", tm.tm_hour,
+	       tm.tm_min, tm.tm_sec, r->count, r->count == 1 ? "" : "s",
+	       r->sockets, r->sockets == 1 ? "" : "s");
+}
+
 /* One poll and one report.  Returns 0, EXIT_LEAKING, or an exit status
  * after one line on stderr. */
 static int
@@ -100,8 +114,11 @@ report_once(struct leaks_run *run)
 		leaks_write_json(stdout, &run->fmt, &r, clock_wall_ms(now));
 	else if (run->cli.format == OUTPUT_CSV)
 		leaks_write_csv(stdout, &run->fmt, &r);
-	else
+	else {
+		if (run->cli.watch)
+			write_report_time(clock_wall_ms(now), &r);
 		leaks_write_table(stdout, &run->fmt, &r);
+	}
 	fflush(stdout);
 	err = run->cli.fail_over >= 0 &&
 		      leak_report_max_count(&r) > (size_t)run->cli.fail_over
