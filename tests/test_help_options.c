@@ -150,7 +150,7 @@ run_with(const struct command_case *c, const char *const *opt,
 	cr_assert_eq(run_argv(argv, &o, r), 0);
 }
 
-Test(help_options, every_listed_option_is_taken, .timeout = 120)
+Test(help_options, every_listed_option_is_taken, .timeout = 240)
 {
 	for (size_t c = 0; c < sizeof(commands) / sizeof(*commands); c++) {
 		const struct command_case *cc = &commands[c];

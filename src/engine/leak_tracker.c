@@ -102,6 +102,8 @@ find_seen(const struct leak_seen *v, size_t n, uint64_t cookie)
 {
 	struct leak_seen key = { .cookie = cookie };
 
+	if (n == 0)
+		return NULL;
 	return bsearch(&key, v, n, sizeof(*v), by_cookie);
 }
 
