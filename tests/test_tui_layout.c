@@ -108,7 +108,7 @@ Test(tui_layout, columns_fit_and_drop_in_order)
 	tui_layout_columns(&l, 120, false);
 	cr_assert(l.used <= 120);
 	cr_assert(l.shown[TUI_COL_PROCESS] && !l.shown[TUI_COL_RTT]);
-	cr_assert_geq(l.w[TUI_COL_LOCAL], 22);
+	cr_assert_geq(l.w[TUI_COL_LOCAL], 21);
 	/* Columns are left to right, without overlap. */
 	for (int c = 1; c < TUI_COL_COUNT; c++)
 		if (l.shown[c] && l.shown[c - 1])
@@ -131,9 +131,106 @@ Test(tui_layout, columns_fit_and_drop_in_order)
 	cr_assert_eq(l.w[TUI_COL_LOCAL], tui_columns[TUI_COL_LOCAL].max);
 	cr_assert_eq(tui_layout_column_at(&l, l.x[TUI_COL_PEER] + 1),
 		     TUI_COL_PEER);
-	cr_assert_eq(tui_column_parse("recvq"), TUI_COL_RECVQ);
-	cr_assert_eq(tui_column_parse("Local Address:Port"), TUI_COL_LOCAL);
-	cr_assert_eq(tui_column_parse("nonsense"), -1);
+}
+
+/* Every key `dump --sort` takes sorts by the same here: none is replaced
+ * by another (sport is the local port, not the local address). */
+Test(tui_layout, sort_keys_mean_what_dump_means)
+{
+	static const char *const dump_keys[] = { "state", "local", "peer",
+						 "sport", "dport", "recvq",
+						 "sendq" };
+	char list[256];
+
+	for (size_t i = 0; i < sizeof(dump_keys) / sizeof(*dump_keys); i++) {
+		int k = tui_sort_parse(dump_keys[i]);
+		cr_assert_geq(k, 0, "%s is refused", dump_keys[i]);
+		cr_expect_str_eq(tui_sort_keys[k].name, dump_keys[i]);
+	}
+	cr_assert_eq(tui_sort_parse("SPORT"), TUI_SORT_SPORT);
+	cr_assert_eq(tui_sort_keys[TUI_SORT_SPORT].column, TUI_COL_LOCAL);
+	cr_assert_eq(tui_sort_keys[TUI_SORT_DPORT].column, TUI_COL_PEER);
+	/* A column's title sorts by its first key. */
+	cr_assert_eq(tui_sort_parse("Local Address:Port"), TUI_SORT_LOCAL);
+	cr_assert_eq(tui_sort_parse("nonsense"), -1);
+	cr_assert_eq(tui_sort_of_column(TUI_COL_PEER), TUI_SORT_PEER);
+	/* The list in messages names them all. */
+	tui_sort_key_list(list, sizeof(list));
+	for (int k = 0; k < TUI_SORT_COUNT; k++)
+		cr_expect_not_null(strstr(list, tui_sort_keys[k].name), "%s",
+				   list);
+	/* Cut short as snprintf is, saying the length it needed. */
+	char small[4];
+	cr_assert_eq(tui_sort_key_list(small, sizeof(small)), strlen(list));
+	cr_assert_str_eq(small, "sta");
+}
+
+/* The widest IPv4 address:port, "255.255.255.255:65535", and the widest
+ * Process text, a 7-digit pid and a 15-byte comm. */
+#define IPV4_ENDPOINT_WIDTH 21
+#define PROCESS_WIDTH (7 + 1 + 15)
+
+Test(tui_layout, at_80_columns_endpoints_and_process_are_whole)
+{
+	struct tui_layout l;
+
+	tui_layout_columns(&l, 80, false);
+	cr_assert(l.used <= 80, "used %d", l.used);
+	cr_assert(l.shown[TUI_COL_LOCAL] && l.shown[TUI_COL_PEER] &&
+		  l.shown[TUI_COL_PROCESS]);
+	cr_expect_geq(l.w[TUI_COL_LOCAL], IPV4_ENDPOINT_WIDTH);
+	cr_expect_geq(l.w[TUI_COL_PEER], IPV4_ENDPOINT_WIDTH);
+	cr_expect_geq(l.w[TUI_COL_PROCESS], PROCESS_WIDTH);
+	/* At every usable width the endpoints stay whole. */
+	for (int width = 60; width <= 250; width++)
+		for (int info = 0; info < 2; info++) {
+			tui_layout_columns(&l, width, info);
+			cr_assert(l.used <= width, "%d: used %d", width, l.used);
+			cr_assert(l.shown[TUI_COL_STATE]);
+			cr_assert_geq(l.w[TUI_COL_LOCAL], IPV4_ENDPOINT_WIDTH,
+				      "width %d", width);
+			cr_assert_geq(l.w[TUI_COL_PEER], IPV4_ENDPOINT_WIDTH,
+				      "width %d", width);
+		}
+}
+
+Test(tui_layout, the_queues_go_together)
+{
+	struct tui_layout l;
+
+	for (int width = 60; width <= 250; width++)
+		for (int info = 0; info < 2; info++) {
+			tui_layout_columns(&l, width, info);
+			cr_assert_eq(l.shown[TUI_COL_RECVQ],
+				     l.shown[TUI_COL_SENDQ],
+				     "width %d%s: Recv-Q %s, Send-Q %s", width,
+				     info ? " with tcp_info" : "",
+				     l.shown[TUI_COL_RECVQ] ? "shown" : "not",
+				     l.shown[TUI_COL_SENDQ] ? "shown" : "not");
+		}
+	tui_layout_columns(&l, 60, false);
+	cr_expect(!l.shown[TUI_COL_RECVQ] && !l.shown[TUI_COL_SENDQ]);
+	tui_layout_columns(&l, 120, false);
+	cr_expect(l.shown[TUI_COL_RECVQ] && l.shown[TUI_COL_SENDQ]);
+}
+
+/* What is shown never skips a more important column for a less important
+ * one: the process before the age, the age before the queues. */
+Test(tui_layout, columns_give_way_least_important_first)
+{
+	static const int order[] = { TUI_COL_PROCESS, TUI_COL_AGE,
+				     TUI_COL_RECVQ };
+	struct tui_layout l;
+
+	for (int width = 60; width <= 250; width++) {
+		tui_layout_columns(&l, width, false);
+		for (size_t i = 1; i < sizeof(order) / sizeof(*order); i++)
+			if (l.shown[order[i]])
+				cr_assert(l.shown[order[i - 1]],
+					  "width %d: %s shown without %s", width,
+					  tui_columns[order[i]].header,
+					  tui_columns[order[i - 1]].header);
+	}
 }
 
 Test(tui_layout, process_column_text)

@@ -90,7 +90,7 @@ draw_title(struct tui *t, size_t open, size_t lingering)
 			 "  %zu sockets%s%.0zu%s  sort %s%s%s%s%s%s", open,
 			 lingering ? " +" : "", lingering,
 			 lingering ? " closed" : "",
-			 tui_columns[t->sort_col].sort_name,
+			 tui_sort_keys[t->sort].name,
 			 t->sort_reverse ? t->g->down : t->g->up,
 			 monitor_info(t->m) ? "  tcp_info" : "",
 			 ftext && *ftext ? "  filter: " : "",

@@ -191,21 +191,22 @@ act_prompt(struct tui *t)
 static void
 act_sort_next(struct tui *t)
 {
-	int c = t->sort_col;
+	int k = (int)t->sort;
 
-	/* The next column that is on screen. */
-	for (int i = 0; i < TUI_COL_COUNT; i++) {
-		c = (c + 1) % TUI_COL_COUNT;
-		if (t->layout.shown[c] || t->layout.used == 0)
+	/* The next key whose column is on screen. */
+	for (int i = 0; i < TUI_SORT_COUNT; i++) {
+		k = (k + 1) % TUI_SORT_COUNT;
+		if (t->layout.shown[tui_sort_keys[k].column] ||
+		    t->layout.used == 0)
 			break;
 	}
-	tui_list_sort_by(t, c, t->sort_reverse);
+	tui_list_sort_by(t, (enum tui_sort)k, t->sort_reverse);
 }
 
 static void
 act_sort_order(struct tui *t)
 {
-	tui_list_sort_by(t, t->sort_col, !t->sort_reverse);
+	tui_list_sort_by(t, t->sort, !t->sort_reverse);
 }
 
 static void

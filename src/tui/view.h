@@ -116,7 +116,7 @@ struct tui {
 	uint64_t *keys, *tmpk;
 	size_t nrows, rows_cap;
 	bool resort;
-	int sort_col;
+	enum tui_sort sort;
 	bool sort_reverse;
 	size_t cursor, top;
 	uint32_t sel_index; /* the selected row's index before a re-sort */
@@ -194,7 +194,7 @@ void tui_header_draw(struct tui *t, int h);
 
 /* list.c */
 void tui_list_rebuild(struct tui *t);
-void tui_list_sort_by(struct tui *t, int col, bool reverse);
+void tui_list_sort_by(struct tui *t, enum tui_sort key, bool reverse);
 const struct conn *tui_list_conn(const struct tui *t, size_t row);
 const struct sockrec_ext *tui_list_ext(const struct tui *t, size_t row);
 uint64_t tui_now(const struct tui *t);
