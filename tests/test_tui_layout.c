@@ -6,6 +6,7 @@
 #include "tui/columns.h"
 #include "tui/diagram.h"
 #include "tui/history.h"
+#include "tui/info_text.h"
 #include "tui/radix_sort.h"
 #include "tui/sparkline.h"
 #include "tui/text_fit.h"
@@ -303,4 +304,87 @@ Test(tui_layout, diagram_names_every_state_and_draws_corners)
 	/* Every line fits 80 columns. */
 	for (int r = 0; r < tui_diagram_rows; r++)
 		cr_assert_leq(strlen(tui_diagram[r]), 80);
+}
+
+Test(tui_layout, bytes_and_rates_in_human_units)
+{
+	char buf[32];
+
+	tui_format_bytes(buf, sizeof(buf), 0);
+	cr_assert_str_eq(buf, "0 B");
+	tui_format_bytes(buf, sizeof(buf), 999);
+	cr_assert_str_eq(buf, "999 B");
+	tui_format_bytes(buf, sizeof(buf), 2832);
+	cr_assert_str_eq(buf, "2.77 KiB");
+	tui_format_bytes(buf, sizeof(buf), 131072);
+	cr_assert_str_eq(buf, "128 KiB");
+	tui_format_bytes(buf, sizeof(buf), 3939840);
+	cr_assert_str_eq(buf, "3.76 MiB");
+	tui_format_bytes(buf, sizeof(buf), UINT64_MAX);
+	cr_assert_str_eq(buf, "16.0 EiB");
+	tui_format_rate(buf, sizeof(buf), 100);
+	cr_assert_str_eq(buf, "800 bit/s");
+	tui_format_rate(buf, sizeof(buf), 312153598139ull);
+	cr_assert_str_eq(buf, "2.50 Tbit/s");
+	tui_format_rate(buf, sizeof(buf), 125000);
+	cr_assert_str_eq(buf, "1.00 Mbit/s");
+	tui_format_rate(buf, sizeof(buf), UINT64_MAX);
+	cr_assert_str_eq(buf, "unlimited");
+}
+
+static bool
+lines_have(char lines[][TUI_INFO_LINE], size_t n, const char *text)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strstr(lines[i], text) != NULL)
+			return true;
+	return false;
+}
+
+/* The kernel's "none" and "infinite" values are said, not printed: a
+ * listener's pacing rate (~0), the ssthresh of a connection still in
+ * slow start (TCP_INFINITE_SSTHRESH), a min rtt without a sample (~0U). */
+Test(tui_layout, detail_figures_never_print_sentinels)
+{
+	static const char *const sentinels[] = {
+		"18446744073709551615", "9223372036854775807", "4294967295",
+		"4294967.295", "2147483647", "2147483.647",
+	};
+	struct sockrec_ext x = {
+		.rtt_us = 3000, .min_rtt_us = UINT32_MAX, .rto_us = 204000,
+		.snd_cwnd = 10, .ssthresh = 0x7fffffff, .snd_mss = 32768,
+		.bytes_sent = 1048576, .bytes_acked = 1048576,
+		.bytes_received = 2000, .notsent_bytes = 0,
+		.last_data_sent_ms = 50364,
+		.delivery_rate = 0, .pacing_rate = UINT64_MAX,
+		.has_info = 1, .has_mem = 1,
+		.skmem = { 2832, 131072, 0, 3939840, 1264, 0, 0, 0, 0 },
+		.cong = "cubic",
+	};
+	char lines[16][TUI_INFO_LINE];
+	size_t n = tui_info_text(lines, 16, &x);
+
+	n += tui_memory_text(lines + n, 16 - n, &x);
+	cr_assert_geq(n, 8);
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < sizeof(sentinels) / sizeof(*sentinels);
+		     k++)
+			cr_assert_null(strstr(lines[i], sentinels[k]),
+				       "a sentinel printed: %s", lines[i]);
+	cr_expect(lines_have(lines, n, "pacing unlimited"));
+	cr_expect(lines_have(lines, n, "ssthresh -"));
+	cr_expect(lines_have(lines, n, "min -"));
+	cr_expect(lines_have(lines, n, "delivery -"));
+	cr_expect(lines_have(lines, n, "sent 1.00 MiB"));
+	cr_expect(lines_have(lines, n, "received 1.95 KiB"));
+	cr_expect(lines_have(lines, n, "last send 0m50s ago"));
+	cr_expect(lines_have(lines, n, "rmem 2.77 KiB/128 KiB"));
+	/* A finite ssthresh and a paced rate are figures. */
+	x.ssthresh = 7;
+	x.pacing_rate = 125000;
+	x.min_rtt_us = 1500;
+	n = tui_info_text(lines, 16, &x);
+	cr_expect(lines_have(lines, n, "ssthresh 7 "));
+	cr_expect(lines_have(lines, n, "pacing 1.00 Mbit/s"));
+	cr_expect(lines_have(lines, n, "min 1.500 ms"));
 }
