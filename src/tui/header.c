@@ -54,7 +54,9 @@ counts(const struct tui *t, size_t *open, size_t *lingering,
 		return t->frozen.by_state;
 	}
 	*open = monitor_table(t->m)->open;
-	*lingering = monitor_table(t->m)->lingering;
+	/* The closed connections the list shows: the model also keeps
+	 * those a new filter hides, which did not close for that. */
+	*lingering = t->closed_rows;
 	*hist = &t->hist;
 	return monitor_table(t->m)->by_state;
 }

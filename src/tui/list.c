@@ -222,10 +222,13 @@ rebuild(struct tui *t, uint32_t sel, bool had)
 		tui_status(t, true, "list: out of memory");
 		return;
 	}
-	t->nrows = 0;
+	t->nrows = t->closed_rows = 0;
 	for (size_t s = 0; s < tab->slots_high && t->nrows < t->rows_cap; s++)
-		if (row_wanted(t, &tab->conns[s]))
+		if (row_wanted(t, &tab->conns[s])) {
 			t->rows[t->nrows++] = (uint32_t)s;
+			if (tab->conns[s].flags & CONN_CLOSED)
+				t->closed_rows++;
+		}
 	sort_rows(t);
 	follow_selection(t, sel, had);
 	t->resort = false;
@@ -314,7 +317,7 @@ tui_pause(struct tui *t, bool pause)
 	tab = monitor_table(t->m);
 	memcpy(f->by_state, tab->by_state, sizeof(f->by_state));
 	f->open = tab->open;
-	f->lingering = tab->lingering;
+	f->lingering = t->closed_rows;
 	f->hist = t->hist;
 	t->paused = true;
 }

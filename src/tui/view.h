@@ -18,6 +18,7 @@
 #include "sockwatch/tui.h"
 #include "columns.h"
 #include "history.h"
+#include "keys.h"
 
 #define TUI_MIN_COLS 60
 #define TUI_MIN_LINES 12
@@ -115,6 +116,7 @@ struct tui {
 	uint32_t *rows, *tmpv;
 	uint64_t *keys, *tmpk;
 	size_t nrows, rows_cap;
+	size_t closed_rows; /* of which are closed connections lingering */
 	bool resort;
 	enum tui_sort sort;
 	bool sort_reverse;
@@ -213,19 +215,5 @@ void tui_prompt_draw(struct tui *t, int y);
 void tui_apply_filter_text(struct tui *t, const char *text);
 void tui_set_info(struct tui *t, bool on);
 void tui_set_interval(struct tui *t, uint64_t ms);
-
-/* A key code from curses (KEY_*), as opposed to a character. */
-#define TUI_KEYCODE (1 << 24)
-
-/* The key table: dispatch reads it, and so does the help screen.  An
- * entry without a function is a heading. */
-struct tui_binding {
-	int keys[4];	   /* characters, or KEY_* | TUI_KEYCODE; 0 ends */
-	const char *names; /* as help shows them */
-	const char *what;
-	void (*fn)(struct tui *t);
-};
-extern const struct tui_binding tui_bindings[];
-extern const size_t tui_binding_count;
 
 #endif
