@@ -528,17 +528,15 @@ wide_endpoints(void *arg, int ctl)
 	struct sockaddr_in6 six = { .sin6_family = AF_INET6,
 				    .sin6_port = htons(WIDE_V6_PORT),
 				    .sin6_addr = IN6ADDR_LOOPBACK_INIT };
-	int one = 1, l, c, l6, c6;
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+	int c = socket(AF_INET, SOCK_STREAM, 0);
+	int l6 = socket(AF_INET6, SOCK_STREAM, 0);
+	int c6 = socket(AF_INET6, SOCK_STREAM, 0);
 
 	(void)arg;
 	prctl(PR_SET_NAME, LONG_COMM);
 	inet_pton(AF_INET, WIDE_SERVER, &srv.sin_addr);
 	inet_pton(AF_INET, WIDE_CLIENT, &cli.sin_addr);
-	l = socket(AF_INET, SOCK_STREAM, 0);
-	c = socket(AF_INET, SOCK_STREAM, 0);
-	l6 = socket(AF_INET6, SOCK_STREAM, 0);
-	c6 = socket(AF_INET6, SOCK_STREAM, 0);
-	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(l, (struct sockaddr *)&srv, sizeof(srv)) < 0 ||
 	    listen(l, 8) < 0 ||
 	    bind(c, (struct sockaddr *)&cli, sizeof(cli)) < 0 ||
@@ -552,17 +550,6 @@ wide_endpoints(void *arg, int ctl)
 	netns_send(ctl, "ready", 5);
 	netns_wait_hangup(ctl);
 	return 0;
-}
-
-/* The line of the columns' titles. */
-static const char *
-titles_line(const char *screen, char *buf, size_t len)
-{
-	for (int i = 0; i < 40; i++)
-		if (strncmp(tmux_line(screen, i, buf, len), "State", 5) == 0)
-			return buf;
-	buf[0] = '\0';
-	return buf;
 }
 
 /* A row shows both wide endpoints and the whole process. */
@@ -602,7 +589,10 @@ Test(tui_screen, narrow_terminals_keep_endpoints_whole, .timeout = 30,
 	tmux_resize(&tm, 60, 12);
 	screen = tmux_wait(&tm, wide_row_whole, NULL, WAIT_MS, &ok);
 	cr_assert(ok, "60x12: the endpoints are cut:\n%s", screen);
-	titles_line(screen, titles, sizeof(titles));
+	for (int i = 0; i < 12; i++)
+		if (strncmp(tmux_line(screen, i, titles, sizeof(titles)),
+			    "State", 5) == 0)
+			break;
 	cr_expect_eq(strstr(titles, "Recv-Q") != NULL,
 		     strstr(titles, "Send-Q") != NULL,
 		     "60x12: one queue without the other: %s", titles);
@@ -767,4 +757,31 @@ Test(tui_screen, htop_function_keys, .timeout = 30, .fini = cleanup)
 	assert_shown("TCP states", "F1 did not open the help");
 	tmux_keys(&tm, false, "F10");
 	expect_restored("F10");
+}
+
+/* A key the monitor does not sort by is refused, in one line, status 2;
+ * dump's keys all pass that check (the next one wants a terminal). */
+Test(tui_screen, sort_keys_are_taken_or_refused, .timeout = 20)
+{
+	static const char *const dump_keys[] = { "state", "local", "peer",
+						 "sport", "dport", "recvq",
+						 "sendq" };
+	struct run_options o = RUN_OPTIONS_DEFAULT;
+	struct run_result r;
+
+	cr_assert_eq(run_sockwatch(&o, &r, "monitor", "--sort", "bogus", NULL),
+		     0);
+	cr_expect_eq(r.status, 2, "exit %d", r.status);
+	cr_expect_eq(run_count_lines(r.err), 1, "stderr: %s", r.err);
+	cr_expect_not_null(strstr(r.err, "'bogus'"), "%s", r.err);
+	cr_expect_not_null(strstr(r.err, "sport"), "%s", r.err);
+	run_result_free(&r);
+	for (size_t i = 0; i < sizeof(dump_keys) / sizeof(*dump_keys); i++) {
+		cr_assert_eq(run_sockwatch(&o, &r, "monitor", "--sort",
+					   dump_keys[i], NULL),
+			     0);
+		cr_expect_not_null(strstr(r.err, "needs a terminal"),
+				   "--sort %s: %s", dump_keys[i], r.err);
+		run_result_free(&r);
+	}
 }

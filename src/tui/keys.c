@@ -342,7 +342,7 @@ const struct tui_binding tui_bindings[] = {
 	  "close, 9 every state",
 	  act_quick },
 	{ { 'f' }, "f", "next quick filter", act_quick_next },
-	{ { 's', K(KEY_F(6)) }, "s F6", "sort by the next column",
+	{ { 's', K(KEY_F(6)) }, "s F6", "sort by the next key",
 	  act_sort_next },
 	{ { 'S' }, "S", "reverse the sort order", act_sort_order },
 	{ { 'i' }, "i", "tcp_info on/off: rtt, retransmits, memory",
