@@ -48,8 +48,6 @@ const struct tui_sort_key tui_sort_keys[TUI_SORT_COUNT] = {
 	[TUI_SORT_PROCESS] = { "process", TUI_COL_PROCESS },
 };
 
-#define PRIORITY_LAST 16
-
 /* The columns of one priority: their widths at need and at min, each
  * with its separator. */
 static int
@@ -129,10 +127,13 @@ tui_layout_columns(struct tui_layout *out, int width, bool info)
 {
 	int w[TUI_COL_COUNT] = { 0 };
 	/* Each column costs its width and a separator; the last has none. */
-	int room = width + 1;
+	int room = width + 1, last = 0;
 
 	memset(out, 0, sizeof(*out));
-	for (int p = 1; p <= PRIORITY_LAST; p++) {
+	for (int c = 0; c < TUI_COL_COUNT; c++)
+		if (tui_columns[c].priority > last)
+			last = tui_columns[c].priority;
+	for (int p = 1; p <= last; p++) {
 		int n, need = group_cost(p, info, true, &n);
 		if (n == 0)
 			continue;
