@@ -1,5 +1,6 @@
 /* The manual and the completions know every option and scenario the
- * program takes. */
+ * program takes; the manual and doc/monitor.md every key of the
+ * monitor. */
 #include <criterion/criterion.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include "sockwatch/cli.h"
 #include "sockwatch/commands.h"
 #include "sockwatch/stack_scenario.h"
+#include "tui/keys.h"
 
 static char *
 slurp(const char *path)
@@ -122,5 +124,98 @@ Test(docs, readme_quick_start_is_two_commands)
 
 	cr_assert_not_null(strstr(text, "make run"));
 	cr_assert_not_null(strstr(text, "make check"));
+	free(text);
+}
+
+/* text from the line that starts with from up to the next that starts
+ * with to (or the end), as a string of its own. */
+static char *
+section_of(const char *text, const char *from, const char *to)
+{
+	const char *start = strstr(text, from), *end;
+
+	cr_assert_not_null(start, "no %s", from);
+	end = strstr(start + strlen(from), to);
+	return strndup(start, end ? (size_t)(end - start) : strlen(start));
+}
+
+/* word between blanks (or the text's ends) after prefix. */
+static bool
+has_blank_word(const char *text, const char *prefix, const char *word)
+{
+	char needle[64];
+	size_t n;
+
+	snprintf(needle, sizeof(needle), "%s%s", prefix, word);
+	n = strlen(needle);
+	for (const char *p = strstr(text, needle); p != NULL;
+	     p = strstr(p + 1, needle))
+		if ((p == text || p[-1] == ' ' || p[-1] == '\n' ||
+		     p[-1] == '.') &&
+		    (p[n] == '\0' || p[n] == ' ' || p[n] == '\n'))
+			return true;
+	return false;
+}
+
+/* Each key a binding names (its names, one word a key) passes check. */
+static void
+check_keys(const char *where, const char *text,
+	   bool (*check)(const char *text, const char *key))
+{
+	size_t keys = 0;
+
+	for (size_t i = 0; i < tui_binding_count; i++) {
+		const struct tui_binding *b = &tui_bindings[i];
+		char names[64], *save = NULL;
+
+		if (b->fn == NULL || b->names[0] == '\0')
+			continue;
+		snprintf(names, sizeof(names), "%s", b->names);
+		for (char *key = strtok_r(names, " ", &save); key != NULL;
+		     key = strtok_r(NULL, " ", &save), keys++)
+			cr_expect(check(text, key), "%s lacks the key %s", where,
+				  key);
+	}
+	cr_assert_gt(keys, 20, "the key table is missing");
+}
+
+/* mdoc: ".It Ic q , Ic Q , Ic F10"; "?" escaped as "\&?". */
+static bool
+manual_has_key(const char *text, const char *key)
+{
+	char escaped[32];
+
+	snprintf(escaped, sizeof(escaped), "\\&%s", key);
+	return has_blank_word(text, "Ic ", key) ||
+	       has_blank_word(text, "Ic ", escaped);
+}
+
+/* Markdown: each key in backquotes. */
+static bool
+markdown_has_key(const char *text, const char *key)
+{
+	char quoted[32];
+
+	snprintf(quoted, sizeof(quoted), "`%s`", key);
+	return strstr(text, quoted) != NULL;
+}
+
+Test(docs, manual_lists_every_monitor_key)
+{
+	char *text = slurp("man/sockwatch.8");
+	char *keys = section_of(text, ".Sh MONITOR KEYS", "\n.Sh ");
+
+	check_keys("man/sockwatch.8 (MONITOR KEYS)", keys, manual_has_key);
+	free(keys);
+	free(text);
+}
+
+Test(docs, monitor_doc_lists_every_key)
+{
+	char *text = slurp("doc/monitor.md");
+	char *keys = section_of(text, "## Keys", "\n## ");
+
+	check_keys("doc/monitor.md (Keys)", keys, markdown_has_key);
+	free(keys);
 	free(text);
 }

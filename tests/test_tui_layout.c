@@ -6,6 +6,7 @@
 #include "tui/columns.h"
 #include "tui/diagram.h"
 #include "tui/history.h"
+#include "tui/info_text.h"
 #include "tui/radix_sort.h"
 #include "tui/sparkline.h"
 #include "tui/text_fit.h"
@@ -108,7 +109,7 @@ Test(tui_layout, columns_fit_and_drop_in_order)
 	tui_layout_columns(&l, 120, false);
 	cr_assert(l.used <= 120);
 	cr_assert(l.shown[TUI_COL_PROCESS] && !l.shown[TUI_COL_RTT]);
-	cr_assert_geq(l.w[TUI_COL_LOCAL], 22);
+	cr_assert_geq(l.w[TUI_COL_LOCAL], 21);
 	/* Columns are left to right, without overlap. */
 	for (int c = 1; c < TUI_COL_COUNT; c++)
 		if (l.shown[c] && l.shown[c - 1])
@@ -131,9 +132,106 @@ Test(tui_layout, columns_fit_and_drop_in_order)
 	cr_assert_eq(l.w[TUI_COL_LOCAL], tui_columns[TUI_COL_LOCAL].max);
 	cr_assert_eq(tui_layout_column_at(&l, l.x[TUI_COL_PEER] + 1),
 		     TUI_COL_PEER);
-	cr_assert_eq(tui_column_parse("recvq"), TUI_COL_RECVQ);
-	cr_assert_eq(tui_column_parse("Local Address:Port"), TUI_COL_LOCAL);
-	cr_assert_eq(tui_column_parse("nonsense"), -1);
+}
+
+/* Every key `dump --sort` takes sorts by the same here: none is replaced
+ * by another (sport is the local port, not the local address). */
+Test(tui_layout, sort_keys_mean_what_dump_means)
+{
+	static const char *const dump_keys[] = { "state", "local", "peer",
+						 "sport", "dport", "recvq",
+						 "sendq" };
+	char list[256];
+
+	for (size_t i = 0; i < sizeof(dump_keys) / sizeof(*dump_keys); i++) {
+		int k = tui_sort_parse(dump_keys[i]);
+		cr_assert_geq(k, 0, "%s is refused", dump_keys[i]);
+		cr_expect_str_eq(tui_sort_keys[k].name, dump_keys[i]);
+	}
+	cr_assert_eq(tui_sort_parse("SPORT"), TUI_SORT_SPORT);
+	cr_assert_eq(tui_sort_keys[TUI_SORT_SPORT].column, TUI_COL_LOCAL);
+	cr_assert_eq(tui_sort_keys[TUI_SORT_DPORT].column, TUI_COL_PEER);
+	/* A column's title sorts by its first key. */
+	cr_assert_eq(tui_sort_parse("Local Address:Port"), TUI_SORT_LOCAL);
+	cr_assert_eq(tui_sort_parse("nonsense"), -1);
+	cr_assert_eq(tui_sort_of_column(TUI_COL_PEER), TUI_SORT_PEER);
+	/* The list in messages names them all. */
+	tui_sort_key_list(list, sizeof(list));
+	for (int k = 0; k < TUI_SORT_COUNT; k++)
+		cr_expect_not_null(strstr(list, tui_sort_keys[k].name), "%s",
+				   list);
+	/* Cut short as snprintf is, saying the length it needed. */
+	char small[4];
+	cr_assert_eq(tui_sort_key_list(small, sizeof(small)), strlen(list));
+	cr_assert_str_eq(small, "sta");
+}
+
+/* The widest IPv4 address:port, "255.255.255.255:65535", and the widest
+ * Process text, a 7-digit pid and a 15-byte comm. */
+#define IPV4_ENDPOINT_WIDTH 21
+#define PROCESS_WIDTH (7 + 1 + 15)
+
+Test(tui_layout, at_80_columns_endpoints_and_process_are_whole)
+{
+	struct tui_layout l;
+
+	tui_layout_columns(&l, 80, false);
+	cr_assert(l.used <= 80, "used %d", l.used);
+	cr_assert(l.shown[TUI_COL_LOCAL] && l.shown[TUI_COL_PEER] &&
+		  l.shown[TUI_COL_PROCESS]);
+	cr_expect_geq(l.w[TUI_COL_LOCAL], IPV4_ENDPOINT_WIDTH);
+	cr_expect_geq(l.w[TUI_COL_PEER], IPV4_ENDPOINT_WIDTH);
+	cr_expect_geq(l.w[TUI_COL_PROCESS], PROCESS_WIDTH);
+	/* At every usable width the endpoints stay whole. */
+	for (int width = 60; width <= 250; width++)
+		for (int info = 0; info < 2; info++) {
+			tui_layout_columns(&l, width, info);
+			cr_assert(l.used <= width, "%d: used %d", width, l.used);
+			cr_assert(l.shown[TUI_COL_STATE]);
+			cr_assert_geq(l.w[TUI_COL_LOCAL], IPV4_ENDPOINT_WIDTH,
+				      "width %d", width);
+			cr_assert_geq(l.w[TUI_COL_PEER], IPV4_ENDPOINT_WIDTH,
+				      "width %d", width);
+		}
+}
+
+Test(tui_layout, the_queues_go_together)
+{
+	struct tui_layout l;
+
+	for (int width = 60; width <= 250; width++)
+		for (int info = 0; info < 2; info++) {
+			tui_layout_columns(&l, width, info);
+			cr_assert_eq(l.shown[TUI_COL_RECVQ],
+				     l.shown[TUI_COL_SENDQ],
+				     "width %d%s: Recv-Q %s, Send-Q %s", width,
+				     info ? " with tcp_info" : "",
+				     l.shown[TUI_COL_RECVQ] ? "shown" : "not",
+				     l.shown[TUI_COL_SENDQ] ? "shown" : "not");
+		}
+	tui_layout_columns(&l, 60, false);
+	cr_expect(!l.shown[TUI_COL_RECVQ] && !l.shown[TUI_COL_SENDQ]);
+	tui_layout_columns(&l, 120, false);
+	cr_expect(l.shown[TUI_COL_RECVQ] && l.shown[TUI_COL_SENDQ]);
+}
+
+/* What is shown never skips a more important column for a less important
+ * one: the process before the age, the age before the queues. */
+Test(tui_layout, columns_give_way_least_important_first)
+{
+	static const int order[] = { TUI_COL_PROCESS, TUI_COL_AGE,
+				     TUI_COL_RECVQ };
+	struct tui_layout l;
+
+	for (int width = 60; width <= 250; width++) {
+		tui_layout_columns(&l, width, false);
+		for (size_t i = 1; i < sizeof(order) / sizeof(*order); i++)
+			if (l.shown[order[i]])
+				cr_assert(l.shown[order[i - 1]],
+					  "width %d: %s shown without %s", width,
+					  tui_columns[order[i]].header,
+					  tui_columns[order[i - 1]].header);
+	}
 }
 
 Test(tui_layout, process_column_text)
@@ -206,4 +304,87 @@ Test(tui_layout, diagram_names_every_state_and_draws_corners)
 	/* Every line fits 80 columns. */
 	for (int r = 0; r < tui_diagram_rows; r++)
 		cr_assert_leq(strlen(tui_diagram[r]), 80);
+}
+
+Test(tui_layout, bytes_and_rates_in_human_units)
+{
+	char buf[32];
+
+	tui_format_bytes(buf, sizeof(buf), 0);
+	cr_assert_str_eq(buf, "0 B");
+	tui_format_bytes(buf, sizeof(buf), 999);
+	cr_assert_str_eq(buf, "999 B");
+	tui_format_bytes(buf, sizeof(buf), 2832);
+	cr_assert_str_eq(buf, "2.77 KiB");
+	tui_format_bytes(buf, sizeof(buf), 131072);
+	cr_assert_str_eq(buf, "128 KiB");
+	tui_format_bytes(buf, sizeof(buf), 3939840);
+	cr_assert_str_eq(buf, "3.76 MiB");
+	tui_format_bytes(buf, sizeof(buf), UINT64_MAX);
+	cr_assert_str_eq(buf, "16.0 EiB");
+	tui_format_rate(buf, sizeof(buf), 100);
+	cr_assert_str_eq(buf, "800 bit/s");
+	tui_format_rate(buf, sizeof(buf), 312153598139ull);
+	cr_assert_str_eq(buf, "2.50 Tbit/s");
+	tui_format_rate(buf, sizeof(buf), 125000);
+	cr_assert_str_eq(buf, "1.00 Mbit/s");
+	tui_format_rate(buf, sizeof(buf), UINT64_MAX);
+	cr_assert_str_eq(buf, "unlimited");
+}
+
+static bool
+lines_have(char lines[][TUI_INFO_LINE], size_t n, const char *text)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strstr(lines[i], text) != NULL)
+			return true;
+	return false;
+}
+
+/* The kernel's "none" and "infinite" values are said, not printed: a
+ * listener's pacing rate (~0), the ssthresh of a connection still in
+ * slow start (TCP_INFINITE_SSTHRESH), a min rtt without a sample (~0U). */
+Test(tui_layout, detail_figures_never_print_sentinels)
+{
+	static const char *const sentinels[] = {
+		"18446744073709551615", "9223372036854775807", "4294967295",
+		"4294967.295", "2147483647", "2147483.647",
+	};
+	struct sockrec_ext x = {
+		.rtt_us = 3000, .min_rtt_us = UINT32_MAX, .rto_us = 204000,
+		.snd_cwnd = 10, .ssthresh = 0x7fffffff, .snd_mss = 32768,
+		.bytes_sent = 1048576, .bytes_acked = 1048576,
+		.bytes_received = 2000, .notsent_bytes = 0,
+		.last_data_sent_ms = 50364,
+		.delivery_rate = 0, .pacing_rate = UINT64_MAX,
+		.has_info = 1, .has_mem = 1,
+		.skmem = { 2832, 131072, 0, 3939840, 1264, 0, 0, 0, 0 },
+		.cong = "cubic",
+	};
+	char lines[16][TUI_INFO_LINE];
+	size_t n = tui_info_text(lines, 16, &x);
+
+	n += tui_memory_text(lines + n, 16 - n, &x);
+	cr_assert_geq(n, 8);
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < sizeof(sentinels) / sizeof(*sentinels);
+		     k++)
+			cr_assert_null(strstr(lines[i], sentinels[k]),
+				       "a sentinel printed: %s", lines[i]);
+	cr_expect(lines_have(lines, n, "pacing unlimited"));
+	cr_expect(lines_have(lines, n, "ssthresh -"));
+	cr_expect(lines_have(lines, n, "min -"));
+	cr_expect(lines_have(lines, n, "delivery -"));
+	cr_expect(lines_have(lines, n, "sent 1.00 MiB"));
+	cr_expect(lines_have(lines, n, "received 1.95 KiB"));
+	cr_expect(lines_have(lines, n, "last send 0m50s ago"));
+	cr_expect(lines_have(lines, n, "rmem 2.77 KiB/128 KiB"));
+	/* A finite ssthresh and a paced rate are figures. */
+	x.ssthresh = 7;
+	x.pacing_rate = 125000;
+	x.min_rtt_us = 1500;
+	n = tui_info_text(lines, 16, &x);
+	cr_expect(lines_have(lines, n, "ssthresh 7 "));
+	cr_expect(lines_have(lines, n, "pacing 1.00 Mbit/s"));
+	cr_expect(lines_have(lines, n, "min 1.500 ms"));
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -21,6 +22,15 @@
 #define WAIT_MS 6000
 #define FLOW_PORT 7300
 #define LATE_PORT 7301
+#define WIDE_V6_PORT 7302
+/* The widest IPv4 address:port loopback allows, as wide as
+ * "255.255.255.255:65535", and a process name of the most TASK_COMM_LEN
+ * allows. */
+#define WIDE_SERVER "127.255.255.254"
+#define WIDE_SERVER_PORT 65535
+#define WIDE_CLIENT "127.255.255.253"
+#define WIDE_CLIENT_PORT 65534
+#define LONG_COMM "fifteen-chars15"
 
 static struct tmux tm;
 static struct netns ns = { .pid = -1, .fd = -1, .ctl = -1 };
@@ -56,7 +66,8 @@ need_root_and_tmux(void)
  * reports how it ended and the terminal's modes afterwards.
  */
 static void
-start_monitor(const char *args, const char *locale)
+start_monitor_sized(const char *args, const char *locale, int cols,
+		    int lines)
 {
 	FILE *f;
 	int fd;
@@ -77,7 +88,14 @@ start_monitor(const char *args, const char *locale)
 	fclose(f);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "sh %s", script);
-	cr_assert_eq(tmux_start(&tm, 120, 40, cmd), 0, "tmux did not start");
+	cr_assert_eq(tmux_start(&tm, cols, lines, cmd), 0,
+		     "tmux did not start");
+}
+
+static void
+start_monitor(const char *args, const char *locale)
+{
+	start_monitor_sized(args, locale, 120, 40);
 }
 
 /* Wait until the screen shows text; fail saying what otherwise. */
@@ -496,4 +514,277 @@ Test(tui_screen, sigterm_restores_the_terminal, .timeout = 30,
 		 script);
 	cr_assert_eq(system(cmd), 0);
 	expect_restored("SIGTERM");
+}
+
+/* A pair on the widest IPv4 endpoints and one on ::1, held by a process
+ * with a name of 15 bytes. */
+static int
+wide_endpoints(void *arg, int ctl)
+{
+	struct sockaddr_in srv = { .sin_family = AF_INET,
+				   .sin_port = htons(WIDE_SERVER_PORT) };
+	struct sockaddr_in cli = { .sin_family = AF_INET,
+				   .sin_port = htons(WIDE_CLIENT_PORT) };
+	struct sockaddr_in6 six = { .sin6_family = AF_INET6,
+				    .sin6_port = htons(WIDE_V6_PORT),
+				    .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+	int c = socket(AF_INET, SOCK_STREAM, 0);
+	int l6 = socket(AF_INET6, SOCK_STREAM, 0);
+	int c6 = socket(AF_INET6, SOCK_STREAM, 0);
+
+	(void)arg;
+	prctl(PR_SET_NAME, LONG_COMM);
+	inet_pton(AF_INET, WIDE_SERVER, &srv.sin_addr);
+	inet_pton(AF_INET, WIDE_CLIENT, &cli.sin_addr);
+	if (bind(l, (struct sockaddr *)&srv, sizeof(srv)) < 0 ||
+	    listen(l, 8) < 0 ||
+	    bind(c, (struct sockaddr *)&cli, sizeof(cli)) < 0 ||
+	    connect(c, (struct sockaddr *)&srv, sizeof(srv)) < 0 ||
+	    accept(l, NULL, NULL) < 0 ||
+	    bind(l6, (struct sockaddr *)&six, sizeof(six)) < 0 ||
+	    listen(l6, 8) < 0 ||
+	    connect(c6, (struct sockaddr *)&six, sizeof(six)) < 0 ||
+	    accept(l6, NULL, NULL) < 0)
+		return 1;
+	netns_send(ctl, "ready", 5);
+	netns_wait_hangup(ctl);
+	return 0;
+}
+
+/* A row shows both wide endpoints and the whole process. */
+static bool
+wide_row_whole(const char *screen, const void *owner)
+{
+	char rows[40][512];
+	int n = list_rows(screen, rows, 40);
+
+	for (int i = 0; i < n; i++)
+		if (strstr(rows[i], WIDE_CLIENT ":65534") &&
+		    strstr(rows[i], WIDE_SERVER ":65535") &&
+		    (owner == NULL || strstr(rows[i], owner)))
+			return true;
+	return false;
+}
+
+Test(tui_screen, narrow_terminals_keep_endpoints_whole, .timeout = 30,
+     .fini = cleanup)
+{
+	char owner[64], titles[512];
+	bool ok;
+	char *screen;
+
+	need_root_and_tmux();
+	start_holder(wide_endpoints);
+	start_monitor_sized("-a -n --ascii", "C", 80, 24);
+	snprintf(owner, sizeof(owner), "%d/" LONG_COMM, (int)ns.pid);
+	screen = tmux_wait(&tm, wide_row_whole, owner, WAIT_MS, &ok);
+	cr_assert(ok, "80x24: no row with both endpoints and %s whole:\n%s",
+		  owner, screen);
+	cr_expect_not_null(strstr(screen, "[::1]:7302"), "%s", screen);
+	free(screen);
+
+	/* At 60 columns the endpoints still, and the queues both or
+	 * neither. */
+	tmux_resize(&tm, 60, 12);
+	screen = tmux_wait(&tm, wide_row_whole, NULL, WAIT_MS, &ok);
+	cr_assert(ok, "60x12: the endpoints are cut:\n%s", screen);
+	for (int i = 0; i < 12; i++)
+		if (strncmp(tmux_line(screen, i, titles, sizeof(titles)),
+			    "State", 5) == 0)
+			break;
+	cr_expect_eq(strstr(titles, "Recv-Q") != NULL,
+		     strstr(titles, "Send-Q") != NULL,
+		     "60x12: one queue without the other: %s", titles);
+	free(screen);
+}
+
+static bool
+detail_has_memory(const char *screen, const void *arg)
+{
+	(void)arg;
+	return strstr(screen, "rmem ") != NULL && strstr(screen, "pacing ");
+}
+
+/* The detail's figures: no ~0 and INT32_MAX of the kernel's printed. */
+static void
+expect_no_sentinels(const char *what)
+{
+	bool ok;
+	char *screen = tmux_wait(&tm, detail_has_memory, NULL, WAIT_MS, &ok);
+
+	cr_assert(ok, "%s: no tcp_info in the detail:\n%s", what, screen);
+	cr_expect_null(strstr(screen, "18446744073709551615"), "%s:\n%s",
+		       what, screen);
+	cr_expect_null(strstr(screen, "2147483647"), "%s:\n%s", what, screen);
+	cr_expect_null(strstr(screen, "4294967295"), "%s:\n%s", what, screen);
+	cr_expect_null(strstr(screen, "4294967.295"), "%s:\n%s", what,
+		       screen);
+	cr_expect_null(strstr(screen, " B/s"), "%s: bytes per second:\n%s",
+		       what, screen);
+	free(screen);
+}
+
+Test(tui_screen, detail_says_unlimited_not_sentinels, .timeout = 30,
+     .fini = cleanup)
+{
+	struct rows_of listeners = { "LISTEN", 2 };
+	struct rows_of established = { "ESTAB", 4 };
+	bool ok;
+	char *screen;
+
+	need_root_and_tmux();
+	start_holder(wide_endpoints);
+	start_monitor("-a -n --ascii -i", "C");
+	tmux_keys(&tm, false, "3");
+	screen = tmux_wait(&tm, rows_are, &listeners, WAIT_MS, &ok);
+	cr_assert(ok, "no two listeners:\n%s", screen);
+	free(screen);
+	/* A listener is never paced: its rate is the kernel's ~0. */
+	tmux_keys(&tm, false, "Enter");
+	assert_shown("pacing unlimited", "a listener's pacing");
+	expect_no_sentinels("a listener");
+	/* A connection that never left slow start: an infinite ssthresh. */
+	tmux_keys(&tm, false, "Escape");
+	tmux_keys(&tm, false, "2");
+	screen = tmux_wait(&tm, rows_are, &established, WAIT_MS, &ok);
+	cr_assert(ok, "no four established rows:\n%s", screen);
+	free(screen);
+	tmux_keys(&tm, false, "Enter");
+	assert_shown("ssthresh -", "a fresh connection's ssthresh");
+	expect_no_sentinels("an established connection");
+}
+
+/* The local ports of the rows, in order. */
+static int
+local_ports(const char *screen, long *ports, int max)
+{
+	char rows[40][512];
+	int n = list_rows(screen, rows, 40), k = 0;
+
+	for (int i = 0; i < n && k < max; i++) {
+		/* "STATE  AGE  RQ  SQ  addr:port ...": the first ':'. */
+		const char *colon = strchr(rows[i], ':');
+		if (colon != NULL)
+			ports[k++] = strtol(colon + 1, NULL, 10);
+	}
+	return k;
+}
+
+Test(tui_screen, sort_sport_sorts_by_the_local_port, .timeout = 30,
+     .fini = cleanup)
+{
+	struct population_spec spec = { .listeners = 1, .established = 3 };
+	struct population_report rep;
+	struct want_total want;
+	long ports[40];
+	bool ok;
+	char *screen;
+
+	need_root_and_tmux();
+	start_population(&spec, &rep);
+	start_monitor("-a -n --ascii --sort sport", "C");
+	want.total = rep.total;
+	screen = tmux_wait(&tm, total_shown, &want, WAIT_MS, &ok);
+	cr_assert(ok, "header never showed the population:\n%s", screen);
+	cr_expect_not_null(strstr(screen, "sort sport"), "%s", screen);
+	/* The clients (127.0.0.2, ephemeral ports below the listener's)
+	 * first: by address they would come after 127.0.0.1. */
+	int n = local_ports(screen, ports, 40);
+	cr_assert_eq(n, (int)rep.total, "%s", screen);
+	for (int i = 1; i < n; i++)
+		cr_expect_leq(ports[i - 1], ports[i], "row %d:\n%s", i, screen);
+	cr_expect_lt(ports[0], POPULATION_PORT_BASE, "%s", screen);
+	free(screen);
+}
+
+static bool
+filtered_to_the_listener(const char *screen, const void *arg)
+{
+	(void)arg;
+	return strstr(screen, " 1 sockets") != NULL &&
+	       strstr(screen, "filter: state listen") != NULL;
+}
+
+Test(tui_screen, closed_count_leaves_out_rows_a_filter_hides,
+     .timeout = 30, .fini = cleanup)
+{
+	bool ok;
+	char *screen;
+
+	need_root_and_tmux();
+	start_holder(flow);
+	/* Polling: the row of a close that exact mode lost to an overrun of
+	 * its ring (other tests churn) may never linger. */
+	start_monitor("-n --ascii --no-exact --interval 100ms --linger 60s",
+		      "C");
+	assert_shown(":7300", "the connection never showed");
+	netns_send(ns.ctl, "close", 5);
+	assert_shown("CLOSE-WAIT", "no CLOSE-WAIT");
+	netns_send(ns.ctl, "close", 5);
+	/* The server's socket closed and lingers; the client waits in
+	 * TIME-WAIT, which is not closed. */
+	assert_shown(" +1 closed", "the close is not counted");
+
+	/* The listeners only: the closed row leaves the view, but it did
+	 * not close again. */
+	tmux_keys(&tm, false, "/");
+	tmux_keys(&tm, false, "C-u");
+	tmux_keys(&tm, true, "state listen");
+	tmux_keys(&tm, false, "Enter");
+	screen = tmux_wait(&tm, filtered_to_the_listener, NULL, WAIT_MS, &ok);
+	cr_assert(ok, "the filter did not apply:\n%s", screen);
+	cr_expect_null(strstr(screen, "closed"),
+		       "a row the filter hides is counted as closed:\n%s",
+		       screen);
+	free(screen);
+}
+
+Test(tui_screen, htop_function_keys, .timeout = 30, .fini = cleanup)
+{
+	struct population_spec spec = { .listeners = 1, .established = 2 };
+	struct population_report rep;
+
+	need_root_and_tmux();
+	start_population(&spec, &rep);
+	start_monitor("-a -n --ascii", "C");
+	assert_shown(" sockets", "no first screen");
+	/* F4 filters (the '/' prompt), F6 sorts (s), F1 helps, F10 quits. */
+	tmux_keys(&tm, false, "F4");
+	assert_shown("\nfilter:", "F4 opened no filter prompt");
+	tmux_keys(&tm, false, "Escape");
+	assert_shown("filter unchanged", "Esc did not leave the prompt");
+	tmux_keys(&tm, false, "F6");
+	assert_shown("sorted by age", "F6 did not sort by the next key");
+	tmux_keys(&tm, false, "F1");
+	assert_shown("TCP states", "F1 did not open the help");
+	tmux_keys(&tm, false, "F10");
+	expect_restored("F10");
+}
+
+/* A key the monitor does not sort by is refused, in one line, status 2;
+ * dump's keys all pass that check (the next one wants a terminal). */
+Test(tui_screen, sort_keys_are_taken_or_refused, .timeout = 20)
+{
+	static const char *const dump_keys[] = { "state", "local", "peer",
+						 "sport", "dport", "recvq",
+						 "sendq" };
+	struct run_options o = RUN_OPTIONS_DEFAULT;
+	struct run_result r;
+
+	cr_assert_eq(run_sockwatch(&o, &r, "monitor", "--sort", "bogus", NULL),
+		     0);
+	cr_expect_eq(r.status, 2, "exit %d", r.status);
+	cr_expect_eq(run_count_lines(r.err), 1, "stderr: %s", r.err);
+	cr_expect_not_null(strstr(r.err, "'bogus'"), "%s", r.err);
+	cr_expect_not_null(strstr(r.err, "sport"), "%s", r.err);
+	run_result_free(&r);
+	for (size_t i = 0; i < sizeof(dump_keys) / sizeof(*dump_keys); i++) {
+		cr_assert_eq(run_sockwatch(&o, &r, "monitor", "--sort",
+					   dump_keys[i], NULL),
+			     0);
+		cr_expect_not_null(strstr(r.err, "needs a terminal"),
+				   "--sort %s: %s", dump_keys[i], r.err);
+		run_result_free(&r);
+	}
 }

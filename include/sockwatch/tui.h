@@ -33,8 +33,12 @@ struct tui_options {
  */
 int tui_terminal_check(char *why, size_t len);
 
-/* The column whose header or --sort name is name, or -1. */
-int tui_column_parse(const char *name);
+/* The sort key that name (a --sort KEY, in any case, or a column's title)
+ * names, or -1.  Every key of `dump --sort` sorts by the same here. */
+int tui_sort_parse(const char *name);
+/* The keys' names, ", " between them, into buf (for messages); returns
+ * the length, as snprintf. */
+size_t tui_sort_key_list(char *buf, size_t len);
 
 /*
  * Run the monitor until the user quits or a terminating signal arrives.

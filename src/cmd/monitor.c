@@ -27,12 +27,12 @@ cmd_monitor(int argc, char **argv)
 		       argc, argv);
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;
-	if (cli.sort != NULL && tui_column_parse(cli.sort) < 0) {
+	if (cli.sort != NULL && tui_sort_parse(cli.sort) < 0) {
+		char keys[160];
+		tui_sort_key_list(keys, sizeof(keys));
 		fprintf(stderr,
-			"sockwatch monitor: unknown sort key '%s' (try "
-			"state, age, local, peer, recvq, sendq, rtt, "
-			"retrans, process)\n",
-			cli.sort);
+			"sockwatch monitor: unknown sort key '%s' (try %s)\n",
+			cli.sort, keys);
 		cli_free(&cli);
 		return EXIT_USAGE;
 	}

@@ -25,14 +25,21 @@ enum tui_col {
 	TUI_COL_COUNT
 };
 
+/*
+ * A column's widths: never narrower than min; need is the width of its
+ * widest usual text (the widest IPv4 address:port, "255.255.255.255:65535";
+ * a 7-digit pid and a 15-byte comm), max what it may grow to with flex.
+ * When the screen is too narrow for them all, columns give way by
+ * priority (tui_layout_columns); columns of one priority are shown or
+ * dropped together.
+ */
 struct tui_column {
 	const char *header;
-	const char *sort_name; /* --sort and the status line */
-	int min, width, max;   /* columns; width is the preferred size */
-	int flex;	       /* share of the room left over */
-	int drop;	       /* dropped in this order when too narrow, 0 never */
-	bool right;	       /* right-aligned (numbers) */
-	bool needs_info;       /* shown only with tcp_info */
+	int min, need, max; /* columns */
+	int flex;	    /* share of the room left over */
+	int priority;	    /* 1 the most important */
+	bool right;	    /* right-aligned (numbers) */
+	bool needs_info;    /* shown only with tcp_info */
 };
 
 extern const struct tui_column tui_columns[TUI_COL_COUNT];
@@ -43,8 +50,44 @@ struct tui_layout {
 	int used; /* columns used, separators included */
 };
 
-/* Fit the list's columns into width; with info, the tcp_info ones too. */
+/*
+ * Fit the list's columns into width; with info, the tcp_info ones too.
+ * Priorities are taken in order, each at its columns' need while that
+ * fits; the first that does not is shown narrower if its minimums fit,
+ * and it and every less important one are dropped otherwise.  What is
+ * left over goes to the flexible columns.
+ */
 void tui_layout_columns(struct tui_layout *out, int width, bool info);
+
+/*
+ * The sort keys: `--sort`, `s` and a click on a column's title.  Each
+ * sorts by one column (the one whose title is marked); `s` steps through
+ * them in this order.  The names are those of `dump --sort`, and more.
+ */
+enum tui_sort {
+	TUI_SORT_STATE,
+	TUI_SORT_AGE,
+	TUI_SORT_RECVQ,
+	TUI_SORT_SENDQ,
+	TUI_SORT_LOCAL,
+	TUI_SORT_SPORT,
+	TUI_SORT_PEER,
+	TUI_SORT_DPORT,
+	TUI_SORT_RTT,
+	TUI_SORT_RETRANS,
+	TUI_SORT_PROCESS,
+	TUI_SORT_COUNT
+};
+
+struct tui_sort_key {
+	const char *name;
+	enum tui_col column;
+};
+
+extern const struct tui_sort_key tui_sort_keys[TUI_SORT_COUNT];
+
+/* The first sort key of a column (a click on its title). */
+enum tui_sort tui_sort_of_column(enum tui_col col);
 
 /* The column under screen column x, or -1. */
 int tui_layout_column_at(const struct tui_layout *l, int x);

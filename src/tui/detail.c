@@ -11,6 +11,7 @@
 
 #include "sockwatch/clock.h"
 #include "sockwatch/text.h"
+#include "info_text.h"
 #include "text_fit.h"
 #include "time_format.h"
 #include "view.h"
@@ -154,58 +155,27 @@ draw_meaning(struct tui *t, struct col *c, int state)
 static void
 draw_info(struct tui *t, struct col *c, const struct sockrec_ext *x)
 {
+	char text[8][TUI_INFO_LINE];
+	size_t n;
+
 	section(t, c, "tcp_info");
 	if (x == NULL || !x->has_info) {
 		line(c, A_DIM, "  none (TIME-WAIT, request and closed sockets "
 			       "and the stack's own carry none)");
 	} else {
-		line(c, 0, "  rtt %.3f ms  rttvar %.3f  min %.3f  rto %.0f ms",
-		     x->rtt_us / 1000.0, x->rttvar_us / 1000.0,
-		     x->min_rtt_us / 1000.0, x->rto_us / 1000.0);
-		line(c, 0,
-		     "  cwnd %" PRIu32 "  ssthresh %" PRIu32 "  mss %" PRIu32
-		     "/%" PRIu32 "  pmtu %" PRIu32 "  %s",
-		     x->snd_cwnd, x->ssthresh, x->snd_mss, x->rcv_mss, x->pmtu,
-		     x->cong);
-		line(c, 0,
-		     "  unacked %" PRIu32 "  sacked %" PRIu32 "  lost %" PRIu32
-		     "  retrans %" PRIu32 "/%" PRIu32 "  probes %u  backoff %u",
-		     x->unacked, x->sacked, x->lost, x->retrans,
-		     x->total_retrans, x->probes, x->backoff);
-		line(c, 0,
-		     "  bytes sent %" PRIu64 "  acked %" PRIu64
-		     "  received %" PRIu64 "  retrans %" PRIu64,
-		     x->bytes_sent, x->bytes_acked, x->bytes_received,
-		     x->bytes_retrans);
-		line(c, 0,
-		     "  segs in %" PRIu32 " out %" PRIu32 "  notsent %" PRIu32
-		     "  wscale %u,%u",
-		     x->segs_in, x->segs_out, x->notsent_bytes, x->snd_wscale,
-		     x->rcv_wscale);
-		line(c, 0,
-		     "  last send %" PRIu32 " ms ago, receive %" PRIu32
-		     ", ack %" PRIu32,
-		     x->last_data_sent_ms, x->last_data_recv_ms,
-		     x->last_ack_recv_ms);
-		line(c, 0,
-		     "  delivery %" PRIu64 " B/s  pacing %" PRIu64 " B/s",
-		     x->delivery_rate, x->pacing_rate);
+		n = tui_info_text(text, 8, x);
+		for (size_t i = 0; i < n; i++)
+			line(c, 0, "  %s", text[i]);
 	}
 	c->y++;
-	section(t, c, "memory (bytes)");
+	section(t, c, "memory");
 	if (x == NULL || !x->has_mem) {
 		line(c, A_DIM, "  none reported");
 		return;
 	}
-	/* SK_MEMINFO_* order, include/uapi/linux/sock_diag.h. */
-	line(c, 0,
-	     "  rmem %" PRIu32 "/%" PRIu32 "  wmem %" PRIu32 "/%" PRIu32
-	     "  queued %" PRIu32,
-	     x->skmem[0], x->skmem[1], x->skmem[2], x->skmem[3], x->skmem[5]);
-	line(c, 0,
-	     "  fwd_alloc %" PRIu32 "  optmem %" PRIu32 "  backlog %" PRIu32
-	     "  drops %" PRIu32,
-	     x->skmem[4], x->skmem[6], x->skmem[7], x->skmem[8]);
+	n = tui_memory_text(text, 8, x);
+	for (size_t i = 0; i < n; i++)
+		line(c, 0, "  %s", text[i]);
 }
 
 static void

@@ -55,7 +55,9 @@ counts(const struct tui *t, size_t *open, size_t *lingering,
 		return t->frozen.by_state;
 	}
 	*open = monitor_table(t->m)->open;
-	*lingering = monitor_table(t->m)->lingering;
+	/* The closed connections the list shows: the model also keeps
+	 * those a new filter hides, which did not close for that. */
+	*lingering = t->closed_rows;
 	*hist = &t->hist;
 	return monitor_table(t->m)->by_state;
 }
@@ -95,7 +97,7 @@ draw_title(struct tui *t, size_t open, size_t lingering)
 			 "  %zu sockets%s%.0zu%s  sort %s%s%s%s%s%s", open,
 			 lingering ? " +" : "", lingering,
 			 lingering ? " closed" : "",
-			 tui_columns[t->sort_col].sort_name,
+			 tui_sort_keys[t->sort].name,
 			 t->sort_reverse ? t->g->down : t->g->up,
 			 monitor_info(t->m) ? "  tcp_info" : "",
 			 ftext && *ftext ? "  filter: " : "",

@@ -12,6 +12,7 @@
 #include "view.h"
 
 #define KEYS_WIDTH 40
+#define KEY_NAMES_WIDTH 14
 #define DIAGRAM_WIDTH 80
 
 struct canvas {
@@ -209,8 +210,9 @@ draw_keys(struct tui *t, const struct canvas *cv, int vy, int x, int w)
 			cput(cv, vy++, x, w, k->names, A_BOLD);
 			continue;
 		}
-		cput(cv, vy, x, 12, k->names, A_BOLD);
-		vy = wrapped(cv, vy, x + 12, w - 12, "", k->what);
+		cput(cv, vy, x, KEY_NAMES_WIDTH, k->names, A_BOLD);
+		vy = wrapped(cv, vy, x + KEY_NAMES_WIDTH, w - KEY_NAMES_WIDTH,
+			     "", k->what);
 	}
 	return vy;
 }

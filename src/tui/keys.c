@@ -285,21 +285,22 @@ act_prompt(struct tui *t)
 static void
 act_sort_next(struct tui *t)
 {
-	int c = t->sort_col;
+	int k = (int)t->sort;
 
-	/* The next column that is on screen. */
-	for (int i = 0; i < TUI_COL_COUNT; i++) {
-		c = (c + 1) % TUI_COL_COUNT;
-		if (t->layout.shown[c] || t->layout.used == 0)
+	/* The next key whose column is on screen. */
+	for (int i = 0; i < TUI_SORT_COUNT; i++) {
+		k = (k + 1) % TUI_SORT_COUNT;
+		if (t->layout.shown[tui_sort_keys[k].column] ||
+		    t->layout.used == 0)
 			break;
 	}
-	tui_list_sort_by(t, c, t->sort_reverse);
+	tui_list_sort_by(t, (enum tui_sort)k, t->sort_reverse);
 }
 
 static void
 act_sort_order(struct tui *t)
 {
-	tui_list_sort_by(t, t->sort_col, !t->sort_reverse);
+	tui_list_sort_by(t, t->sort, !t->sort_reverse);
 }
 
 static void
@@ -383,6 +384,14 @@ act_resize(struct tui *t)
 	tui_screen_sync(t);
 }
 
+/* htop's F3 searches; here the filter does what a search would. */
+static void
+act_no_search(struct tui *t)
+{
+	tui_status(t, false, "no search: '/' or F4 filters the list, "
+			     "e.g. 'process nginx' or 'port 443'");
+}
+
 /* The quick filters each have their own key; one entry describes them. */
 static void
 act_quick(struct tui *t)
@@ -390,34 +399,45 @@ act_quick(struct tui *t)
 	(void)t;
 }
 
+/*
+ * htop's function keys where sockwatch has the same action: F1 help, F4
+ * filter, F6 sort, F10 quit.  F3 (htop's search) has none here: the
+ * filter takes its place, and F3 says so.  F9 (htop's kill) is left free
+ * for closing the selected connection.
+ */
 const struct tui_binding tui_bindings[] = {
 	{ { 0 }, "Moving", NULL, NULL },
 	{ { K(KEY_UP), 'k' }, "Up k", "previous row", act_up },
 	{ { K(KEY_DOWN), 'j' }, "Down j", "next row", act_down },
-	{ { K(KEY_PPAGE), CTRL('b') }, "PgUp", "page up", act_pgup },
-	{ { K(KEY_NPAGE), CTRL('f') }, "PgDn", "page down", act_pgdn },
+	{ { K(KEY_PPAGE), CTRL('b') }, "PgUp Ctrl-B", "page up", act_pgup },
+	{ { K(KEY_NPAGE), CTRL('f') }, "PgDn Ctrl-F", "page down",
+	  act_pgdn },
 	{ { K(KEY_HOME), 'g' }, "Home g", "first row", act_home },
 	{ { K(KEY_END), 'G' }, "End G", "last row", act_end },
 	{ { '\r', '\n', K(KEY_ENTER) }, "Enter",
 	  "details of the connection: timeline, meaning, tcp_info",
 	  act_enter },
-	{ { 27, K(KEY_BACKSPACE), 127 }, "Esc", "back to the list",
+	{ { 27, K(KEY_BACKSPACE), 127 }, "Esc Backspace", "back to the list",
 	  act_back },
 	{ { '\t' }, "Tab", "switch between the list and the log", act_tab },
 	{ { K(KEY_LEFT), 'h' }, "Left h", "help: previous state", act_left },
 	{ { K(KEY_RIGHT), 'l' }, "Right l", "help: next state", act_right },
 	{ { 0 }, "Showing", NULL, NULL },
-	{ { '/' }, "/",
+	{ { '/', K(KEY_F(4)) }, "/ F4",
 	  "filter, in the language of the command line: 'state "
 	  "close-wait and dport 5432'",
 	  act_prompt },
+	{ { K(KEY_F(3)) }, "F3",
+	  "no search: the filter takes its place ('process nginx')",
+	  act_no_search },
 	{ { 0 }, "1..9",
 	  "quick filters: 1 default, 2 established, 3 listening, 4 "
 	  "opening, 5 close-wait, 6 active close, 7 time-wait, 8 passive "
 	  "close, 9 every state",
 	  act_quick },
 	{ { 'f' }, "f", "next quick filter", act_quick_next },
-	{ { 's' }, "s", "sort by the next column", act_sort_next },
+	{ { 's', K(KEY_F(6)) }, "s F6", "sort by the next key",
+	  act_sort_next },
 	{ { 'S' }, "S", "reverse the sort order", act_sort_order },
 	{ { 'i' }, "i", "tcp_info on/off: rtt, retransmits, memory",
 	  act_info },
@@ -431,12 +451,12 @@ const struct tui_binding tui_bindings[] = {
 	  act_kill },
 	{ { 'p', ' ' }, "p Space",
 	  "pause/resume the screen (collection goes on)", act_pause },
-	{ { '+', '=' }, "+", "refresh less often", act_slower },
-	{ { '-', '_' }, "-", "refresh more often", act_faster },
+	{ { '+', '=' }, "+ =", "refresh less often", act_slower },
+	{ { '-', '_' }, "- _", "refresh more often", act_faster },
 	{ { '?', K(KEY_F(1)) }, "? F1", "this help; again to go back",
 	  act_help },
 	{ { CTRL('l') }, "Ctrl-L", "redraw the screen", act_redraw },
-	{ { 'q', 'Q', K(KEY_F(10)) }, "q", "quit", act_quit },
+	{ { 'q', 'Q', K(KEY_F(10)) }, "q Q F10", "quit", act_quit },
 	{ { 0 }, "Mouse", NULL, NULL },
 	{ { K(KEY_MOUSE) }, "click",
 	  "select a row; on a column's title, sort by it; wheel scrolls",

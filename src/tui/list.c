@@ -79,6 +79,15 @@ addr_key(const struct sockrec *r, bool local)
 	return 1ull << 63 | (hi >> 1) << 16 | port;
 }
 
+/* A port first, then the address (the other keys of addr_key). */
+static uint64_t
+port_key(const struct sockrec *r, bool local)
+{
+	uint16_t port = local ? r->sport : r->dport;
+
+	return (uint64_t)port << 48 | addr_key(r, local) >> 16;
+}
+
 static uint64_t
 sort_key(const struct tui *t, const struct conn *c,
 	 const struct sockrec_ext *x)
@@ -87,31 +96,35 @@ sort_key(const struct tui *t, const struct conn *c,
 	uint64_t since = c->state_since_ns;
 	const struct proc_owner *o;
 
-	switch (t->sort_col) {
-	case TUI_COL_STATE: {
+	switch (t->sort) {
+	case TUI_SORT_STATE: {
 		/* Lingering closed connections last, then the oldest of each
 		 * state first. */
 		uint64_t rank = (c->flags & CONN_CLOSED) ? 15 : c->state;
 		return rank << 59 | ((since >> 5) & ((1ull << 59) - 1));
 	}
-	case TUI_COL_AGE:
+	case TUI_SORT_AGE:
 		return UINT64_MAX - since;
-	case TUI_COL_RECVQ:
+	case TUI_SORT_RECVQ:
 		return (uint64_t)r->rqueue << 32 | r->wqueue;
-	case TUI_COL_SENDQ:
+	case TUI_SORT_SENDQ:
 		return (uint64_t)r->wqueue << 32 | r->rqueue;
-	case TUI_COL_LOCAL:
+	case TUI_SORT_LOCAL:
 		return addr_key(r, true);
-	case TUI_COL_PEER:
+	case TUI_SORT_SPORT:
+		return port_key(r, true);
+	case TUI_SORT_PEER:
 		return addr_key(r, false);
-	case TUI_COL_RTT:
+	case TUI_SORT_DPORT:
+		return port_key(r, false);
+	case TUI_SORT_RTT:
 		return (uint64_t)(x && x->has_info ? x->rtt_us : UINT32_MAX)
 		       << 32;
-	case TUI_COL_RETRANS:
+	case TUI_SORT_RETRANS:
 		return x && x->has_info ? (uint64_t)x->total_retrans << 32 |
 						  x->retransmits
 					: UINT64_MAX;
-	case TUI_COL_PROCESS:
+	case TUI_SORT_PROCESS:
 		if (sockrec_is_stack(r))
 			return (uint64_t)(uint32_t)r->owner_pid << 32;
 		if (r->inode == 0)
@@ -119,6 +132,8 @@ sort_key(const struct tui *t, const struct conn *c,
 		o = monitor_owner(t->m, r);
 		return (uint64_t)(o ? (uint32_t)o->pid : UINT32_MAX) << 32 |
 		       r->inode;
+	case TUI_SORT_COUNT:
+		break;
 	}
 	return 0;
 }
@@ -207,10 +222,13 @@ rebuild(struct tui *t, uint32_t sel, bool had)
 		tui_status(t, true, "list: out of memory");
 		return;
 	}
-	t->nrows = 0;
+	t->nrows = t->closed_rows = 0;
 	for (size_t s = 0; s < tab->slots_high && t->nrows < t->rows_cap; s++)
-		if (row_wanted(t, &tab->conns[s]))
+		if (row_wanted(t, &tab->conns[s])) {
 			t->rows[t->nrows++] = (uint32_t)s;
+			if (tab->conns[s].flags & CONN_CLOSED)
+				t->closed_rows++;
+		}
 	sort_rows(t);
 	follow_selection(t, sel, had);
 	t->resort = false;
@@ -226,14 +244,14 @@ tui_list_rebuild(struct tui *t)
 }
 
 void
-tui_list_sort_by(struct tui *t, int col, bool reverse)
+tui_list_sort_by(struct tui *t, enum tui_sort key, bool reverse)
 {
-	if (col < 0 || col >= TUI_COL_COUNT)
+	if (key >= TUI_SORT_COUNT)
 		return;
-	t->sort_col = col;
+	t->sort = key;
 	t->sort_reverse = reverse;
 	tui_list_rebuild(t);
-	tui_status(t, false, "sorted by %s, %s", tui_columns[col].sort_name,
+	tui_status(t, false, "sorted by %s, %s", tui_sort_keys[key].name,
 		   reverse ? "descending" : "ascending");
 }
 
@@ -299,7 +317,7 @@ tui_pause(struct tui *t, bool pause)
 	tab = monitor_table(t->m);
 	memcpy(f->by_state, tab->by_state, sizeof(f->by_state));
 	f->open = tab->open;
-	f->lingering = tab->lingering;
+	f->lingering = t->closed_rows;
 	f->hist = t->hist;
 	t->paused = true;
 }
@@ -351,18 +369,19 @@ draw_column_headers(struct tui *t, int y)
 
 	attrset(a);
 	mvhline(y, 0, ' ', t->cols);
+	int sorted = (int)tui_sort_keys[t->sort].column;
+
 	for (int c = 0; c < TUI_COL_COUNT; c++) {
 		char h[64];
 		if (!l->shown[c])
 			continue;
 		snprintf(h, sizeof(h), "%s%s", tui_columns[c].header,
-			 c == t->sort_col ? (t->sort_reverse ? t->g->down
-							     : t->g->up)
-					  : "");
-		if (c == t->sort_col)
+			 c == sorted ? (t->sort_reverse ? t->g->down : t->g->up)
+				     : "");
+		if (c == sorted)
 			attrset(a | A_REVERSE);
 		cell(y, l->x[c], l->w[c], h, tui_columns[c].right,
-		     c == t->sort_col ? a | A_REVERSE : a);
+		     c == sorted ? a | A_REVERSE : a);
 		attrset(a);
 	}
 	attrset(A_NORMAL);
@@ -569,10 +588,15 @@ list_click(struct tui *t, int y, int x)
 {
 	if (y == t->list_y - 1) {
 		int col = tui_layout_column_at(&t->layout, x);
-		if (col >= 0)
-			tui_list_sort_by(t, col,
-					 col == t->sort_col ? !t->sort_reverse
-							    : false);
+		if (col >= 0) {
+			enum tui_sort key = tui_sort_of_column(col);
+			/* Again on the same title: the other order. */
+			if ((int)tui_sort_keys[t->sort].column == col)
+				key = t->sort;
+			tui_list_sort_by(t, key,
+					 key == t->sort ? !t->sort_reverse
+							: false);
+		}
 		return true;
 	}
 	if (y >= t->list_y && y < t->list_y + t->list_h) {

@@ -1,4 +1,5 @@
-/* Ages, times of day and intervals as text (see time_format.h). */
+/* Ages, times of day, intervals, byte counts and rates as text (see
+ * time_format.h). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <time.h>
@@ -59,4 +60,55 @@ tui_format_interval(char *buf, size_t len, uint64_t ms)
 		n = snprintf(buf, len, "%" PRIu64 ".%" PRIu64 "s", ms / 1000,
 			     (ms % 1000) / 100);
 	return n < 0 ? 0 : (size_t)n;
+}
+
+/* v in units of base (names[0] for 1): three significant digits. */
+static size_t
+format_scaled(char *buf, size_t len, double v, double base,
+	      const char *const *names, size_t count)
+{
+	size_t unit = 0;
+	int n;
+
+	/* 999.5 would round to "1000": the next unit says it shorter. */
+	while (v >= 999.5 && unit + 1 < count) {
+		v /= base;
+		unit++;
+	}
+	if (unit == 0)
+		n = snprintf(buf, len, "%.0f %s", v, names[0]);
+	else
+		n = snprintf(buf, len, v < 9.995 ? "%.2f %s"
+				       : v < 99.95 ? "%.1f %s"
+						   : "%.0f %s",
+			     v, names[unit]);
+	return n < 0 ? 0 : (size_t)n;
+}
+
+size_t
+tui_format_bytes(char *buf, size_t len, uint64_t bytes)
+{
+	static const char *const names[] = { "B", "KiB", "MiB", "GiB",
+					     "TiB", "PiB", "EiB" };
+
+	return format_scaled(buf, len, (double)bytes, 1024.0, names,
+			     sizeof(names) / sizeof(*names));
+}
+
+size_t
+tui_format_rate(char *buf, size_t len, uint64_t bytes_per_s)
+{
+	static const char *const names[] = { "bit/s", "kbit/s", "Mbit/s",
+					     "Gbit/s", "Tbit/s", "Pbit/s",
+					     "Ebit/s" };
+	int n;
+
+	/* sk_pacing_rate starts at ~0 and stays there unless paced
+	 * (include/net/sock.h; tcp_update_pacing_rate). */
+	if (bytes_per_s == UINT64_MAX) {
+		n = snprintf(buf, len, "unlimited");
+		return n < 0 ? 0 : (size_t)n;
+	}
+	return format_scaled(buf, len, (double)bytes_per_s * 8.0, 1000.0,
+			     names, sizeof(names) / sizeof(*names));
 }

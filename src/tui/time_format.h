@@ -1,4 +1,5 @@
-/* Times as the monitor shows them.  No terminal here (tests check it). */
+/* Times and quantities as the monitor shows them.  No terminal here
+ * (tests check it). */
 #ifndef SOCKWATCH_TUI_TIME_FORMAT_H
 #define SOCKWATCH_TUI_TIME_FORMAT_H
 
@@ -17,5 +18,12 @@ size_t tui_format_state_age(char *buf, size_t len, const struct conn *c,
 size_t tui_format_clock(char *buf, size_t len, uint64_t wall_ms);
 /* "250ms", "1s", "1.5s": the refresh interval. */
 size_t tui_format_interval(char *buf, size_t len, uint64_t ms);
+/* "512 B", "2.77 KiB", "128 KiB", "3.76 MiB": a count of bytes, in
+ * powers of 1024, three digits at most. */
+size_t tui_format_bytes(char *buf, size_t len, uint64_t bytes);
+/* "800 bit/s", "2.50 Gbit/s": a rate the kernel gives in bytes per
+ * second, in bits and powers of 1000 as link speeds are said; ~0 is the
+ * kernel's "no limit" (an unpaced socket): "unlimited". */
+size_t tui_format_rate(char *buf, size_t len, uint64_t bytes_per_s);
 
 #endif

@@ -481,17 +481,18 @@ tui_run(struct monitor *m, const struct tui_options *opt)
 	struct tui t;
 	sigset_t mask, old;
 	int tfd = -1, sfd = -1, err = 0, destroy_err;
-	int col;
+	int key;
 
 	memset(&t, 0, sizeof(t));
 	t.m = m;
 	t.opt = *opt;
 	t.view = &tui_view_list;
 	t.quick = -1;
-	t.sort_col = TUI_COL_STATE;
+	t.sort = TUI_SORT_STATE;
 	t.sort_reverse = opt->reverse;
-	if (opt->sort != NULL && (col = tui_column_parse(opt->sort)) >= 0)
-		t.sort_col = col;
+	/* cmd refused a key that names none. */
+	if (opt->sort != NULL && (key = tui_sort_parse(opt->sort)) >= 0)
+		t.sort = (enum tui_sort)key;
 	if ((err = event_ring_init(&t.log, TUI_LOG_EVENTS)) < 0)
 		return err;
 

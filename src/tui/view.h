@@ -18,6 +18,7 @@
 #include "sockwatch/tui.h"
 #include "columns.h"
 #include "history.h"
+#include "keys.h"
 
 #define TUI_MIN_COLS 60
 #define TUI_MIN_LINES 12
@@ -118,8 +119,9 @@ struct tui {
 	uint32_t *rows, *tmpv;
 	uint64_t *keys, *tmpk;
 	size_t nrows, rows_cap;
+	size_t closed_rows; /* of which are closed connections lingering */
 	bool resort;
-	int sort_col;
+	enum tui_sort sort;
 	bool sort_reverse;
 	size_t cursor, top;
 	uint32_t sel_index; /* the selected row's index before a re-sort */
@@ -208,7 +210,7 @@ void tui_header_draw(struct tui *t, int h);
 
 /* list.c */
 void tui_list_rebuild(struct tui *t);
-void tui_list_sort_by(struct tui *t, int col, bool reverse);
+void tui_list_sort_by(struct tui *t, enum tui_sort key, bool reverse);
 const struct conn *tui_list_conn(const struct tui *t, size_t row);
 const struct sockrec_ext *tui_list_ext(const struct tui *t, size_t row);
 uint64_t tui_now(const struct tui *t);
@@ -227,19 +229,5 @@ void tui_prompt_draw(struct tui *t, int y);
 void tui_apply_filter_text(struct tui *t, const char *text);
 void tui_set_info(struct tui *t, bool on);
 void tui_set_interval(struct tui *t, uint64_t ms);
-
-/* A key code from curses (KEY_*), as opposed to a character. */
-#define TUI_KEYCODE (1 << 24)
-
-/* The key table: dispatch reads it, and so does the help screen.  An
- * entry without a function is a heading. */
-struct tui_binding {
-	int keys[4];	   /* characters, or KEY_* | TUI_KEYCODE; 0 ends */
-	const char *names; /* as help shows them */
-	const char *what;
-	void (*fn)(struct tui *t);
-};
-extern const struct tui_binding tui_bindings[];
-extern const size_t tui_binding_count;
 
 #endif
