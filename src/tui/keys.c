@@ -401,9 +401,8 @@ act_quick(struct tui *t)
 
 /*
  * htop's function keys where sockwatch has the same action: F1 help, F4
- * filter, F6 sort, F10 quit.  F3 (htop's search) has none here: the
- * filter takes its place, and F3 says so.  F9 (htop's kill) is left free
- * for closing the selected connection.
+ * filter, F6 sort, F9 close (kill), F10 quit.  F3 (htop's search) has
+ * none here: the filter takes its place, and F3 says so.
  */
 const struct tui_binding tui_bindings[] = {
 	{ { 0 }, "Moving", NULL, NULL },
