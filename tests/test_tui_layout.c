@@ -106,7 +106,7 @@ Test(tui_layout, columns_fit_and_drop_in_order)
 {
 	struct tui_layout l;
 
-	tui_layout_columns(&l, 120, false);
+	tui_layout_columns(&l, 120, false, false);
 	cr_assert(l.used <= 120);
 	cr_assert(l.shown[TUI_COL_PROCESS] && !l.shown[TUI_COL_RTT]);
 	cr_assert_geq(l.w[TUI_COL_LOCAL], 21);
@@ -115,20 +115,20 @@ Test(tui_layout, columns_fit_and_drop_in_order)
 		if (l.shown[c] && l.shown[c - 1])
 			cr_assert_gt(l.x[c], l.x[c - 1] + l.w[c - 1] - 1);
 
-	tui_layout_columns(&l, 120, true);
+	tui_layout_columns(&l, 120, true, false);
 	cr_assert(l.shown[TUI_COL_RTT] && l.shown[TUI_COL_RETRANS]);
 	cr_assert(l.used <= 120);
 
 	/* Narrow: tcp_info goes first, then the queues; state and the
 	 * endpoints always stay. */
-	tui_layout_columns(&l, 60, true);
+	tui_layout_columns(&l, 60, true, false);
 	cr_assert(l.used <= 60, "used %d", l.used);
 	cr_assert(!l.shown[TUI_COL_RETRANS] && !l.shown[TUI_COL_RTT]);
 	cr_assert(l.shown[TUI_COL_STATE] && l.shown[TUI_COL_LOCAL] &&
 		  l.shown[TUI_COL_PEER]);
 
 	/* Wide: the endpoints grow, up to their maximum. */
-	tui_layout_columns(&l, 300, false);
+	tui_layout_columns(&l, 300, false, false);
 	cr_assert_eq(l.w[TUI_COL_LOCAL], tui_columns[TUI_COL_LOCAL].max);
 	cr_assert_eq(tui_layout_column_at(&l, l.x[TUI_COL_PEER] + 1),
 		     TUI_COL_PEER);
@@ -175,7 +175,7 @@ Test(tui_layout, at_80_columns_endpoints_and_process_are_whole)
 {
 	struct tui_layout l;
 
-	tui_layout_columns(&l, 80, false);
+	tui_layout_columns(&l, 80, false, false);
 	cr_assert(l.used <= 80, "used %d", l.used);
 	cr_assert(l.shown[TUI_COL_LOCAL] && l.shown[TUI_COL_PEER] &&
 		  l.shown[TUI_COL_PROCESS]);
@@ -185,7 +185,7 @@ Test(tui_layout, at_80_columns_endpoints_and_process_are_whole)
 	/* At every usable width the endpoints stay whole. */
 	for (int width = 60; width <= 250; width++)
 		for (int info = 0; info < 2; info++) {
-			tui_layout_columns(&l, width, info);
+			tui_layout_columns(&l, width, info, false);
 			cr_assert(l.used <= width, "%d: used %d", width, l.used);
 			cr_assert(l.shown[TUI_COL_STATE]);
 			cr_assert_geq(l.w[TUI_COL_LOCAL], IPV4_ENDPOINT_WIDTH,
@@ -201,7 +201,7 @@ Test(tui_layout, the_queues_go_together)
 
 	for (int width = 60; width <= 250; width++)
 		for (int info = 0; info < 2; info++) {
-			tui_layout_columns(&l, width, info);
+			tui_layout_columns(&l, width, info, false);
 			cr_assert_eq(l.shown[TUI_COL_RECVQ],
 				     l.shown[TUI_COL_SENDQ],
 				     "width %d%s: Recv-Q %s, Send-Q %s", width,
@@ -209,9 +209,9 @@ Test(tui_layout, the_queues_go_together)
 				     l.shown[TUI_COL_RECVQ] ? "shown" : "not",
 				     l.shown[TUI_COL_SENDQ] ? "shown" : "not");
 		}
-	tui_layout_columns(&l, 60, false);
+	tui_layout_columns(&l, 60, false, false);
 	cr_expect(!l.shown[TUI_COL_RECVQ] && !l.shown[TUI_COL_SENDQ]);
-	tui_layout_columns(&l, 120, false);
+	tui_layout_columns(&l, 120, false, false);
 	cr_expect(l.shown[TUI_COL_RECVQ] && l.shown[TUI_COL_SENDQ]);
 }
 
@@ -224,7 +224,7 @@ Test(tui_layout, columns_give_way_least_important_first)
 	struct tui_layout l;
 
 	for (int width = 60; width <= 250; width++) {
-		tui_layout_columns(&l, width, false);
+		tui_layout_columns(&l, width, false, false);
 		for (size_t i = 1; i < sizeof(order) / sizeof(*order); i++)
 			if (l.shown[order[i]])
 				cr_assert(l.shown[order[i - 1]],

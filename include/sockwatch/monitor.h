@@ -157,6 +157,10 @@ void monitor_owners_every_poll(struct monitor *m, bool every);
  * or a negative errno (diag.h's diag_destroy says which). */
 int monitor_destroy_socket(const struct monitor *m, const struct sockrec *rec);
 
+/* Whether several namespaces are looked into (--all-netns, or a filter
+ * naming one). */
+bool monitor_several_netns(const struct monitor *m);
+
 /* The namespaces looked into (--all-netns, or a filter naming one): the
  * entry of inode, or NULL (always NULL with one namespace). */
 const struct netns_info *monitor_space(const struct monitor *m,

@@ -530,6 +530,12 @@ monitor_destroy_socket(const struct monitor *m, const struct sockrec *rec)
 	return collector_destroy(&m->collector, rec);
 }
 
+bool
+monitor_several_netns(const struct monitor *m)
+{
+	return m->collector.spaces != NULL;
+}
+
 const struct netns_info *
 monitor_space(const struct monitor *m, uint32_t inode)
 {

@@ -32,6 +32,9 @@ const struct tui_column tui_columns[TUI_COL_COUNT] = {
 			      .priority = 4 },
 	[TUI_COL_PROCESS] = { .header = "Process", .min = 8, .need = 23,
 			      .max = 40, .flex = 1, .priority = 5 },
+	/* Who owns it and where go together. */
+	[TUI_COL_NETNS] = { .header = "Netns", .min = 6, .need = 12,
+			    .max = 20, .needs_netns = true, .priority = 5 },
 };
 
 const struct tui_sort_key tui_sort_keys[TUI_SORT_COUNT] = {
@@ -50,15 +53,23 @@ const struct tui_sort_key tui_sort_keys[TUI_SORT_COUNT] = {
 
 /* The columns of one priority: their widths at need and at min, each
  * with its separator. */
+static bool
+column_wanted(const struct tui_column *col, int priority, bool info,
+	      bool netns)
+{
+	return col->priority == priority && (info || !col->needs_info) &&
+	       (netns || !col->needs_netns);
+}
+
 static int
-group_cost(int priority, bool info, bool at_need, int *count)
+group_cost(int priority, bool info, bool netns, bool at_need, int *count)
 {
 	int cost = 0;
 
 	*count = 0;
 	for (int c = 0; c < TUI_COL_COUNT; c++) {
 		const struct tui_column *col = &tui_columns[c];
-		if (col->priority != priority || (col->needs_info && !info))
+		if (!column_wanted(col, priority, info, netns))
 			continue;
 		cost += (at_need ? col->need : col->min) + 1;
 		(*count)++;
@@ -70,11 +81,11 @@ group_cost(int priority, bool info, bool at_need, int *count)
  * more as room allows. */
 static void
 group_show(struct tui_layout *out, int *w, int priority, bool info,
-	   bool at_need, int *room)
+	   bool netns, bool at_need, int *room)
 {
 	for (int c = 0; c < TUI_COL_COUNT; c++) {
 		const struct tui_column *col = &tui_columns[c];
-		if (col->priority != priority || (col->needs_info && !info))
+		if (!column_wanted(col, priority, info, netns))
 			continue;
 		out->shown[c] = true;
 		w[c] = at_need ? col->need : col->min;
@@ -123,7 +134,7 @@ share_room(const struct tui_layout *out, int *w, int room)
 }
 
 void
-tui_layout_columns(struct tui_layout *out, int width, bool info)
+tui_layout_columns(struct tui_layout *out, int width, bool info, bool netns)
 {
 	int w[TUI_COL_COUNT] = { 0 };
 	/* Each column costs its width and a separator; the last has none. */
@@ -134,15 +145,15 @@ tui_layout_columns(struct tui_layout *out, int width, bool info)
 		if (tui_columns[c].priority > last)
 			last = tui_columns[c].priority;
 	for (int p = 1; p <= last; p++) {
-		int n, need = group_cost(p, info, true, &n);
+		int n, need = group_cost(p, info, netns, true, &n);
 		if (n == 0)
 			continue;
 		if (need <= room) {
-			group_show(out, w, p, info, true, &room);
+			group_show(out, w, p, info, netns, true, &room);
 			continue;
 		}
-		if (group_cost(p, info, false, &n) <= room)
-			group_show(out, w, p, info, false, &room);
+		if (group_cost(p, info, netns, false, &n) <= room)
+			group_show(out, w, p, info, netns, false, &room);
 		break;
 	}
 	if (!out->shown[TUI_COL_STATE]) {

@@ -22,6 +22,7 @@ enum tui_col {
 	TUI_COL_RTT,
 	TUI_COL_RETRANS,
 	TUI_COL_PROCESS,
+	TUI_COL_NETNS, /* with several namespaces */
 	TUI_COL_COUNT
 };
 
@@ -40,6 +41,7 @@ struct tui_column {
 	int priority;	    /* 1 the most important */
 	bool right;	    /* right-aligned (numbers) */
 	bool needs_info;    /* shown only with tcp_info */
+	bool needs_netns;   /* shown only with several namespaces */
 };
 
 extern const struct tui_column tui_columns[TUI_COL_COUNT];
@@ -51,13 +53,15 @@ struct tui_layout {
 };
 
 /*
- * Fit the list's columns into width; with info, the tcp_info ones too.
+ * Fit the list's columns into width; with info, the tcp_info ones too,
+ * and with netns (several namespaces looked into) the Netns column.
  * Priorities are taken in order, each at its columns' need while that
  * fits; the first that does not is shown narrower if its minimums fit,
  * and it and every less important one are dropped otherwise.  What is
  * left over goes to the flexible columns.
  */
-void tui_layout_columns(struct tui_layout *out, int width, bool info);
+void tui_layout_columns(struct tui_layout *out, int width, bool info,
+			bool netns);
 
 /*
  * The sort keys: `--sort`, `s` and a click on a column's title.  Each

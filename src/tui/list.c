@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "sockwatch/clock.h"
+#include "sockwatch/netns.h"
 #include "sockwatch/text.h"
 #include "radix_sort.h"
 #include "text_fit.h"
@@ -387,6 +388,20 @@ draw_column_headers(struct tui *t, int y)
 	attrset(A_NORMAL);
 }
 
+/* The namespace's name (escaped), or pid:PID, or its inode. */
+static void
+netns_cell(const struct tui *t, const struct sockrec *rec, char *buf,
+	   size_t len)
+{
+	const struct netns_info *ns = monitor_space(t->m, rec->netns);
+	char label[NETNS_LABEL_MAX];
+
+	if (ns == NULL)
+		snprintf(buf, len, "%" PRIu32, rec->netns);
+	else
+		text_printable(buf, len, netns_label(ns, label, sizeof(label)));
+}
+
 static void
 draw_row(struct tui *t, int y, size_t row, uint64_t now)
 {
@@ -462,6 +477,10 @@ draw_row(struct tui *t, int y, size_t row, uint64_t now)
 					   monitor_owner(t->m, &c->rec));
 			cell(y, cx, w, text, false, base);
 			break;
+		case TUI_COL_NETNS:
+			netns_cell(t, &c->rec, text, sizeof(text));
+			cell(y, cx, w, text, false, base);
+			break;
 		}
 	}
 	attrset(A_NORMAL);
@@ -489,7 +508,8 @@ list_draw_rows(struct tui *t, int y, int h)
 {
 	uint64_t now = tui_now(t);
 
-	tui_layout_columns(&t->layout, t->cols, monitor_info(t->m));
+	tui_layout_columns(&t->layout, t->cols, monitor_info(t->m),
+			   monitor_several_netns(t->m));
 	draw_column_headers(t, y);
 	y++;
 	h--;
