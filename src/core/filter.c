@@ -27,9 +27,14 @@ struct parser {
 	struct filter *filter;
 	struct filter_error *err;
 	int depth;
+	int factors;
 };
 
 #define FILTER_MAX_DEPTH 64
+/* The predicate, the compiler and filter_free() recurse along chains of
+ * terms, so their number is bounded to keep the stack small; the kernel's
+ * 64 KiB of bytecode holds far fewer terms anyway. */
+#define FILTER_MAX_FACTORS 4096
 
 static bool
 is_punct(char c)
@@ -93,6 +98,7 @@ fail(struct parser *p, const char *fmt, ...)
 	return -EINVAL;
 }
 
+/* The current token, cut to fit buf: for messages and keywords. */
 static char *
 tok_dup(const struct parser *p, char *buf, size_t size)
 {
@@ -101,6 +107,18 @@ tok_dup(const struct parser *p, char *buf, size_t size)
 	memcpy(buf, p->tok.start, n);
 	buf[n] = '\0';
 	return buf;
+}
+
+/* The current token as a value: whole, or an error (a value cut short
+ * could mean another one: port 00...080 as 0). */
+static int
+tok_value(struct parser *p, char *buf, size_t size)
+{
+	if (p->tok.len >= size)
+		return fail(p, "'%.16s...' is too long (at most %zu characters)",
+			    p->tok.start, size - 1);
+	tok_dup(p, buf, size);
+	return 0;
 }
 
 static struct filter_node *
@@ -208,7 +226,9 @@ parse_port_atom(struct parser *p, enum filter_side side,
 	parse_cmp(p, &cmp);
 	if (at_end(p))
 		return fail(p, "a port is missing");
-	if (parse_port_text(tok_dup(p, word, sizeof(word)), &port) < 0)
+	if (tok_value(p, word, sizeof(word)) < 0)
+		return -EINVAL;
+	if (parse_port_text(word, &port) < 0)
 		return fail(p, "bad port '%s'", word);
 	if ((*out = node_new(FILTER_PORT)) == NULL)
 		return -ENOMEM;
@@ -301,7 +321,8 @@ parse_addr_atom(struct parser *p, enum filter_side side,
 		next_token(p);
 	if (at_end(p))
 		return fail(p, "an address is missing");
-	tok_dup(p, word, sizeof(word));
+	if (tok_value(p, word, sizeof(word)) < 0)
+		return -EINVAL;
 	memcpy(copy, word, sizeof(copy));
 	if ((*out = node_new(FILTER_ADDR)) == NULL)
 		return -ENOMEM;
@@ -324,7 +345,8 @@ parse_number_atom(struct parser *p, enum filter_node_kind kind,
 		next_token(p);
 	if (at_end(p))
 		return fail(p, "%s is missing", what);
-	tok_dup(p, word, sizeof(word));
+	if (tok_value(p, word, sizeof(word)) < 0)
+		return -EINVAL;
 	errno = 0;
 	v = strtoul(word, &end, 10);
 	if (errno != 0 || *end != '\0' || !isdigit((unsigned char)word[0]) ||
@@ -340,14 +362,18 @@ parse_number_atom(struct parser *p, enum filter_node_kind kind,
 static int
 parse_comm_atom(struct parser *p, struct filter_node **out)
 {
+	char name[sizeof(((struct filter_node *)0)->u.comm)];
+
 	next_token(p);
 	if (tok_is(p, "=") || tok_is(p, "=="))
 		next_token(p);
 	if (at_end(p) || (p->tok.len == 1 && is_punct(*p->tok.start)))
 		return fail(p, "a process name is missing");
+	if (tok_value(p, name, sizeof(name)) < 0)
+		return -EINVAL;
 	if ((*out = node_new(FILTER_COMM)) == NULL)
 		return -ENOMEM;
-	tok_dup(p, (*out)->u.comm, sizeof((*out)->u.comm));
+	memcpy((*out)->u.comm, name, sizeof(name));
 	p->filter->needs_owner = true;
 	next_token(p);
 	return 0;
@@ -363,7 +389,8 @@ parse_netns_atom(struct parser *p, struct filter_node **out)
 	next_token(p);
 	if (at_end(p))
 		return fail(p, "a network namespace is missing");
-	tok_dup(p, word, sizeof(word));
+	if (tok_value(p, word, sizeof(word)) < 0)
+		return -EINVAL;
 	if (isdigit((unsigned char)word[0])) {
 		/* Rewind to reuse the number parser on this token. */
 		p->pos = p->tok.start;
@@ -442,6 +469,9 @@ parse_factor(struct parser *p, struct filter_node **out)
 
 	if (++p->depth > FILTER_MAX_DEPTH)
 		return fail(p, "the filter nests too deeply");
+	if (++p->factors > FILTER_MAX_FACTORS)
+		return fail(p, "the filter is too long (more than %d terms)",
+			    FILTER_MAX_FACTORS);
 	if (tok_is(p, "not") || tok_is(p, "!")) {
 		next_token(p);
 		if ((*out = node_new(FILTER_NOT)) == NULL)
