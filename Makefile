@@ -3,6 +3,7 @@
 #   make run         build and open the monitor
 #   make check       build and run the test suite (SANITIZE=1: ASan + UBSan)
 #   make bench       run the benchmarks in bench/ (root)
+#   make fuzz        run each fuzz target for FUZZ_SECONDS (default 60)
 #   make install     PREFIX=/usr/local DESTDIR=
 
 PREFIX ?= /usr/local
@@ -155,9 +156,11 @@ bench: $(PROG) $(BENCH_BIN)
 	@sh scripts/deps.sh bench
 	SOCKWATCH_BIN=$(CURDIR)/$(PROG) BUILD=$(BUILD) bench/run
 
+# Every libFuzzer target of fuzz/ for FUZZ_SECONDS each, from its seeds.
+FUZZ_SECONDS ?= 60
 fuzz:
 	@sh scripts/deps.sh fuzz
-	$(MAKE) -C fuzz
+	$(MAKE) -C fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 install: $(PROG)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
