@@ -1,8 +1,10 @@
 # sockwatch: Linux TCP connection-state monitor.
 #   make             build ./sockwatch (installs missing Debian packages as root)
 #   make run         build and open the monitor
-#   make check       build and run the test suite (SANITIZE=1: ASan + UBSan)
+#   make check       build and run the test suite (SANITIZE=1: ASan + UBSan;
+#                    VALGRIND=1: under valgrind's memcheck)
 #   make bench       run the benchmarks in bench/ (root)
+#   make fuzz        run each fuzz target for FUZZ_SECONDS (default 60)
 #   make install     PREFIX=/usr/local DESTDIR=
 
 PREFIX ?= /usr/local
@@ -143,10 +145,21 @@ test-build: $(PROG) $(BUILD)/tests/run $(BENCH_BIN)
 
 # Criterion runs each test in its own process; -j2 matches the machines we
 # run on. Tests that need root skip themselves with a message otherwise.
+# VALGRIND=1: the same suite under memcheck (scripts/valgrind-check.sh),
+# from a build without sanitizers.
+ifeq ($(VALGRIND),1)
+ifeq ($(SANITIZE),1)
+$(error VALGRIND=1 and SANITIZE=1 do not go together)
+endif
+check: test-build layers
+	SOCKWATCH_BIN=$(CURDIR)/$(PROG) sh scripts/valgrind-check.sh \
+		$(BUILD)/tests/run --jobs=2 $(CHECK_ARGS)
+else
 check: test-build layers
 	SOCKWATCH_BIN=$(CURDIR)/$(PROG) ASAN_OPTIONS=detect_leaks=1 \
 		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 		$(BUILD)/tests/run --jobs=2 $(CHECK_ARGS)
+endif
 
 layers:
 	@sh scripts/check-layers.sh
@@ -155,9 +168,11 @@ bench: $(PROG) $(BENCH_BIN)
 	@sh scripts/deps.sh bench
 	SOCKWATCH_BIN=$(CURDIR)/$(PROG) BUILD=$(BUILD) bench/run
 
+# Every libFuzzer target of fuzz/ for FUZZ_SECONDS each, from its seeds.
+FUZZ_SECONDS ?= 60
 fuzz:
 	@sh scripts/deps.sh fuzz
-	$(MAKE) -C fuzz
+	$(MAKE) -C fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 install: $(PROG)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \

@@ -2,35 +2,27 @@
 # CPU per dump, then the monitor's CPU per second in each mode, idle and
 # under each churn rate, and tcpstates' under the same churn.
 set -eu
+. "$(dirname "$0")/lib.sh"
 SOCKWATCH_BIN=$1 FLOOR=$2 KEYLAT=$3 CHURN=$4 DURATION=$5
 shift 5
 RATES="$*"
 hz=$(getconf CLK_TCK)
 
-# CPU (user + system) of the children this shell reaped, in ticks.
-child_ticks() { awk '{ print $16 + $17 }' "/proc/$$/stat"; }
-
-runs=20
-c0=$(child_ticks)
-i=0
-while [ $i -lt $runs ]; do "$FLOOR" >/dev/null; i=$((i + 1)); done
-c1=$(child_ticks)
-floor_ms=$(awk -v a="$c0" -v b="$c1" -v hz="$hz" -v n=$runs \
-	'BEGIN { printf "%.1f", (b - a) * 1000 / hz / n }')
+floor_ms=$(floor_cpu_ms "$FLOOR" 20)
 echo "floor: one bare dump costs $floor_ms ms of CPU"
 
 # The monitor on a terminal of its own, its CPU over DURATION seconds
 # after a warm-up; with a churn of RATE connections a second beside it.
 monitor_cpu() { # mode rate
 	if [ "$2" -gt 0 ]; then
-		"$CHURN" -r "$2" -d $((DURATION + 10)) >/dev/null &
+		start_group "$CHURN" -r "$2" -d $((DURATION + 10)) >/dev/null
 		load=$!
 	fi
 	"$KEYLAT" -w 5 -d "$DURATION" -k 1 -x 160 -y 50 -- \
 		"$SOCKWATCH_BIN" -n --interval 1s "$1" |
 		awk '/^monitor_cpu_ms_per_second/ { print $2 }'
 	if [ "$2" -gt 0 ]; then
-		kill "$load" 2>/dev/null || true
+		kill_groups "$load"
 		wait "$load" 2>/dev/null || true
 	fi
 }
@@ -46,12 +38,13 @@ done
 # tcpstates (libbpf-tools) under the same churn, for reference.
 if command -v tcpstates >/dev/null 2>&1; then
 	for rate in $RATES; do
-		"$CHURN" -r "$rate" -d $((DURATION + 5)) >/dev/null &
+		start_group "$CHURN" -r "$rate" -d $((DURATION + 5)) >/dev/null
 		load=$!
 		sleep 2
 		c0=$(child_ticks)
 		timeout -s INT "$DURATION" tcpstates >/dev/null 2>&1 || true
 		c1=$(child_ticks)
+		kill_groups "$load"
 		wait "$load" 2>/dev/null || true
 		awk -v a="$c0" -v b="$c1" -v hz="$hz" -v d="$DURATION" -v r="$rate" \
 			'BEGIN { printf "tcpstates at %5s/s: %6.1f ms/s\n", r, (b - a) * 1000 / hz / d }'

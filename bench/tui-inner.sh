@@ -2,21 +2,14 @@
 # own): the floor's CPU per dump, then the monitor's CPU over DURATION
 # seconds at a 1 s interval, the split per refresh, and key latency.
 set -eu
+. "$(dirname "$0")/lib.sh"
 SOCKWATCH_BIN=$1 FLOOR=$2 KEYLAT=$3 DURATION=$4 KEYS=$5
 stats=$(mktemp)
 keys=$(mktemp)
 trap 'rm -f "$stats" "$keys"' EXIT
 
-# The floor: CPU of one bare dump, user + system, from this shell's
-# reaped children's times (/proc/PID/stat cutime and cstime).
-child_ticks() { awk '{ print $16 + $17 }' "/proc/$$/stat"; }
-runs=20
-c0=$(child_ticks)
-i=0
-while [ $i -lt $runs ]; do "$FLOOR" >/dev/null; i=$((i + 1)); done
-c1=$(child_ticks)
-floor_ms=$(awk -v a="$c0" -v b="$c1" -v hz="$(getconf CLK_TCK)" -v n=$runs \
-	'BEGIN { printf "%.1f", (b - a) * 1000 / hz / n }')
+# The floor: CPU of one bare dump, user + system.
+floor_ms=$(floor_cpu_ms "$FLOOR" 20)
 
 # The monitor on a terminal of its own (build/bench/keylat): its CPU over
 # DURATION seconds after a warm-up that covers the first refresh and the

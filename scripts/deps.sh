@@ -7,7 +7,7 @@ set -eu
 # clang, bpftool and libbpf build the exact-mode collector's BPF program.
 need="pkg-config libmnl-dev libncurses-dev clang libbpf-dev bpftool libelf-dev zlib1g-dev"
 case "${1:-build}" in
-test) need="$need libcriterion-dev iproute2 tmux python3" ;;
+test) need="$need libcriterion-dev iproute2 tmux python3 mandoc valgrind" ;;
 bench) need="$need iproute2 hyperfine libbpf-tools" ;;
 fuzz) need="$need libclang-rt-14-dev" ;;
 esac

@@ -1,205 +1,19 @@
 /*
  * The inet_diag bytecode compiled from filters, run through a copy of the
- * kernel's inet_diag_bc_audit() and inet_diag_bc_run() (net/ipv4/
- * inet_diag.c, Linux 6.x) against many records, and compared with
- * filter_match(): the kernel must keep every socket the filter matches,
- * and exactly those when the filter names no states.
+ * kernel's audit and interpreter (support/inet_diag_bc.h) against many
+ * records, and compared with filter_match(): the kernel must keep every
+ * socket the filter matches, and exactly those when the filter names no
+ * states.
  */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <linux/inet_diag.h>
-
 #include "sockwatch/filter.h"
+#include "support/inet_diag_bc.h"
 
-/* ---- the kernel's side, transcribed ---- */
-
-static bool
-valid_cc(const uint8_t *bc, int len, int cc)
-{
-	while (len >= 0) {
-		struct inet_diag_bc_op op;
-		if (cc > len)
-			return false;
-		if (cc == len)
-			return true;
-		memcpy(&op, bc, sizeof(op));
-		if (op.yes < 4 || (op.yes & 3))
-			return false;
-		len -= op.yes;
-		bc += op.yes;
-	}
-	return false;
-}
-
-static int
-bc_audit(const uint8_t *bytecode, int bytecode_len)
-{
-	const uint8_t *bc = bytecode;
-	int len = bytecode_len;
-
-	if (len < (int)sizeof(struct inet_diag_bc_op))
-		return -1;
-	while (len > 0) {
-		int min_len = sizeof(struct inet_diag_bc_op);
-		struct inet_diag_bc_op op;
-		memcpy(&op, bc, sizeof(op));
-		switch (op.code) {
-		case INET_DIAG_BC_S_COND:
-		case INET_DIAG_BC_D_COND: {
-			struct inet_diag_hostcond cond;
-			int addr_len;
-			min_len += sizeof(cond);
-			if (len < min_len)
-				return -1;
-			memcpy(&cond, bc + sizeof(op), sizeof(cond));
-			switch (cond.family) {
-			case AF_UNSPEC:
-				addr_len = 0;
-				break;
-			case AF_INET:
-				addr_len = 4;
-				break;
-			case AF_INET6:
-				addr_len = 16;
-				break;
-			default:
-				return -1;
-			}
-			min_len += addr_len;
-			if (len < min_len || cond.prefix_len > 8 * addr_len)
-				return -1;
-			break;
-		}
-		case INET_DIAG_BC_S_EQ:
-		case INET_DIAG_BC_S_GE:
-		case INET_DIAG_BC_S_LE:
-		case INET_DIAG_BC_D_EQ:
-		case INET_DIAG_BC_D_GE:
-		case INET_DIAG_BC_D_LE:
-			min_len += sizeof(struct inet_diag_bc_op);
-			if (len < min_len)
-				return -1;
-			break;
-		case INET_DIAG_BC_AUTO:
-		case INET_DIAG_BC_JMP:
-		case INET_DIAG_BC_NOP:
-			break;
-		default:
-			return -1;
-		}
-		if (op.code != INET_DIAG_BC_NOP) {
-			if (op.no < min_len || op.no > len + 4 || (op.no & 3))
-				return -1;
-			if (op.no < len &&
-			    !valid_cc(bytecode, bytecode_len, len - op.no))
-				return -1;
-		}
-		if (op.yes < min_len || op.yes > len + 4 || (op.yes & 3))
-			return -1;
-		bc += op.yes;
-		len -= op.yes;
-	}
-	return len == 0 ? 0 : -1;
-}
-
-static bool
-bitstring_match(const uint8_t *a, const uint8_t *b, int bits)
-{
-	int words = bits / 8, rest = bits % 8;
-
-	if (words && memcmp(a, b, (size_t)words))
-		return false;
-	if (rest) {
-		uint8_t mask = (uint8_t)(0xff << (8 - rest));
-		return ((a[words] ^ b[words]) & mask) == 0;
-	}
-	return true;
-}
-
-static bool
-bc_run(const uint8_t *bc, int len, const struct sockrec *r)
-{
-	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
-
-	while (len > 0) {
-		struct inet_diag_bc_op op, arg;
-		bool yes = true;
-		memcpy(&op, bc, sizeof(op));
-		/* Port comparisons carry their port in the next op. */
-		if ((op.code >= INET_DIAG_BC_S_GE &&
-		     op.code <= INET_DIAG_BC_D_LE) ||
-		    op.code == INET_DIAG_BC_S_EQ || op.code == INET_DIAG_BC_D_EQ)
-			memcpy(&arg, bc + sizeof(op), sizeof(arg));
-		else
-			memset(&arg, 0, sizeof(arg));
-		switch (op.code) {
-		case INET_DIAG_BC_NOP:
-			break;
-		case INET_DIAG_BC_JMP:
-			yes = false;
-			break;
-		case INET_DIAG_BC_S_EQ:
-			yes = r->sport == arg.no;
-			break;
-		case INET_DIAG_BC_S_GE:
-			yes = r->sport >= arg.no;
-			break;
-		case INET_DIAG_BC_S_LE:
-			yes = r->sport <= arg.no;
-			break;
-		case INET_DIAG_BC_D_EQ:
-			yes = r->dport == arg.no;
-			break;
-		case INET_DIAG_BC_D_GE:
-			yes = r->dport >= arg.no;
-			break;
-		case INET_DIAG_BC_D_LE:
-			yes = r->dport <= arg.no;
-			break;
-		case INET_DIAG_BC_S_COND:
-		case INET_DIAG_BC_D_COND: {
-			struct inet_diag_hostcond c;
-			bool src = op.code == INET_DIAG_BC_S_COND;
-			const uint8_t *addr = src ? r->saddr : r->daddr;
-			const uint8_t *want = bc + sizeof(op) + sizeof(c);
-			memcpy(&c, bc + sizeof(op), sizeof(c));
-			if (c.port != -1 && c.port != (src ? r->sport : r->dport)) {
-				yes = false;
-				break;
-			}
-			if (c.family != AF_UNSPEC && c.family != r->family) {
-				if (r->family == AF_INET6 && c.family == AF_INET &&
-				    memcmp(addr, mapped, 12) == 0 &&
-				    bitstring_match(addr + 12, want,
-						    c.prefix_len))
-					break;
-				yes = false;
-				break;
-			}
-			if (c.prefix_len == 0)
-				break;
-			yes = bitstring_match(addr, want, c.prefix_len);
-			break;
-		}
-		default:
-			cr_assert_fail("op %u the kernel would not run", op.code);
-		}
-		if (yes) {
-			len -= op.yes;
-			bc += op.yes;
-		} else {
-			len -= op.no;
-			bc += op.no;
-		}
-	}
-	return len == 0;
-}
-
-/* ---- records to run them on ---- */
-
+/* Records to run them on. */
 #define NRECS 4096
 static struct sockrec recs[NRECS];
 
@@ -283,10 +97,11 @@ Test(bytecode, passes_audit_and_agrees_with_filter_match)
 			filter_free(f);
 			continue;
 		}
-		cr_assert_eq(bc_audit(code, (int)len), 0,
+		cr_assert_eq(inet_diag_bc_audit(code, (int)len), 0,
 			     "%s: the kernel's audit refuses it", filters[i]);
 		for (size_t k = 0; k < NRECS; k++) {
-			bool by_kernel = bc_run(code, (int)len, &recs[k]);
+			bool by_kernel =
+				inet_diag_bc_run(code, (int)len, &recs[k]) == 1;
 			bool by_us = filter_match(f, &recs[k], NULL);
 			kernel += by_kernel;
 			here += by_us;
@@ -321,9 +136,9 @@ Test(bytecode, deep_nesting_stays_within_the_kernel_limits)
 	cr_assert_eq(filter_parse(text, &f, &err), 0, "%s", err.message);
 	size_t len = filter_bytecode(f, &code);
 	cr_assert_gt(len, 0);
-	cr_assert_eq(bc_audit(code, (int)len), 0);
+	cr_assert_eq(inet_diag_bc_audit(code, (int)len), 0);
 	for (size_t k = 0; k < NRECS; k++)
-		cr_assert_eq(bc_run(code, (int)len, &recs[k]),
+		cr_assert_eq(inet_diag_bc_run(code, (int)len, &recs[k]) == 1,
 			     filter_match(f, &recs[k], NULL));
 	filter_free(f);
 }

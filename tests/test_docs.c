@@ -10,6 +10,7 @@
 #include "sockwatch/cli.h"
 #include "sockwatch/commands.h"
 #include "sockwatch/stack_scenario.h"
+#include "support/run.h"
 #include "tui/keys.h"
 
 static char *
@@ -218,4 +219,25 @@ Test(docs, monitor_doc_lists_every_key)
 	check_keys("doc/monitor.md (Keys)", keys, markdown_has_key);
 	free(keys);
 	free(text);
+}
+
+Test(docs, manual_passes_mandoc_lint)
+{
+	struct run_options opt = RUN_OPTIONS_DEFAULT;
+	struct run_result r;
+
+	cr_assert_eq(run_command(&opt, &r, "sh", "-c", "command -v mandoc",
+				 NULL),
+		     0);
+	bool have_mandoc = r.status == 0;
+	run_result_free(&r);
+	if (!have_mandoc)
+		cr_skip_test("mandoc is not installed (scripts/deps.sh test)");
+	cr_assert_eq(run_command(&opt, &r, "mandoc", "-T", "lint", "-W",
+				 "warning", "man/sockwatch.8", NULL),
+		     0);
+	cr_expect_eq(r.status, 0, "mandoc exits %d", r.status);
+	cr_expect_eq(r.out_len + r.err_len, 0, "mandoc -T lint:\n%s%s", r.out,
+		     r.err);
+	run_result_free(&r);
 }

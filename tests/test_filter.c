@@ -1,9 +1,17 @@
 /* The filter parser: what it accepts, and errors that point at the token. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sockwatch/filter.h"
+
+/* Long values: cut to fit a buffer, each would mean 0 or another prefix. */
+#define ZEROS16 "0000000000000000"
+#define LONG_PORT ZEROS16 ZEROS16 ZEROS16 ZEROS16 "80"
+#define LONG_ADDR "10.0.0.0/" ZEROS16 ZEROS16 ZEROS16 ZEROS16 ZEROS16 \
+	ZEROS16 ZEROS16 ZEROS16 "8"
 
 struct bad {
 	const char *text;
@@ -30,6 +38,10 @@ static const struct bad bad[] = {
 	{ "pid x1", "x1", "bad pid" },
 	{ "netns no-such-ns", "no-such-ns", "unknown network namespace" },
 	{ "sport 22 or )", ")", "unexpected ')'" },
+	{ "sport " LONG_PORT, LONG_PORT, "too long" },
+	{ "pid " LONG_PORT, LONG_PORT, "too long" },
+	{ "src " LONG_ADDR, LONG_ADDR, "too long" },
+	{ "process " LONG_ADDR, LONG_ADDR, "too long" },
 };
 
 Test(filter, errors_point_at_the_offending_token)
@@ -117,6 +129,26 @@ Test(filter, nesting_is_bounded)
 		strcat(text, "(");
 	cr_assert_eq(filter_parse(text, &f, &err), -EINVAL);
 	cr_assert_not_null(strstr(err.message, "nests too deeply"));
+}
+
+Test(filter, the_number_of_terms_is_bounded)
+{
+	/* Far more terms than the bound, and than the stack once took. */
+	size_t terms = 100000, len = terms * 11 + 1;
+	char *text = malloc(len), *at = text;
+	struct filter *f;
+	struct filter_error err;
+
+	cr_assert_not_null(text);
+	for (size_t i = 0; i < terms; i++)
+		at += sprintf(at, "%ssport 1", i ? " or " : "");
+	cr_assert_eq(filter_parse(text, &f, &err), -EINVAL);
+	cr_assert_not_null(strstr(err.message, "too long"), "%s", err.message);
+	/* A long filter within the bound still parses. */
+	text[4000 * 11 - 4] = '\0';
+	cr_assert_eq(filter_parse(text, &f, &err), 0, "%s", err.message);
+	filter_free(f);
+	free(text);
 }
 
 Test(filter, argv_words_are_joined)

@@ -1,11 +1,11 @@
 /*
- * Filter language: tokenizer, recursive-descent parser and predicate.
- * The grammar is in filter.h; the bytecode compiler is filter_bytecode.c.
+ * Filter language: tokenizer and recursive-descent parser.
+ * The grammar is in filter.h; the bytecode compiler is filter_bytecode.c,
+ * the predicate filter_match.c.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <fnmatch.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,9 +27,14 @@ struct parser {
 	struct filter *filter;
 	struct filter_error *err;
 	int depth;
+	int factors;
 };
 
 #define FILTER_MAX_DEPTH 64
+/* The predicate, the compiler and filter_free() recurse along chains of
+ * terms, so their number is bounded to keep the stack small; the kernel's
+ * 64 KiB of bytecode holds far fewer terms anyway. */
+#define FILTER_MAX_FACTORS 4096
 
 static bool
 is_punct(char c)
@@ -93,6 +98,7 @@ fail(struct parser *p, const char *fmt, ...)
 	return -EINVAL;
 }
 
+/* The current token, cut to fit buf: for messages and keywords. */
 static char *
 tok_dup(const struct parser *p, char *buf, size_t size)
 {
@@ -101,6 +107,18 @@ tok_dup(const struct parser *p, char *buf, size_t size)
 	memcpy(buf, p->tok.start, n);
 	buf[n] = '\0';
 	return buf;
+}
+
+/* The current token as a value: whole, or an error (a value cut short
+ * could mean another one: port 00...080 as 0). */
+static int
+tok_value(struct parser *p, char *buf, size_t size)
+{
+	if (p->tok.len >= size)
+		return fail(p, "'%.16s...' is too long (at most %zu characters)",
+			    p->tok.start, size - 1);
+	tok_dup(p, buf, size);
+	return 0;
 }
 
 static struct filter_node *
@@ -208,7 +226,9 @@ parse_port_atom(struct parser *p, enum filter_side side,
 	parse_cmp(p, &cmp);
 	if (at_end(p))
 		return fail(p, "a port is missing");
-	if (parse_port_text(tok_dup(p, word, sizeof(word)), &port) < 0)
+	if (tok_value(p, word, sizeof(word)) < 0)
+		return -EINVAL;
+	if (parse_port_text(word, &port) < 0)
 		return fail(p, "bad port '%s'", word);
 	if ((*out = node_new(FILTER_PORT)) == NULL)
 		return -ENOMEM;
@@ -301,7 +321,8 @@ parse_addr_atom(struct parser *p, enum filter_side side,
 		next_token(p);
 	if (at_end(p))
 		return fail(p, "an address is missing");
-	tok_dup(p, word, sizeof(word));
+	if (tok_value(p, word, sizeof(word)) < 0)
+		return -EINVAL;
 	memcpy(copy, word, sizeof(copy));
 	if ((*out = node_new(FILTER_ADDR)) == NULL)
 		return -ENOMEM;
@@ -324,7 +345,8 @@ parse_number_atom(struct parser *p, enum filter_node_kind kind,
 		next_token(p);
 	if (at_end(p))
 		return fail(p, "%s is missing", what);
-	tok_dup(p, word, sizeof(word));
+	if (tok_value(p, word, sizeof(word)) < 0)
+		return -EINVAL;
 	errno = 0;
 	v = strtoul(word, &end, 10);
 	if (errno != 0 || *end != '\0' || !isdigit((unsigned char)word[0]) ||
@@ -340,14 +362,18 @@ parse_number_atom(struct parser *p, enum filter_node_kind kind,
 static int
 parse_comm_atom(struct parser *p, struct filter_node **out)
 {
+	char name[sizeof(((struct filter_node *)0)->u.comm)];
+
 	next_token(p);
 	if (tok_is(p, "=") || tok_is(p, "=="))
 		next_token(p);
 	if (at_end(p) || (p->tok.len == 1 && is_punct(*p->tok.start)))
 		return fail(p, "a process name is missing");
+	if (tok_value(p, name, sizeof(name)) < 0)
+		return -EINVAL;
 	if ((*out = node_new(FILTER_COMM)) == NULL)
 		return -ENOMEM;
-	tok_dup(p, (*out)->u.comm, sizeof((*out)->u.comm));
+	memcpy((*out)->u.comm, name, sizeof(name));
 	p->filter->needs_owner = true;
 	next_token(p);
 	return 0;
@@ -363,7 +389,8 @@ parse_netns_atom(struct parser *p, struct filter_node **out)
 	next_token(p);
 	if (at_end(p))
 		return fail(p, "a network namespace is missing");
-	tok_dup(p, word, sizeof(word));
+	if (tok_value(p, word, sizeof(word)) < 0)
+		return -EINVAL;
 	if (isdigit((unsigned char)word[0])) {
 		/* Rewind to reuse the number parser on this token. */
 		p->pos = p->tok.start;
@@ -444,6 +471,9 @@ parse_factor(struct parser *p, struct filter_node **out)
 
 	if (++p->depth > FILTER_MAX_DEPTH)
 		return fail(p, "the filter nests too deeply");
+	if (++p->factors > FILTER_MAX_FACTORS)
+		return fail(p, "the filter is too long (more than %d terms)",
+			    FILTER_MAX_FACTORS);
 	if (tok_is(p, "not") || tok_is(p, "!")) {
 		next_token(p);
 		if ((*out = node_new(FILTER_NOT)) == NULL)
@@ -646,128 +676,6 @@ filter_bytecode(const struct filter *f, const void **code)
 {
 	*code = f->bytecode;
 	return f->bytecode_len;
-}
-
-static bool
-compare(unsigned value, enum filter_cmp cmp, unsigned ref)
-{
-	switch (cmp) {
-	case CMP_EQ:
-		return value == ref;
-	case CMP_NE:
-		return value != ref;
-	case CMP_LT:
-		return value < ref;
-	case CMP_LE:
-		return value <= ref;
-	case CMP_GT:
-		return value > ref;
-	case CMP_GE:
-		return value >= ref;
-	}
-	return false;
-}
-
-static bool
-prefix_match(const uint8_t *addr, const uint8_t *want, unsigned bits)
-{
-	unsigned whole = bits / 8, rest = bits % 8;
-
-	if (memcmp(addr, want, whole) != 0)
-		return false;
-	if (rest == 0)
-		return true;
-	uint8_t mask = (uint8_t)(0xff << (8 - rest));
-	return (addr[whole] & mask) == (want[whole] & mask);
-}
-
-static const uint8_t v4_mapped_prefix[12] = { 0, 0, 0, 0, 0, 0,
-					      0, 0, 0, 0, 0xff, 0xff };
-
-/* The kernel's hostcond semantics (net/ipv4/inet_diag.c): an IPv4 prefix
- * also matches IPv4-mapped IPv6 addresses. */
-static bool
-addr_side_match(const struct filter_node *n, const uint8_t *addr,
-		unsigned port, unsigned family)
-{
-	if (n->u.addr.port >= 0 && (unsigned)n->u.addr.port != port)
-		return false;
-	if (n->u.addr.family == AF_UNSPEC)
-		return true;
-	if (n->u.addr.family != family) {
-		return family == AF_INET6 && n->u.addr.family == AF_INET &&
-		       memcmp(addr, v4_mapped_prefix, 12) == 0 &&
-		       prefix_match(addr + 12, n->u.addr.addr,
-				    n->u.addr.prefix_len);
-	}
-	return prefix_match(addr, n->u.addr.addr, n->u.addr.prefix_len);
-}
-
-bool
-filter_node_match(const struct filter_node *n, const struct sockrec *rec,
-		  const struct filter_context *ctx)
-{
-	int pid = 0;
-	const char *comm = NULL;
-
-	switch (n->kind) {
-	case FILTER_TRUE:
-		return true;
-	case FILTER_AND:
-		return filter_node_match(n->left, rec, ctx) &&
-		       filter_node_match(n->right, rec, ctx);
-	case FILTER_OR:
-		return filter_node_match(n->left, rec, ctx) ||
-		       filter_node_match(n->right, rec, ctx);
-	case FILTER_NOT:
-		return !filter_node_match(n->left, rec, ctx);
-	case FILTER_STATE:
-		return (n->u.states & TCP_STATE_BIT(rec->state)) != 0;
-	case FILTER_PORT:
-		switch (n->u.port.side) {
-		case FILTER_SIDE_LOCAL:
-			return compare(rec->sport, n->u.port.cmp, n->u.port.port);
-		case FILTER_SIDE_PEER:
-			return compare(rec->dport, n->u.port.cmp, n->u.port.port);
-		case FILTER_SIDE_EITHER:
-			return compare(rec->sport, n->u.port.cmp,
-				       n->u.port.port) ||
-			       compare(rec->dport, n->u.port.cmp, n->u.port.port);
-		}
-		return false;
-	case FILTER_ADDR:
-		if (n->u.addr.side != FILTER_SIDE_PEER &&
-		    addr_side_match(n, rec->saddr, rec->sport, rec->family))
-			return true;
-		return n->u.addr.side != FILTER_SIDE_LOCAL &&
-		       addr_side_match(n, rec->daddr, rec->dport, rec->family);
-	case FILTER_COMM:
-	case FILTER_PID:
-		for (size_t i = 0; ctx != NULL && ctx->owner != NULL &&
-				   ctx->owner(ctx->arg, rec, i, &pid, &comm) == 0;
-		     i++) {
-			if (n->kind == FILTER_PID
-				    ? pid > 0 && (uint32_t)pid == n->u.number
-				    : comm != NULL &&
-					      fnmatch(n->u.comm, comm, 0) == 0)
-				return true;
-		}
-		return false;
-	case FILTER_UID:
-		return rec->uid == n->u.number;
-	case FILTER_NETNS:
-		return rec->netns == n->u.number;
-	}
-	return false;
-}
-
-bool
-filter_match(const struct filter *f, const struct sockrec *rec,
-	     const struct filter_context *ctx)
-{
-	if (!(f->states & TCP_STATE_BIT(rec->state)))
-		return false;
-	return filter_node_match(f->root, rec, ctx);
 }
 
 void
