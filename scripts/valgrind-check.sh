@@ -43,7 +43,8 @@ export SOCKWATCH_VALGRIND=1
 #    option system, sorting, the filters) are run under memcheck by the
 #    other tests of their suites and by the unit tests.
 #  - output_text/dump_of_a_hostile_process_name, stack_monitor/*,
-#    tui_screen/* and six tests of watch_e2e: timing-bound through BPF:
+#    tui_screen/*, tui_leaks/* and six tests of watch_e2e: timing-bound
+#    through BPF:
 #    `dump -p` as root reads owners with the socket iterator, and the
 #    monitor and watch as root start in exact mode, so each start loads a
 #    BPF program (the 10 to 25 s above) inside a fixed budget or before a
@@ -53,7 +54,7 @@ skip="$skip|cli_errors/unreadable_proc_is_status_1|help_options/*"
 skip="$skip|dump_options/sort_orders_rows_by_every_key_and_r_reverses"
 skip="$skip|dump_e2e/filters_agree_with_oracle_and_userspace"
 skip="$skip|output_text/dump_of_a_hostile_process_name|stack_monitor/*"
-skip="$skip|tui_screen/*|watch_e2e/churn_every_connection_once"
+skip="$skip|tui_screen/*|tui_leaks/*|watch_e2e/churn_every_connection_once"
 skip="$skip|watch_e2e/duration_shorter_than_the_interval"
 skip="$skip|watch_e2e/forged_netlink_messages_are_dropped"
 skip="$skip|watch_e2e/one_connection_exactly"
