@@ -46,36 +46,58 @@ addr_is_any(const struct sockrec *rec, const uint8_t *addr)
 }
 
 /* Decimal digits of v at p; returns the end.  snprintf is the hot path's
- * main cost at 200k rows, so numbers and IPv4 addresses are done here. */
+ * main cost at 200k rows, so numbers and IPv4 addresses are done here,
+ * two digits a step. */
+static const char digit_pairs[] =
+	"0001020304050607080910111213141516171819"
+	"2021222324252627282930313233343536373839"
+	"4041424344454647484950515253545556575859"
+	"6061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+/* The digits of v (below 100) at the end of a buffer whose end is t;
+ * returns where they begin. */
+static char *
+put_last_digits(char *t, uint32_t v)
+{
+	if (v >= 10) {
+		t -= 2;
+		memcpy(t, digit_pairs + 2 * v, 2);
+	} else {
+		*--t = (char)('0' + v);
+	}
+	return t;
+}
+
 char *
 text_put_uint(char *p, uint32_t v)
 {
-	char tmp[10];
-	size_t n = 0;
+	char tmp[10], *end = tmp + sizeof(tmp), *t = end;
 
-	do
-		tmp[n++] = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	while (n > 0)
-		*p++ = tmp[--n];
-	return p;
+	for (; v >= 100; v /= 100) {
+		t -= 2;
+		memcpy(t, digit_pairs + 2 * (v % 100), 2);
+	}
+	t = put_last_digits(t, v);
+	memcpy(p, t, (size_t)(end - t));
+	return p + (end - t);
 }
 
 char *
 text_put_uint64(char *p, uint64_t v)
 {
-	char tmp[20];
-	size_t n = 0;
+	char tmp[20], *end = tmp + sizeof(tmp), *t = end;
 
 	/* 32-bit division where it suffices: most figures are small. */
 	if (v <= UINT32_MAX)
 		return text_put_uint(p, (uint32_t)v);
-	do
-		tmp[n++] = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	while (n > 0)
-		*p++ = tmp[--n];
-	return p;
+	for (; v >= 100; v /= 100) {
+		t -= 2;
+		memcpy(t, digit_pairs + 2 * (v % 100), 2);
+	}
+	t = put_last_digits(t, (uint32_t)v);
+	memcpy(p, t, (size_t)(end - t));
+	return p + (end - t);
 }
 
 char *
