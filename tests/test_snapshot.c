@@ -1,6 +1,6 @@
 /*
  * The snapshot's arrays (src/core/sockrec.c) as a large dump fills them:
- * past 2 MiB they move from malloc to mappings of their own, and then
+ * past 256 KiB they move from malloc to mappings of their own, and then
  * from one mapping to the next as they double.  Every record and every
  * extension must come through each move as it was, a reset array must be
  * filled again in place, and freeing must give back whichever kind it
@@ -12,7 +12,7 @@
 
 #include "sockwatch/sockrec.h"
 
-/* Enough records for 4 growths past 2 MiB (96 bytes each: 25 MB). */
+/* Enough records for 7 growths past 256 KiB (96 bytes each: 25 MB). */
 #define MANY 260000
 
 /* Fill snap with n records, an extension for every third, each telling
@@ -86,6 +86,6 @@ Test(snapshot, small_arrays_stay_small)
 
 	fill(&snap, 100, 3);
 	check(&snap, 100, 3);
-	cr_assert_lt(snap.cap * sizeof(*snap.recs), (size_t)2 << 20);
+	cr_assert_lt(snap.cap * sizeof(*snap.recs), (size_t)256 << 10);
 	snapshot_free(&snap);
 }

@@ -21,12 +21,14 @@ snapshot_reset(struct snapshot *snap)
  * In 4 KiB pages every first touch of a page costs a fault, and on a
  * virtual machine that shadows the guest's page tables a further trap to
  * the host: some 10 µs a page, more than parsing the records on it.  So
- * an array of HUGE_PAGE_BYTES or more is mapped by hand, aligned to
- * 2 MiB and advised as transparent huge pages: one fault per 2 MiB.
+ * an array of MAPPED_ARRAY_BYTES or more is mapped by hand, aligned to
+ * 2 MiB and advised as transparent huge pages: one fault per 2 MiB (and
+ * up to 2 MiB more memory for an array that does not fill its page).
  * Where huge pages are off (transparent_hugepage=never) this is an
  * ordinary mapping.  Smaller arrays stay with malloc.
  */
 #define HUGE_PAGE_BYTES ((size_t)2 << 20)
+#define MAPPED_ARRAY_BYTES ((size_t)256 << 10)
 
 static size_t
 round_huge(size_t bytes)
@@ -37,7 +39,7 @@ round_huge(size_t bytes)
 static bool
 array_mapped(size_t cap, size_t size)
 {
-	return cap * size >= HUGE_PAGE_BYTES;
+	return cap * size >= MAPPED_ARRAY_BYTES;
 }
 
 static void *
@@ -126,6 +128,11 @@ grow(void **array, size_t *cap, size_t used, size_t need, size_t size)
 	return 0;
 }
 
+/* The element written a few records from now, asked for ahead with the
+ * intent to write: its cache lines are then on their way while this one
+ * is parsed, rather than each store waiting for a line from memory. */
+#define PREFETCH_AHEAD 8
+
 struct sockrec *
 snapshot_next(struct snapshot *snap)
 {
@@ -135,6 +142,8 @@ snapshot_next(struct snapshot *snap)
 		 snap->count + 1, sizeof(*snap->recs)) < 0)
 		return NULL;
 	rec = &snap->recs[snap->count];
+	if (snap->count + PREFETCH_AHEAD < snap->cap)
+		__builtin_prefetch(rec + PREFETCH_AHEAD, 1);
 	memset(rec, 0, sizeof(*rec));
 	rec->netns = snap->netns;
 	rec->ext = SOCKREC_NO_EXT;
@@ -171,6 +180,11 @@ snapshot_ext_for(struct snapshot *snap, struct sockrec *rec)
 		 snap->ext_count + 1, sizeof(*snap->ext)) < 0)
 		return NULL;
 	x = &snap->ext[snap->ext_count];
+	if (snap->ext_count + PREFETCH_AHEAD < snap->ext_cap) {
+		__builtin_prefetch(x + PREFETCH_AHEAD, 1);
+		__builtin_prefetch((char *)(x + PREFETCH_AHEAD) + 64, 1);
+		__builtin_prefetch((char *)(x + PREFETCH_AHEAD) + 128, 1);
+	}
 	memset(x, 0, sizeof(*x));
 	rec->ext = (uint32_t)snap->ext_count++;
 	return x;
