@@ -32,7 +32,7 @@
 
 #include "bench.h"
 
-#define MAX_CMDS 8
+#define MAX_CMDS 12
 #define MAX_RUNS 101
 
 struct cmd {
