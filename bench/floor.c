@@ -3,6 +3,12 @@
  * socket, IPv4 then IPv6, with a 32 KiB receive buffer as sockwatch uses,
  * count the messages and print the count.  Nothing is parsed beyond the
  * netlink header, so nothing can be faster and still see every socket.
+ *
+ *   floor [-i]
+ *
+ * -i asks for what `sockwatch dump -i` asks for besides the base record
+ * (tcp_info and the congestion control's name): the kernel's side of a
+ * dump with tcp_info, the floor for `dump -i`.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,7 +22,7 @@
 #include <netinet/in.h>
 
 static long
-dump(int fd, int family, unsigned seq)
+dump(int fd, int family, unsigned seq, unsigned char ext)
 {
 	struct {
 		struct nlmsghdr nlh;
@@ -28,6 +34,7 @@ dump(int fd, int family, unsigned seq)
 			 .nlmsg_seq = seq },
 		.req = { .sdiag_family = (unsigned char)family,
 			 .sdiag_protocol = IPPROTO_TCP,
+			 .idiag_ext = ext,
 			 .idiag_states = ~0u },
 	};
 	static char buf[32768];
@@ -54,17 +61,25 @@ dump(int fd, int family, unsigned seq)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	unsigned char ext = 0;
+	int fd;
 	long v4, v6;
 
+	if (argc == 2 && strcmp(argv[1], "-i") == 0) {
+		ext = 1 << (INET_DIAG_INFO - 1) | 1 << (INET_DIAG_CONG - 1);
+	} else if (argc != 1) {
+		fprintf(stderr, "usage: floor [-i]\n");
+		return 2;
+	}
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	if (fd < 0) {
 		perror("floor: socket");
 		return 1;
 	}
-	v4 = dump(fd, AF_INET, 1);
-	v6 = dump(fd, AF_INET6, 2);
+	v4 = dump(fd, AF_INET, 1, ext);
+	v6 = dump(fd, AF_INET6, 2, ext);
 	if (v4 < 0 || v6 < 0) {
 		fprintf(stderr, "floor: dump: %s\n",
 			strerror((int)-(v4 < 0 ? v4 : v6)));

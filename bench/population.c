@@ -8,6 +8,9 @@
  * Commands take turns run by run, so that drift hits them all alike.  One
  * line per command on stdout:
  *   sockets NAME median_ms min_ms max_ms max_rss_kib output_lines
+ *           cpu_median_ms cpu_min_ms
+ * where cpu is user + system time (wait4: the command's and that of the
+ * children it waited for, so a shell pipeline counts whole).
  * Everything (helpers, sockets, the namespace) is gone when it exits,
  * also on error or SIGINT: the holder dies with this process.
  */
@@ -29,19 +32,26 @@
 
 #include "bench.h"
 
-#define MAX_CMDS 8
+#define MAX_CMDS 12
 #define MAX_RUNS 101
 
 struct cmd {
 	const char *name;
 	char *argv[32];
 	double ms[MAX_RUNS];
+	double cpu_ms[MAX_RUNS];
 	long rss_kib;
 	long lines;
 };
 
+static double
+timeval_ms(struct timeval tv)
+{
+	return tv.tv_sec * 1e3 + tv.tv_usec / 1e3;
+}
+
 static int
-run_once(struct cmd *c, int nsfd, const char *out, double *ms)
+run_once(struct cmd *c, int nsfd, const char *out, double *ms, double *cpu_ms)
 {
 	struct rusage ru;
 	int err = bench_run(c->argv, nsfd, out, NULL, ms, &ru);
@@ -50,6 +60,7 @@ run_once(struct cmd *c, int nsfd, const char *out, double *ms)
 		return err;
 	if (ru.ru_maxrss > c->rss_kib)
 		c->rss_kib = ru.ru_maxrss;
+	*cpu_ms = timeval_ms(ru.ru_utime) + timeval_ms(ru.ru_stime);
 	return 0;
 }
 
@@ -121,18 +132,21 @@ main(int argc, char **argv)
 	}
 	for (int r = -1; r < runs; r++) {
 		for (int i = 0; i < ncmds; i++) {
-			double ms = 0;
+			double ms = 0, cpu_ms = 0;
 			snprintf(path, sizeof(path), "%s/%s.out", dir,
 				 cmds[i].name);
-			if ((err = run_once(&cmds[i], ns.fd, path, &ms)) < 0) {
+			if ((err = run_once(&cmds[i], ns.fd, path, &ms,
+					    &cpu_ms)) < 0) {
 				fprintf(stderr, "population: %s failed\n",
 					cmds[i].name);
 				netns_stop(&ns);
 				return 1;
 			}
 			/* Run -1 warms caches and is not counted. */
-			if (r >= 0)
+			if (r >= 0) {
 				cmds[i].ms[r] = ms;
+				cmds[i].cpu_ms[r] = cpu_ms;
+			}
 		}
 	}
 	netns_stop(&ns);
@@ -141,9 +155,10 @@ main(int argc, char **argv)
 		snprintf(path, sizeof(path), "%s/%s.out", dir, c->name);
 		c->lines = count_lines(path);
 		qsort(c->ms, (size_t)runs, sizeof(double), cmp_double);
-		printf("%u %s %.2f %.2f %.2f %ld %ld\n", rep.total, c->name,
-		       c->ms[runs / 2], c->ms[0], c->ms[runs - 1], c->rss_kib,
-		       c->lines);
+		qsort(c->cpu_ms, (size_t)runs, sizeof(double), cmp_double);
+		printf("%u %s %.2f %.2f %.2f %ld %ld %.2f %.2f\n", rep.total,
+		       c->name, c->ms[runs / 2], c->ms[0], c->ms[runs - 1],
+		       c->rss_kib, c->lines, c->cpu_ms[runs / 2], c->cpu_ms[0]);
 	}
 	return 0;
 }

@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -328,4 +329,43 @@ Test(output_text, dump_of_a_hostile_process_name, .timeout = 30)
 		run_result_free(&r);
 	}
 	netns_stop(&ns);
+}
+
+/* ---- numbers by hand ---- */
+
+static void
+expect_number(uint64_t v)
+{
+	char got[32], want[32];
+
+	*text_put_uint64(got, v) = '\0';
+	snprintf(want, sizeof(want), "%" PRIu64, v);
+	cr_expect_str_eq(got, want);
+	if (v <= UINT32_MAX) {
+		*text_put_uint(got, (uint32_t)v) = '\0';
+		cr_expect_str_eq(got, want);
+	}
+}
+
+Test(output_text, numbers_are_written_as_printf_writes_them)
+{
+	uint64_t x = 88172645463325252u;
+
+	/* Every number of digits, and either side of each power of ten. */
+	for (uint64_t p = 1; p <= UINT64_MAX / 10; p *= 10) {
+		expect_number(p - 1);
+		expect_number(p);
+		expect_number(p + 1);
+		expect_number(p * 10 - 1);
+	}
+	expect_number(UINT32_MAX);
+	expect_number((uint64_t)UINT32_MAX + 1);
+	expect_number(UINT64_MAX);
+	for (int i = 0; i < 100000; i++) {
+		/* xorshift: numbers of every size. */
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		expect_number(x >> (i % 64));
+	}
+	for (uint32_t v = 0; v < 1000; v++)
+		expect_number(v);
 }

@@ -37,6 +37,15 @@ struct format_row {
 	const char *netns_name;
 };
 
+/* How many owners row lists: none without an owner, else at least one. */
+static inline size_t
+format_row_owners(const struct format_row *row)
+{
+	if (row->owner == NULL)
+		return 0;
+	return row->owners > 0 ? row->owners : 1;
+}
+
 struct format_options {
 	bool numeric;	 /* ports as numbers, not service names */
 	bool info;	 /* tcp_info columns */

@@ -39,7 +39,21 @@ size_t text_duration(char *buf, size_t len, uint64_t ms);
 int text_parse_duration(const char *text, uint64_t *ms);
 #define TEXT_DURATION_MAX "10^12 ms (31 years)"
 
-/* The decimal digits of v at p, without a NUL; returns the end. */
+/* The decimal digits of v at p, without a NUL; returns the end.  The
+ * writers of many rows build them with these rather than printf. */
 char *text_put_uint(char *p, uint32_t v);
+char *text_put_uint64(char *p, uint64_t v);
+
+/* "192.0.2.1" (as inet_ntop writes it) at p, without a NUL; returns the
+ * end.  At most 15 bytes. */
+char *text_put_ipv4(char *p, const uint8_t addr[4]);
+
+/*
+ * The characters of *s escaped as text_json_string() escapes them,
+ * without the quotes, at p: as many whole characters as fit before end
+ * (six bytes or more make room for one).  Advances *s past them and
+ * returns the new end of p's text; **s is NUL when all of s was written.
+ */
+char *text_put_json_chars(char *p, const char *end, const char **s);
 
 #endif

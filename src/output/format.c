@@ -1,19 +1,18 @@
 /*
- * Socket record formats.  The table is written by hand for speed (it is
- * the hot path of `sockwatch dump`); the machine formats share one column
- * table, so JSON keys and CSV headers cannot drift apart.
+ * The socket table, in the manner of ss(8).  Rows are built by hand in an
+ * out_buf (out_buf.h), not with printf: this is the hot path of
+ * `sockwatch dump`, and the bytes are the same as "%-10s %-6u ..." would
+ * write (tests/test_format_golden.c pins them).  The machine formats are
+ * in format_machine.c.
  */
-#include <arpa/inet.h>
-#include <inttypes.h>
-#include <net/if.h>
-#include <netdb.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "sockwatch/format.h"
 #include "sockwatch/netns.h"
 #include "sockwatch/tcp_state.h"
 #include "sockwatch/text.h"
+
+#include "out_buf.h"
 
 static int
 endpoint_width(const struct format_options *opt)
@@ -52,52 +51,100 @@ table_begin(FILE *out, const struct format_options *opt)
 	putc('\n', out);
 }
 
-/* s padded with spaces to width, on the left when right-aligned. */
-static char *
-put_padded(char *p, const char *s, size_t n, int width, bool right)
-{
-	size_t pad = (size_t)width > n ? (size_t)width - n : 0;
-
-	if (right) {
-		memset(p, ' ', pad);
-		p += pad;
-	}
-	memcpy(p, s, n);
-	p += n;
-	if (!right) {
-		memset(p, ' ', pad);
-		p += pad;
-	}
-	return p;
-}
-
-static size_t
-row_owners(const struct format_row *row)
-{
-	if (row->owner == NULL)
-		return 0;
-	return row->owners > 0 ? row->owners : 1;
-}
-
 /* Every owner, as ss -p has them:
  * users:(("nginx",pid=10,fd=6),("nginx",pid=11,fd=6)) */
 static void
-table_users(FILE *out, const struct format_row *row)
+table_users(struct out_buf *b, const struct format_row *row)
 {
-	size_t n = row_owners(row);
+	size_t n = format_row_owners(row);
 
-	fputs(" users:(", out);
+	out_lit(b, " users:(");
 	for (size_t i = 0; i < n; i++) {
 		const struct proc_owner *o = &row->owner[i];
 		/* A process names itself: no escape sequence of its may
 		 * reach the terminal. */
 		char comm[4 * sizeof(o->comm) + 1];
+		size_t len = text_printable(comm, sizeof(comm), o->comm);
 
-		text_printable(comm, sizeof(comm), o->comm);
-		fprintf(out, "%s(\"%s\",pid=%d,fd=%d)", i ? "," : "", comm,
-			o->pid, o->fd);
+		if (i > 0)
+			out_char(b, ',');
+		out_lit(b, "(\"");
+		out_mem(b, comm, len < sizeof(comm) ? len : strlen(comm));
+		out_lit(b, "\",pid=");
+		out_int(b, o->pid);
+		out_lit(b, ",fd=");
+		out_int(b, o->fd);
+		out_char(b, ')');
 	}
-	putc(')', out);
+	out_char(b, ')');
+}
+
+/* The tcp_info columns: " %9.3f %8.3f %3u/%-3u %5u %7u %5u %12u %12u %8u
+ * %8u", or a dash in each for a socket without tcp_info. */
+static void
+table_info(struct out_buf *b, const struct sockrec_ext *x)
+{
+	static const int widths[] = { 9, 8, 7, 5, 7, 5, 12, 12, 8, 8 };
+	char tmp[16];
+
+	if (x == NULL || !x->has_info) {
+		for (size_t i = 0; i < sizeof(widths) / sizeof(*widths); i++) {
+			out_char(b, ' ');
+			out_padded(b, "-", 1, widths[i], true);
+		}
+		return;
+	}
+	out_char(b, ' ');
+	out_padded(b, tmp, (size_t)(put_milli(tmp, x->rtt_us) - tmp), 9, true);
+	out_char(b, ' ');
+	out_padded(b, tmp, (size_t)(put_milli(tmp, x->rttvar_us) - tmp), 8,
+		   true);
+	/* As ss -i shows retrans: unacknowledged / all retransmissions. */
+	out_char(b, ' ');
+	out_u64_padded(b, x->retrans, 3, true);
+	out_char(b, '/');
+	out_u64_padded(b, x->total_retrans, 3, false);
+	out_char(b, ' ');
+	out_u64_padded(b, x->snd_cwnd, 5, true);
+	out_char(b, ' ');
+	out_u64_padded(b, x->unacked, 7, true);
+	out_char(b, ' ');
+	out_u64_padded(b, x->lost, 5, true);
+	out_char(b, ' ');
+	out_u64_padded(b, x->bytes_acked, 12, true);
+	out_char(b, ' ');
+	out_u64_padded(b, x->bytes_received, 12, true);
+	out_char(b, ' ');
+	out_u64_padded(b, x->last_data_sent_ms, 8, true);
+	out_char(b, ' ');
+	out_u64_padded(b, x->last_data_recv_ms, 8, true);
+}
+
+/* As ss -m prints it, in SK_MEMINFO_* order: "skmem:(r0,rb131072,...)",
+ * or "-"; padded only when a column follows. */
+static void
+table_memory(struct out_buf *b, const struct format_options *opt,
+	     const struct sockrec_ext *x)
+{
+	static const char *const names[SOCKREC_SKMEM_VARS] = {
+		"r", ",rb", ",t", ",tb", ",f", ",w", ",o", ",bl", ",d",
+	};
+	char mem[128] = "-", *p = mem + 1;
+
+	if (x != NULL && x->has_mem) {
+		p = mem;
+		memcpy(p, "skmem:(", 7);
+		p += 7;
+		for (size_t i = 0; i < SOCKREC_SKMEM_VARS; i++) {
+			size_t n = strlen(names[i]);
+			memcpy(p, names[i], n);
+			p = text_put_uint(p + n, x->skmem[i]);
+		}
+		*p++ = ')';
+	}
+	out_char(b, ' ');
+	out_padded(b, mem, (size_t)(p - mem), opt->process ? MEMORY_WIDTH : 0,
+		   false);
 }
 
 static void
@@ -105,75 +152,42 @@ table_row(FILE *out, const struct format_options *opt,
 	  const struct format_row *row)
 {
 	const struct sockrec *rec = row->rec;
-	char local[80], peer[80], num[12], line[256], *p = line;
-	int w = endpoint_width(opt);
 	const char *state = tcp_state_name(rec->state);
+	int w = endpoint_width(opt);
+	struct out_buf b;
+	char addr[80];
 	size_t n;
 
+	out_begin(&b, out);
 	if (opt->netns) {
 		char name[4 * NETNS_NAME_MAX + 1];
 		text_printable(name, sizeof(name),
 			       row->netns_name ? row->netns_name : "-");
-		fprintf(out, "%-*s ", NETNS_WIDTH, name);
+		out_padded(&b, name, strlen(name), NETNS_WIDTH, false);
+		out_char(&b, ' ');
 	}
-	/* "%-10s %-6u %-6u %*s %-*s", built by hand: see text_put_uint(). */
-	p = put_padded(p, state, strlen(state), 10, false);
-	*p++ = ' ';
-	p = put_padded(p, num, (size_t)(text_put_uint(num, rec->rqueue) - num), 6,
-		       false);
-	*p++ = ' ';
-	p = put_padded(p, num, (size_t)(text_put_uint(num, rec->wqueue) - num), 6,
-		       false);
-	*p++ = ' ';
-	n = text_endpoint(local, sizeof(local), rec, true, opt->numeric);
-	p = put_padded(p, local, n < sizeof(local) ? n : sizeof(local) - 1,
-		       w, true);
-	*p++ = ' ';
-	n = text_endpoint(peer, sizeof(peer), rec, false, opt->numeric);
-	p = put_padded(p, peer, n < sizeof(peer) ? n : sizeof(peer) - 1, w,
-		       false);
-	fwrite(line, 1, (size_t)(p - line), out);
-	if (opt->info) {
-		const struct sockrec_ext *x = row->ext;
-		if (x != NULL && x->has_info)
-			fprintf(out,
-				" %9.3f %8.3f %3" PRIu32 "/%-3" PRIu32 " %5" PRIu32
-				" %7" PRIu32 " %5" PRIu32 " %12" PRIu64
-				" %12" PRIu64 " %8" PRIu32 " %8" PRIu32,
-				x->rtt_us / 1000.0, x->rttvar_us / 1000.0,
-				x->retrans, x->total_retrans, x->snd_cwnd,
-				x->unacked, x->lost, x->bytes_acked,
-				x->bytes_received, x->last_data_sent_ms,
-				x->last_data_recv_ms);
-		else
-			fprintf(out, " %9s %8s %7s %5s %7s %5s %12s %12s %8s %8s",
-				"-", "-", "-", "-", "-", "-", "-", "-", "-",
-				"-");
-	}
-	if (opt->memory) {
-		const struct sockrec_ext *x = row->ext;
-		char mem[128] = "-";
-		/* As ss -m prints it, in SK_MEMINFO_* order. */
-		if (x != NULL && x->has_mem)
-			snprintf(mem, sizeof(mem),
-				 "skmem:(r%" PRIu32 ",rb%" PRIu32 ",t%" PRIu32
-				 ",tb%" PRIu32 ",f%" PRIu32 ",w%" PRIu32
-				 ",o%" PRIu32 ",bl%" PRIu32 ",d%" PRIu32 ")",
-				 x->skmem[0], x->skmem[1], x->skmem[2],
-				 x->skmem[3], x->skmem[4], x->skmem[5],
-				 x->skmem[6], x->skmem[7], x->skmem[8]);
-		fprintf(out, " %-*s", opt->process ? MEMORY_WIDTH : 0, mem);
-	}
+	out_padded(&b, state, strlen(state), 10, false);
+	out_char(&b, ' ');
+	out_u64_padded(&b, rec->rqueue, 6, false);
+	out_char(&b, ' ');
+	out_u64_padded(&b, rec->wqueue, 6, false);
+	out_char(&b, ' ');
+	/* An endpoint longer than the buffer (a long escaped interface
+	 * name) is cut, as it always was. */
+	n = text_endpoint(addr, sizeof(addr), rec, true, opt->numeric);
+	out_padded(&b, addr, n < sizeof(addr) ? n : sizeof(addr) - 1, w, true);
+	out_char(&b, ' ');
+	n = text_endpoint(addr, sizeof(addr), rec, false, opt->numeric);
+	out_padded(&b, addr, n < sizeof(addr) ? n : sizeof(addr) - 1, w,
+		   false);
+	if (opt->info)
+		table_info(&b, row->ext);
+	if (opt->memory)
+		table_memory(&b, opt, row->ext);
 	if (opt->process && row->owner != NULL)
-		table_users(out, row);
-	putc('\n', out);
-}
-
-static void
-no_begin(FILE *out, const struct format_options *opt)
-{
-	(void)out;
-	(void)opt;
+		table_users(&b, row);
+	out_char(&b, '\n');
+	out_flush(&b);
 }
 
 static void
@@ -188,363 +202,5 @@ const struct format_ops format_table = {
 	.name = "table",
 	.begin = table_begin,
 	.row = table_row,
-	.end = no_end,
-};
-
-/* ---- machine formats: one column table ---- */
-
-enum value_kind { VALUE_NULL, VALUE_NUMBER, VALUE_STRING };
-
-#define NEED_INFO 1
-#define NEED_PROCESS 2
-#define NEED_MEMORY 4
-#define NEED_NETNS 8
-
-struct column {
-	const char *key;
-	unsigned needs;
-	enum value_kind (*get)(const struct format_row *row, char *buf,
-			       size_t len);
-};
-
-#define NUMBER(fmt, ...)                                                       \
-	(snprintf(buf, len, fmt, __VA_ARGS__), VALUE_NUMBER)
-
-static enum value_kind
-get_state(const struct format_row *r, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s", tcp_state_name(r->rec->state));
-	return VALUE_STRING;
-}
-
-static enum value_kind
-get_family(const struct format_row *r, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s", r->rec->family == AF_INET ? "inet" : "inet6");
-	return VALUE_STRING;
-}
-
-static enum value_kind
-get_local_address(const struct format_row *r, char *buf, size_t len)
-{
-	sockrec_addr(r->rec, true, buf, len);
-	return VALUE_STRING;
-}
-
-static enum value_kind
-get_peer_address(const struct format_row *r, char *buf, size_t len)
-{
-	sockrec_addr(r->rec, false, buf, len);
-	return VALUE_STRING;
-}
-
-static enum value_kind
-get_interface(const struct format_row *r, char *buf, size_t len)
-{
-	char name[IF_NAMESIZE];
-
-	if (r->rec->ifindex == 0 || if_indextoname(r->rec->ifindex, name) == NULL)
-		return VALUE_NULL;
-	snprintf(buf, len, "%s", name);
-	return VALUE_STRING;
-}
-
-static enum value_kind
-get_comm(const struct format_row *r, char *buf, size_t len)
-{
-	if (r->owner == NULL)
-		return VALUE_NULL;
-	snprintf(buf, len, "%s", r->owner->comm);
-	return VALUE_STRING;
-}
-
-#define REC_NUMBER(field, fmt)                                                 \
-	static enum value_kind get_##field(const struct format_row *r,         \
-					   char *buf, size_t len)              \
-	{                                                                      \
-		return NUMBER(fmt, r->rec->field);                             \
-	}
-REC_NUMBER(sport, "%u")
-REC_NUMBER(dport, "%u")
-REC_NUMBER(rqueue, "%" PRIu32)
-REC_NUMBER(wqueue, "%" PRIu32)
-REC_NUMBER(uid, "%" PRIu32)
-REC_NUMBER(inode, "%" PRIu32)
-REC_NUMBER(cookie, "%" PRIu64)
-REC_NUMBER(netns, "%" PRIu32)
-
-static enum value_kind
-get_netns_name(const struct format_row *r, char *buf, size_t len)
-{
-	if (r->netns_name == NULL)
-		return VALUE_NULL;
-	snprintf(buf, len, "%s", r->netns_name);
-	return VALUE_STRING;
-}
-
-#define OWNER_NUMBER(field)                                                    \
-	static enum value_kind get_##field(const struct format_row *r,         \
-					   char *buf, size_t len)              \
-	{                                                                      \
-		if (r->owner == NULL)                                          \
-			return VALUE_NULL;                                     \
-		return NUMBER("%d", r->owner->field);                          \
-	}
-OWNER_NUMBER(pid)
-OWNER_NUMBER(fd)
-
-/* tcp_info fields: null for sockets that carry none (TIME-WAIT, SYN-RECV). */
-#define INFO_NUMBER(name, fmt, expr)                                           \
-	static enum value_kind get_##name(const struct format_row *r,          \
-					  char *buf, size_t len)               \
-	{                                                                      \
-		const struct sockrec_ext *x = r->ext;                          \
-		if (x == NULL || !x->has_info)                                 \
-			return VALUE_NULL;                                     \
-		return NUMBER(fmt, expr);                                      \
-	}
-INFO_NUMBER(rtt_ms, "%.3f", x->rtt_us / 1000.0)
-INFO_NUMBER(rttvar_ms, "%.3f", x->rttvar_us / 1000.0)
-/* As ss shows them: retrans is what is retransmitted and not yet acked,
- * retransmits the current segment's consecutive timeouts (the backoff). */
-INFO_NUMBER(retrans, "%" PRIu32, x->retrans)
-INFO_NUMBER(retransmits, "%u", x->retransmits)
-INFO_NUMBER(total_retrans, "%" PRIu32, x->total_retrans)
-INFO_NUMBER(cwnd, "%" PRIu32, x->snd_cwnd)
-INFO_NUMBER(unacked, "%" PRIu32, x->unacked)
-INFO_NUMBER(lost, "%" PRIu32, x->lost)
-INFO_NUMBER(bytes_acked, "%" PRIu64, x->bytes_acked)
-INFO_NUMBER(bytes_received, "%" PRIu64, x->bytes_received)
-INFO_NUMBER(last_data_sent_ms, "%" PRIu32, x->last_data_sent_ms)
-INFO_NUMBER(last_data_recv_ms, "%" PRIu32, x->last_data_recv_ms)
-
-/* Socket memory: null for sockets that carry none (TIME-WAIT, SYN-RECV). */
-#define MEM_NUMBER(name, index)                                                \
-	static enum value_kind get_##name(const struct format_row *r,          \
-					  char *buf, size_t len)               \
-	{                                                                      \
-		const struct sockrec_ext *x = r->ext;                          \
-		if (x == NULL || !x->has_mem)                                  \
-			return VALUE_NULL;                                     \
-		return NUMBER("%" PRIu32, x->skmem[index]);                    \
-	}
-/* SK_MEMINFO_* order, include/uapi/linux/sock_diag.h. */
-MEM_NUMBER(rmem_alloc, 0)
-MEM_NUMBER(rcvbuf, 1)
-MEM_NUMBER(wmem_alloc, 2)
-MEM_NUMBER(sndbuf, 3)
-MEM_NUMBER(fwd_alloc, 4)
-MEM_NUMBER(wmem_queued, 5)
-MEM_NUMBER(optmem, 6)
-MEM_NUMBER(backlog, 7)
-MEM_NUMBER(drops, 8)
-
-static const struct column columns[] = {
-	{ "state", 0, get_state },
-	{ "family", 0, get_family },
-	{ "recv_q", 0, get_rqueue },
-	{ "send_q", 0, get_wqueue },
-	{ "local_address", 0, get_local_address },
-	{ "local_port", 0, get_sport },
-	{ "peer_address", 0, get_peer_address },
-	{ "peer_port", 0, get_dport },
-	{ "interface", 0, get_interface },
-	{ "uid", 0, get_uid },
-	{ "inode", 0, get_inode },
-	{ "cookie", 0, get_cookie },
-	{ "netns", 0, get_netns },
-	{ "netns_name", NEED_NETNS, get_netns_name },
-	{ "pid", NEED_PROCESS, get_pid },
-	{ "fd", NEED_PROCESS, get_fd },
-	{ "comm", NEED_PROCESS, get_comm },
-	{ "rtt_ms", NEED_INFO, get_rtt_ms },
-	{ "rttvar_ms", NEED_INFO, get_rttvar_ms },
-	{ "retrans", NEED_INFO, get_retrans },
-	{ "retransmits", NEED_INFO, get_retransmits },
-	{ "total_retrans", NEED_INFO, get_total_retrans },
-	{ "cwnd", NEED_INFO, get_cwnd },
-	{ "unacked", NEED_INFO, get_unacked },
-	{ "lost", NEED_INFO, get_lost },
-	{ "bytes_acked", NEED_INFO, get_bytes_acked },
-	{ "bytes_received", NEED_INFO, get_bytes_received },
-	{ "last_data_sent_ms", NEED_INFO, get_last_data_sent_ms },
-	{ "last_data_recv_ms", NEED_INFO, get_last_data_recv_ms },
-	{ "rmem_alloc", NEED_MEMORY, get_rmem_alloc },
-	{ "rcvbuf", NEED_MEMORY, get_rcvbuf },
-	{ "wmem_alloc", NEED_MEMORY, get_wmem_alloc },
-	{ "sndbuf", NEED_MEMORY, get_sndbuf },
-	{ "fwd_alloc", NEED_MEMORY, get_fwd_alloc },
-	{ "wmem_queued", NEED_MEMORY, get_wmem_queued },
-	{ "optmem", NEED_MEMORY, get_optmem },
-	{ "backlog", NEED_MEMORY, get_backlog },
-	{ "drops", NEED_MEMORY, get_drops },
-};
-
-static bool
-column_wanted(const struct column *c, const struct format_options *opt)
-{
-	return !((c->needs & NEED_INFO) && !opt->info) &&
-	       !((c->needs & NEED_MEMORY) && !opt->memory) &&
-	       !((c->needs & NEED_PROCESS) && !opt->process) &&
-	       !((c->needs & NEED_NETNS) && !opt->netns);
-}
-
-/* ,"owners":[{"pid":10,"comm":"nginx","fd":6},...]: every owner, where
- * pid, fd and comm are the first's. */
-static void
-json_owners(FILE *out, const struct format_row *row)
-{
-	size_t n = row_owners(row);
-
-	fputs(",\"owners\":[", out);
-	for (size_t i = 0; i < n; i++) {
-		const struct proc_owner *o = &row->owner[i];
-		fprintf(out, "%s{\"pid\":%d,\"comm\":", i ? "," : "", o->pid);
-		text_json_string(out, o->comm);
-		fprintf(out, ",\"fd\":%d}", o->fd);
-	}
-	putc(']', out);
-}
-
-static void
-json_object(FILE *out, const struct format_options *opt,
-	    const struct format_row *row)
-{
-	char buf[128];
-	bool first = true;
-
-	putc('{', out);
-	for (size_t i = 0; i < sizeof(columns) / sizeof(*columns); i++) {
-		if (!column_wanted(&columns[i], opt))
-			continue;
-		enum value_kind kind = columns[i].get(row, buf, sizeof(buf));
-		fprintf(out, "%s\"%s\":", first ? "" : ",", columns[i].key);
-		first = false;
-		if (kind == VALUE_NULL)
-			fputs("null", out);
-		else if (kind == VALUE_NUMBER)
-			fputs(buf, out);
-		else
-			text_json_string(out, buf);
-	}
-	if (opt->process)
-		json_owners(out, row);
-	putc('}', out);
-}
-
-static size_t json_rows;
-
-static void
-json_begin(FILE *out, const struct format_options *opt)
-{
-	(void)opt;
-	json_rows = 0;
-	fputs("{\"sockets\":[", out);
-}
-
-static void
-json_row(FILE *out, const struct format_options *opt,
-	 const struct format_row *row)
-{
-	fputs(json_rows++ ? ",\n" : "\n", out);
-	json_object(out, opt, row);
-}
-
-static void
-json_end(FILE *out, const struct format_options *opt, size_t rows)
-{
-	(void)opt;
-	fprintf(out, "\n],\"count\":%zu}\n", rows);
-}
-
-const struct format_ops format_json = {
-	.name = "json",
-	.begin = json_begin,
-	.row = json_row,
-	.end = json_end,
-};
-
-static void
-jsonl_row(FILE *out, const struct format_options *opt,
-	  const struct format_row *row)
-{
-	json_object(out, opt, row);
-	putc('\n', out);
-}
-
-const struct format_ops format_jsonl = {
-	.name = "jsonl",
-	.begin = no_begin,
-	.row = jsonl_row,
-	.end = no_end,
-};
-
-/* RFC 4180: quote fields that hold a separator, a quote or a newline. */
-static void
-csv_field(FILE *out, const char *s)
-{
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, out);
-		return;
-	}
-	putc('"', out);
-	for (; *s; s++) {
-		if (*s == '"')
-			putc('"', out);
-		putc(*s, out);
-	}
-	putc('"', out);
-}
-
-static void
-csv_begin(FILE *out, const struct format_options *opt)
-{
-	bool first = true;
-
-	if (!opt->header)
-		return;
-	for (size_t i = 0; i < sizeof(columns) / sizeof(*columns); i++) {
-		if (!column_wanted(&columns[i], opt))
-			continue;
-		fprintf(out, "%s%s", first ? "" : ",", columns[i].key);
-		first = false;
-	}
-	putc('\n', out);
-}
-
-static void
-csv_row(FILE *out, const struct format_options *opt,
-	const struct format_row *row)
-{
-	char buf[128], safe[4 * sizeof(buf)];
-	bool first = true;
-
-	for (size_t i = 0; i < sizeof(columns) / sizeof(*columns); i++) {
-		if (!column_wanted(&columns[i], opt))
-			continue;
-		if (!first)
-			putc(',', out);
-		first = false;
-		switch (columns[i].get(row, buf, sizeof(buf))) {
-		case VALUE_NULL:
-			break;
-		case VALUE_NUMBER:
-			csv_field(out, buf);
-			break;
-		case VALUE_STRING:
-			/* As the table shows it: printable, controls
-			 * escaped. */
-			text_printable(safe, sizeof(safe), buf);
-			csv_field(out, safe);
-			break;
-		}
-	}
-	putc('\n', out);
-}
-
-const struct format_ops format_csv = {
-	.name = "csv",
-	.begin = csv_begin,
-	.row = csv_row,
 	.end = no_end,
 };
