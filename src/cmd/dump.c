@@ -163,13 +163,15 @@ cmd_dump(int argc, char **argv)
 	}
 	sort_reverse = cli.reverse;
 
-	if ((err = collector_open(&c, &cli.sel)) < 0) {
+	if ((err = collector_open_once(&c, &cli.sel)) < 0) {
 		cli_error(cli_open_failure(&cli.sel, err), err);
 		cli_free(&cli);
 		return EXIT_RUNTIME;
 	}
 	if ((err = collector_poll(&c)) < 0) {
-		cli_error("sock_diag dump failed", err);
+		cli_error(c.owners_failed ? cli_open_failure(&cli.sel, err)
+					  : "sock_diag dump failed",
+			  err);
 		collector_close(&c);
 		cli_free(&cli);
 		return EXIT_RUNTIME;

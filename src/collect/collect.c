@@ -1,5 +1,6 @@
 /* A poll: dump, kernel pre-filter, owners, userspace filter. */
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -28,8 +29,9 @@ owner_of(void *arg, const struct sockrec *rec, size_t i, int *pid,
 	return 0;
 }
 
-int
-collector_open(struct collector *c, const struct selection *sel)
+static int
+open_collector(struct collector *c, const struct selection *sel,
+	       bool owners_due)
 {
 	int err;
 
@@ -39,11 +41,24 @@ collector_open(struct collector *c, const struct selection *sel)
 	c->filter_ctx.owner = owner_of;
 	c->filter_ctx.arg = c;
 	c->netns = c->snap.netns = sockrec_current_netns();
+	c->owners_due = owners_due;
 	if ((err = collector_configure(c, sel)) < 0) {
 		collector_close(c);
 		return err;
 	}
 	return 0;
+}
+
+int
+collector_open(struct collector *c, const struct selection *sel)
+{
+	return open_collector(c, sel, false);
+}
+
+int
+collector_open_once(struct collector *c, const struct selection *sel)
+{
+	return open_collector(c, sel, true);
 }
 
 void
@@ -69,7 +84,7 @@ collector_configure(struct collector *c, const struct selection *sel)
 		struct proc_table *procs;
 		if ((err = proc_table_new(&procs)) < 0)
 			return err;
-		if ((err = proc_table_refresh(procs)) < 0) {
+		if (!c->owners_due && (err = proc_table_refresh(procs)) < 0) {
 			proc_table_free(procs);
 			return err;
 		}
@@ -101,6 +116,7 @@ collector_configure(struct collector *c, const struct selection *sel)
 int
 collector_refresh_owners(struct collector *c)
 {
+	c->owners_due = false;
 	return c->procs ? proc_table_refresh(c->procs) : 0;
 }
 
@@ -192,17 +208,64 @@ collector_keep_matching(struct collector *c, struct snapshot *snap)
 	snap->count = kept;
 }
 
+static int
+fetch(struct collector *c, bool *refused)
+{
+	if (c->spaces != NULL)
+		return collector_fetch_spaces(c->spaces, c->n_spaces, &c->req,
+					      &c->snap, refused);
+	return collector_fetch(c->diag, &c->req, &c->snap, refused);
+}
+
+struct owners_scan {
+	struct proc_table *procs;
+	int err;
+};
+
+static void *
+scan_owners(void *arg)
+{
+	struct owners_scan *scan = arg;
+
+	scan->err = proc_table_refresh(scan->procs);
+	return NULL;
+}
+
+/* The kernel's dump here and the owners' scan on a thread of its own
+ * (one after the other when no thread can be made): they share nothing. */
+static int
+fetch_beside_owners(struct collector *c, bool *refused)
+{
+	struct owners_scan scan = { c->procs, 0 };
+	bool threaded;
+	pthread_t t;
+	int err;
+
+	threaded = pthread_create(&t, NULL, scan_owners, &scan) == 0;
+	err = fetch(c, refused);
+	if (threaded)
+		pthread_join(t, NULL);
+	else
+		scan_owners(&scan);
+	c->owners_due = false;
+	if (err == 0 && scan.err < 0) {
+		c->owners_failed = true;
+		err = scan.err;
+	}
+	return err;
+}
+
 int
 collector_poll(struct collector *c)
 {
 	bool refused = false;
 	int err;
 
-	if (c->spaces != NULL)
-		err = collector_fetch_spaces(c->spaces, c->n_spaces, &c->req,
-					     &c->snap, &refused);
+	c->owners_failed = false;
+	if (c->owners_due && c->procs != NULL)
+		err = fetch_beside_owners(c, &refused);
 	else
-		err = collector_fetch(c->diag, &c->req, &c->snap, &refused);
+		err = fetch(c, &refused);
 	if (refused) {
 		c->bytecode_refused = true;
 		c->req.bytecode = NULL;
