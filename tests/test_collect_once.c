@@ -2,12 +2,15 @@
  * A collector opened for one poll (collector_open_once, as dump and leaks
  * use it): the owners' first scan is left to the poll, which runs it
  * beside the kernel's dump, and the poll's records then have their owners,
- * also where a filter on owners decides which records stay.
+ * also where a filter on owners decides which records stay; both ways,
+ * every socket's owners or (polled_only) the polled ones' alone.
  */
 #include <criterion/criterion.h>
+#include <stdbool.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sockwatch/collect.h"
@@ -34,6 +37,14 @@ listener_alone(struct selection *sel, const char *text)
 		     ferr.message);
 }
 
+static uint32_t
+inode_of(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 ? (uint32_t)st.st_ino : 0;
+}
+
 static const struct sockrec *
 find_port(const struct snapshot *snap, uint16_t port)
 {
@@ -43,7 +54,8 @@ find_port(const struct snapshot *snap, uint16_t port)
 	return NULL;
 }
 
-Test(collect_once, first_poll_scans_the_owners, .timeout = 30)
+static void
+first_poll_scans_the_owners(bool polled_only)
 {
 	struct selection sel = { .listening = true, .processes = true,
 				 .states = TCP_STATE_BIT(TCP_STATE_LISTEN) };
@@ -54,7 +66,7 @@ Test(collect_once, first_poll_scans_the_owners, .timeout = 30)
 
 	snprintf(text, sizeof(text), "sport %d", PORT);
 	listener_alone(&sel, text);
-	cr_assert_eq(collector_open_once(&c, &sel), 0);
+	cr_assert_eq(collector_open_once(&c, &sel, polled_only), 0);
 	cr_expect(c.owners_due);
 	cr_assert_eq(collector_poll(&c), 0);
 	cr_expect_not(c.owners_due);
@@ -67,7 +79,8 @@ Test(collect_once, first_poll_scans_the_owners, .timeout = 30)
 	filter_free(sel.filter);
 }
 
-Test(collect_once, owner_filter_sees_the_first_scan, .timeout = 30)
+static void
+owner_filter_sees_the_first_scan(bool polled_only)
 {
 	struct selection sel = { .listening = true,
 				 .states = TCP_STATE_BIT(TCP_STATE_LISTEN) };
@@ -76,11 +89,57 @@ Test(collect_once, owner_filter_sees_the_first_scan, .timeout = 30)
 
 	snprintf(text, sizeof(text), "pid %d", (int)getpid());
 	listener_alone(&sel, text);
-	cr_assert_eq(collector_open_once(&c, &sel), 0);
+	cr_assert_eq(collector_open_once(&c, &sel, polled_only), 0);
 	cr_assert_eq(collector_poll(&c), 0);
 	cr_expect_not_null(find_port(&c.snap, PORT),
 			   "the filter dropped our listener: %zu records kept",
 			   c.snap.count);
+	collector_close(&c);
+	filter_free(sel.filter);
+}
+
+Test(collect_once, first_poll_scans_the_owners, .timeout = 30)
+{
+	first_poll_scans_the_owners(false);
+}
+
+Test(collect_once, first_poll_scans_the_polled_owners, .timeout = 30)
+{
+	first_poll_scans_the_owners(true);
+}
+
+Test(collect_once, owner_filter_sees_the_first_scan, .timeout = 30)
+{
+	owner_filter_sees_the_first_scan(false);
+}
+
+Test(collect_once, owner_filter_sees_the_polled_scan, .timeout = 30)
+{
+	owner_filter_sees_the_first_scan(true);
+}
+
+/* polled_only keeps the polled sockets' owners alone, for that scan. */
+Test(collect_once, polled_only_keeps_the_polled_alone, .timeout = 30)
+{
+	struct selection sel = { .listening = true, .processes = true,
+				 .states = TCP_STATE_BIT(TCP_STATE_LISTEN) };
+	struct proc_owners own;
+	struct collector c;
+	char text[64];
+	int client;
+
+	snprintf(text, sizeof(text), "sport %d", PORT);
+	listener_alone(&sel, text);
+	/* An established client: ours, but not a listener. */
+	cr_assert_geq(client = sock_connect_loopback(PORT, NULL), 0);
+	cr_assert_eq(collector_open_once(&c, &sel, true), 0);
+	cr_assert_eq(collector_poll(&c), 0);
+	cr_assert_eq(c.snap.count, 1);
+	own = proc_table_owners(c.procs, inode_of(client));
+	cr_expect_eq(own.count, 0, "the client's owner was kept");
+	cr_assert_eq(collector_refresh_owners(&c), 0);
+	own = proc_table_owners(c.procs, inode_of(client));
+	cr_expect_eq(own.count, 1, "a later scan left the client out");
 	collector_close(&c);
 	filter_free(sel.filter);
 }

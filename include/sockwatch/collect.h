@@ -42,6 +42,7 @@ struct collector {
 	/* Opened by collector_open_once(): the owners' first scan waits
 	 * for the first poll, which runs it beside the kernel's dump. */
 	bool owners_due;
+	bool owners_polled_only; /* that scan keeps the polled sockets' */
 	bool owners_failed; /* the last poll's error was the owners' scan */
 	uint32_t netns;	       /* where the collector runs */
 };
@@ -59,8 +60,15 @@ void collector_close(struct collector *c);
  * owners are then scanned after the dump began, as collector_refresh_owners()
  * before a poll would.  When that poll fails because of the scan,
  * owners_failed is set.
+ *
+ * With polled_only, that scan keeps only the owners of the sockets the
+ * dump found: it follows the dump, with only the iterator's load beside
+ * it, and builds a table of those alone, which pays where the dump holds
+ * few of the host's sockets (leaks: a few states).  Later scans keep
+ * every socket's owners again.
  */
-int collector_open_once(struct collector *c, const struct selection *sel);
+int collector_open_once(struct collector *c, const struct selection *sel,
+			bool polled_only);
 
 /*
  * Take sel's filter, states, family and extensions for the next polls

@@ -163,7 +163,7 @@ cmd_dump(int argc, char **argv)
 	}
 	sort_reverse = cli.reverse;
 
-	if ((err = collector_open_once(&c, &cli.sel)) < 0) {
+	if ((err = collector_open_once(&c, &cli.sel, false)) < 0) {
 		cli_error(cli_open_failure(&cli.sel, err), err);
 		cli_free(&cli);
 		return EXIT_RUNTIME;

@@ -192,7 +192,7 @@ cmd_leaks(int argc, char **argv)
 	run.fmt.growth = run.cli.watch;
 	run.fmt.netns = netns_of;
 	run.fmt.arg = &run;
-	if ((err = collector_open_once(&run.c, &run.cli.sel)) < 0) {
+	if ((err = collector_open_once(&run.c, &run.cli.sel, true)) < 0) {
 		cli_error(cli_open_failure(&run.cli.sel, err), err);
 		cli_free(&run.cli);
 		return EXIT_RUNTIME;

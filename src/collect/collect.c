@@ -1,6 +1,7 @@
 /* A poll: dump, kernel pre-filter, owners, userspace filter. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -56,9 +57,13 @@ collector_open(struct collector *c, const struct selection *sel)
 }
 
 int
-collector_open_once(struct collector *c, const struct selection *sel)
+collector_open_once(struct collector *c, const struct selection *sel,
+		    bool polled_only)
 {
-	return open_collector(c, sel, true);
+	int err = open_collector(c, sel, true);
+
+	c->owners_polled_only = polled_only;
+	return err;
 }
 
 void
@@ -219,6 +224,7 @@ fetch(struct collector *c, bool *refused)
 
 struct owners_scan {
 	struct proc_table *procs;
+	bool load_only; /* the iterator's load, the scan comes later */
 	int err;
 };
 
@@ -227,16 +233,38 @@ scan_owners(void *arg)
 {
 	struct owners_scan *scan = arg;
 
-	scan->err = proc_table_refresh(scan->procs);
+	if (scan->load_only)
+		proc_table_prepare(scan->procs);
+	else
+		scan->err = proc_table_refresh(scan->procs);
 	return NULL;
 }
 
-/* The kernel's dump here and the owners' scan on a thread of its own
- * (one after the other when no thread can be made): they share nothing. */
+/* A scan keeping the owners of the polled sockets alone (every socket's
+ * when memory for their list runs out). */
+static int
+scan_polled_owners(struct collector *c)
+{
+	uint32_t *inodes = malloc((c->snap.count + 1) * sizeof(*inodes));
+	int err;
+
+	for (size_t i = 0; inodes != NULL && i < c->snap.count; i++)
+		inodes[i] = c->snap.recs[i].inode;
+	if (inodes != NULL && c->snap.count > 0)
+		proc_table_only(c->procs, inodes, c->snap.count);
+	free(inodes);
+	err = proc_table_refresh(c->procs);
+	proc_table_only(c->procs, NULL, 0);
+	return err;
+}
+
+/* The kernel's dump here and the owners' scan (or with polled_only, the
+ * iterator's load) on a thread of its own, one after the other when no
+ * thread can be made: they share nothing. */
 static int
 fetch_beside_owners(struct collector *c, bool *refused)
 {
-	struct owners_scan scan = { c->procs, 0 };
+	struct owners_scan scan = { c->procs, c->owners_polled_only, 0 };
 	bool threaded;
 	pthread_t t;
 	int err;
@@ -248,6 +276,8 @@ fetch_beside_owners(struct collector *c, bool *refused)
 	else
 		scan_owners(&scan);
 	c->owners_due = false;
+	if (err == 0 && scan.load_only)
+		scan.err = scan_polled_owners(c);
 	if (err == 0 && scan.err < 0) {
 		c->owners_failed = true;
 		err = scan.err;
