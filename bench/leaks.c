@@ -17,6 +17,8 @@
  *   dump      `sockwatch dump -a -n -p`
  *   ss        `ss -tanp`
  *   floor     build/bench/floor (the sock_diag dump, nothing parsed)
+ * and with SOCKWATCH_BASE_BIN set, leaks and dump by that build too (the
+ * one before a change: a line on stderr compares it).
  * Each command's stdout goes to DIR/NAME.out (default: a fresh directory
  * under /tmp, removed at the end).  Before building, waits up to -w
  * seconds (default 120) for `alloc` in /proc/net/sockstat to fall below
@@ -43,10 +45,14 @@
 
 #define MAX_RUNS 101
 
-enum { LEAKS, SS_CW, DUMP, SS, FLOOR, NTIMED };
+/* The last two only with SOCKWATCH_BASE_BIN: another build of sockwatch
+ * (the one before a change) in the same run. */
+enum { LEAKS, SS_CW, DUMP, SS, FLOOR, LEAKS_BASE, DUMP_BASE, NTIMED };
 
 static const char *const names[NTIMED] = { "leaks", "ss_cw", "dump", "ss",
-					    "floor" };
+					    "floor", "leaks_base",
+					    "dump_base" };
+static int ntimed = FLOOR + 1;
 
 struct timed {
 	char *argv[8];
@@ -89,7 +95,7 @@ remove_outputs(const char *dir)
 {
 	char path[4096];
 
-	for (int k = 0; k < NTIMED; k++) {
+	for (int k = 0; k < ntimed; k++) {
 		snprintf(path, sizeof(path), "%s/%s.out", dir, names[k]);
 		unlink(path);
 	}
@@ -112,7 +118,7 @@ time_all(struct timed *t, int runs, int nsfd, const char *dir)
 	char path[4096];
 
 	for (int r = -1; r < runs; r++)
-		for (int k = 0; k < NTIMED; k++) {
+		for (int k = 0; k < ntimed; k++) {
 			struct rusage ru;
 			double ms = 0;
 
@@ -138,7 +144,7 @@ note_outputs(const char *dir)
 {
 	char path[4096];
 
-	for (int k = 0; k < NTIMED; k++) {
+	for (int k = 0; k < ntimed; k++) {
 		snprintf(path, sizeof(path), "%s/%s.out", dir, names[k]);
 		fprintf(stderr, "leaks: %s wrote %ld lines\n", names[k],
 			count_lines(path));
@@ -151,6 +157,7 @@ main(int argc, char **argv)
 	struct spread_spec spec = { .sockets = 46000, .processes = 2000,
 				    .leak_percent = 3, .leakers = 8 };
 	const char *bin = getenv("SOCKWATCH_BIN"), *floor = getenv("FLOOR_BIN");
+	const char *base = getenv("SOCKWATCH_BASE_BIN");
 	char tmp[] = "/tmp/sockwatch-bench-leaks.XXXXXX";
 	const char *dir = NULL;
 	struct timed t[NTIMED];
@@ -199,6 +206,12 @@ main(int argc, char **argv)
 	memcpy(t[SS].argv, (char *[]){ "ss", "-tanp", NULL },
 	       3 * sizeof(char *));
 	t[FLOOR].argv[0] = (char *)floor;
+	if (base != NULL && *base != '\0') {
+		t[LEAKS_BASE] = t[LEAKS];
+		t[DUMP_BASE] = t[DUMP];
+		t[LEAKS_BASE].argv[0] = t[DUMP_BASE].argv[0] = (char *)base;
+		ntimed = NTIMED;
+	}
 
 	if ((alloc = spread_settle(wait_s)) > 200)
 		fprintf(stderr, "leaks: %ld TCP sockets alive on the host "
@@ -218,13 +231,24 @@ main(int argc, char **argv)
 	if (!ok)
 		return 1;
 
-	for (int k = 0; k < NTIMED; k++) {
+	for (int k = 0; k < ntimed; k++) {
 		t[k].wall_med = median(t[k].wall, runs);
 		t[k].cpu_med = median(t[k].cpu, runs);
 	}
+	if (ntimed > LEAKS_BASE)
+		fprintf(stderr,
+			"leaks: %s: leaks %.1f / %.1f ms (%.2fx / %.2fx of ss "
+			"close-wait), dump -a -n -p %.1f / %.1f ms (%.2fx / "
+			"%.2fx of the floor)\n",
+			base, t[LEAKS_BASE].wall_med, t[LEAKS_BASE].cpu_med,
+			t[LEAKS_BASE].wall_med / t[SS_CW].wall_med,
+			t[LEAKS_BASE].cpu_med / t[SS_CW].cpu_med,
+			t[DUMP_BASE].wall_med, t[DUMP_BASE].cpu_med,
+			t[DUMP_BASE].wall_med / t[FLOOR].wall_med,
+			t[DUMP_BASE].cpu_med / t[FLOOR].cpu_med);
 	printf("| %ld | %ld | %ld ", spec.sockets, spec.processes,
 	       plan.leak_pairs);
-	for (int k = 0; k < NTIMED; k++)
+	for (int k = 0; k <= FLOOR; k++)
 		printf("| %.1f / %.1f ", t[k].wall_med, t[k].cpu_med);
 	printf("| %.2fx / %.2fx | %.2fx / %.2fx |\n",
 	       t[LEAKS].wall_med / t[SS_CW].wall_med,
