@@ -151,6 +151,64 @@ note_outputs(const char *dir)
 	}
 }
 
+/* The commands: sockwatch (bin) and, when base is set, the other build. */
+static void
+set_commands(struct timed *t, const char *bin, const char *floor,
+	     const char *base)
+{
+	memset(t, 0, NTIMED * sizeof(*t));
+	bin = bin != NULL ? bin : "./sockwatch";
+	floor = floor != NULL ? floor : "build/bench/floor";
+	memcpy(t[LEAKS].argv, (char *[]){ (char *)bin, "leaks", NULL },
+	       3 * sizeof(char *));
+	memcpy(t[SS_CW].argv,
+	       (char *[]){ "ss", "-tanp", "state", "close-wait", NULL },
+	       5 * sizeof(char *));
+	memcpy(t[DUMP].argv,
+	       (char *[]){ (char *)bin, "dump", "-a", "-n", "-p", NULL },
+	       6 * sizeof(char *));
+	memcpy(t[SS].argv, (char *[]){ "ss", "-tanp", NULL },
+	       3 * sizeof(char *));
+	t[FLOOR].argv[0] = (char *)floor;
+	if (base != NULL && *base != '\0') {
+		t[LEAKS_BASE] = t[LEAKS];
+		t[DUMP_BASE] = t[DUMP];
+		t[LEAKS_BASE].argv[0] = t[DUMP_BASE].argv[0] = (char *)base;
+		ntimed = NTIMED;
+	}
+}
+
+/* The row of medians and ratios on stdout; the other build on stderr. */
+static void
+report(struct timed *t, int runs, const struct spread_spec *spec,
+       const struct spread_plan *plan, const char *base)
+{
+	for (int k = 0; k < ntimed; k++) {
+		t[k].wall_med = median(t[k].wall, runs);
+		t[k].cpu_med = median(t[k].cpu, runs);
+	}
+	if (ntimed > LEAKS_BASE)
+		fprintf(stderr,
+			"leaks: %s: leaks %.1f / %.1f ms (%.2fx / %.2fx of ss "
+			"close-wait), dump -a -n -p %.1f / %.1f ms (%.2fx / "
+			"%.2fx of the floor)\n",
+			base, t[LEAKS_BASE].wall_med, t[LEAKS_BASE].cpu_med,
+			t[LEAKS_BASE].wall_med / t[SS_CW].wall_med,
+			t[LEAKS_BASE].cpu_med / t[SS_CW].cpu_med,
+			t[DUMP_BASE].wall_med, t[DUMP_BASE].cpu_med,
+			t[DUMP_BASE].wall_med / t[FLOOR].wall_med,
+			t[DUMP_BASE].cpu_med / t[FLOOR].cpu_med);
+	printf("| %ld | %ld | %ld ", spec->sockets, spec->processes,
+	       plan->leak_pairs);
+	for (int k = 0; k <= FLOOR; k++)
+		printf("| %.1f / %.1f ", t[k].wall_med, t[k].cpu_med);
+	printf("| %.2fx / %.2fx | %.2fx / %.2fx |\n",
+	       t[LEAKS].wall_med / t[SS_CW].wall_med,
+	       t[LEAKS].cpu_med / t[SS_CW].cpu_med,
+	       t[DUMP].wall_med / t[FLOOR].wall_med,
+	       t[DUMP].cpu_med / t[FLOOR].cpu_med);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -192,26 +250,7 @@ main(int argc, char **argv)
 		perror("leaks: mkdtemp");
 		return 1;
 	}
-	memset(t, 0, sizeof(t));
-	bin = bin != NULL ? bin : "./sockwatch";
-	floor = floor != NULL ? floor : "build/bench/floor";
-	memcpy(t[LEAKS].argv, (char *[]){ (char *)bin, "leaks", NULL },
-	       3 * sizeof(char *));
-	memcpy(t[SS_CW].argv,
-	       (char *[]){ "ss", "-tanp", "state", "close-wait", NULL },
-	       5 * sizeof(char *));
-	memcpy(t[DUMP].argv,
-	       (char *[]){ (char *)bin, "dump", "-a", "-n", "-p", NULL },
-	       6 * sizeof(char *));
-	memcpy(t[SS].argv, (char *[]){ "ss", "-tanp", NULL },
-	       3 * sizeof(char *));
-	t[FLOOR].argv[0] = (char *)floor;
-	if (base != NULL && *base != '\0') {
-		t[LEAKS_BASE] = t[LEAKS];
-		t[DUMP_BASE] = t[DUMP];
-		t[LEAKS_BASE].argv[0] = t[DUMP_BASE].argv[0] = (char *)base;
-		ntimed = NTIMED;
-	}
+	set_commands(t, bin, floor, base);
 
 	if ((alloc = spread_settle(wait_s)) > 200)
 		fprintf(stderr, "leaks: %ld TCP sockets alive on the host "
@@ -231,29 +270,6 @@ main(int argc, char **argv)
 	if (!ok)
 		return 1;
 
-	for (int k = 0; k < ntimed; k++) {
-		t[k].wall_med = median(t[k].wall, runs);
-		t[k].cpu_med = median(t[k].cpu, runs);
-	}
-	if (ntimed > LEAKS_BASE)
-		fprintf(stderr,
-			"leaks: %s: leaks %.1f / %.1f ms (%.2fx / %.2fx of ss "
-			"close-wait), dump -a -n -p %.1f / %.1f ms (%.2fx / "
-			"%.2fx of the floor)\n",
-			base, t[LEAKS_BASE].wall_med, t[LEAKS_BASE].cpu_med,
-			t[LEAKS_BASE].wall_med / t[SS_CW].wall_med,
-			t[LEAKS_BASE].cpu_med / t[SS_CW].cpu_med,
-			t[DUMP_BASE].wall_med, t[DUMP_BASE].cpu_med,
-			t[DUMP_BASE].wall_med / t[FLOOR].wall_med,
-			t[DUMP_BASE].cpu_med / t[FLOOR].cpu_med);
-	printf("| %ld | %ld | %ld ", spec.sockets, spec.processes,
-	       plan.leak_pairs);
-	for (int k = 0; k <= FLOOR; k++)
-		printf("| %.1f / %.1f ", t[k].wall_med, t[k].cpu_med);
-	printf("| %.2fx / %.2fx | %.2fx / %.2fx |\n",
-	       t[LEAKS].wall_med / t[SS_CW].wall_med,
-	       t[LEAKS].cpu_med / t[SS_CW].cpu_med,
-	       t[DUMP].wall_med / t[FLOOR].wall_med,
-	       t[DUMP].cpu_med / t[FLOOR].cpu_med);
+	report(t, runs, &spec, &plan, base);
 	return 0;
 }
