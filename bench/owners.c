@@ -23,12 +23,8 @@
  * the host go to stderr.  Everything is gone when it exits: the holder
  * and its processes die with it.
  */
-#include <arpa/inet.h>
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -37,7 +33,6 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,163 +44,11 @@
 #include "../tests/support/netns.c"
 
 #include "bench.h"
+#include "spread.h"
 
-#define LISTENERS 4
-#define PORT_BASE 30000
-#define CLIENT_ADDRS 8
 #define MAX_RUNS 101
 
 enum { WALK, ITER, SS, DUMP, DUMPWALK, NTIMED };
-
-struct spec {
-	long sockets, processes;
-};
-
-/* ---- the population --------------------------------------------------- */
-
-static int
-pair(int lfd, uint16_t port, unsigned k)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	char src[32];
-	int one = 1, fd;
-
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0)
-		return -1;
-	/* Spread clients over source addresses: each has its own
-	 * ephemeral ports. */
-	snprintf(src, sizeof(src), "127.0.0.%u", 2 + k % CLIENT_ADDRS);
-	inet_pton(AF_INET, src, &sa.sin_addr);
-	setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return -1;
-	sa.sin_port = htons(port);
-	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return -1;
-	/* Another process may take this one from the queue: it takes
-	 * another in turn, and the counts come out the same. */
-	return accept(lfd, NULL, NULL) < 0 ? -1 : 0;
-}
-
-static int
-population(void *arg, int ctl)
-{
-	const struct spec *s = arg;
-	long pairs = (s->sockets - LISTENERS) / 2;
-	long workers = s->processes > 1 ? s->processes - 1 : 1;
-	int lfds[LISTENERS], pfd[2], code = 0;
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-	for (int i = 0; i < LISTENERS; i++) {
-		struct sockaddr_in sa = { .sin_family = AF_INET,
-					  .sin_port = htons(PORT_BASE + i) };
-		int one = 1;
-
-		inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-		lfds[i] = socket(AF_INET, SOCK_STREAM, 0);
-		setsockopt(lfds[i], SOL_SOCKET, SO_REUSEADDR, &one,
-			   sizeof(one));
-		if (lfds[i] < 0 ||
-		    bind(lfds[i], (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-		    listen(lfds[i], 4096) < 0)
-			code = errno;
-	}
-	if (code != 0 || pipe(pfd) < 0) {
-		code = code ? code : errno;
-		netns_send(ctl, &code, sizeof(code));
-		return 1;
-	}
-	/* The holder is one of the processes; the workers hold the pairs. */
-	for (long w = 0; w < workers; w++) {
-		long from = pairs * w / workers, to = pairs * (w + 1) / workers;
-		pid_t pid = fork();
-
-		if (pid < 0) {
-			code = errno;
-			break;
-		}
-		if (pid == 0) {
-			int c = 0;
-
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			close(pfd[0]);
-			for (long i = from; i < to && c == 0; i++)
-				if (pair(lfds[i % LISTENERS],
-					 (uint16_t)(PORT_BASE + i % LISTENERS),
-					 (unsigned)i) < 0)
-					c = errno ? errno : EIO;
-			if (write(pfd[1], &c, sizeof(c)) != sizeof(c))
-				_exit(1);
-			for (;;)
-				pause();
-		}
-	}
-	close(pfd[1]);
-	for (long w = 0; w < workers && code == 0; w++) {
-		int c;
-		if (read(pfd[0], &c, sizeof(c)) != sizeof(c))
-			c = EPIPE;
-		if (c != 0)
-			code = c;
-	}
-	netns_send(ctl, &code, sizeof(code));
-	netns_wait_hangup(ctl);
-	return 0;
-}
-
-/* ---- the host ---------------------------------------------------------- */
-
-static long
-sockstat_alloc(void)
-{
-	FILE *f = fopen("/proc/net/sockstat", "r");
-	char line[256];
-	long alloc = -1;
-
-	if (f == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		char *p = strstr(line, " alloc ");
-		if (strncmp(line, "TCP:", 4) == 0 && p != NULL)
-			alloc = atol(p + 7);
-	}
-	fclose(f);
-	return alloc;
-}
-
-static long
-host_processes(void)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	long n = 0;
-
-	if (d == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL)
-		n += isdigit((unsigned char)de->d_name[0]) != 0;
-	closedir(d);
-	return n;
-}
-
-static double
-loadavg(void)
-{
-	FILE *f = fopen("/proc/loadavg", "r");
-	double l = -1;
-
-	if (f != NULL) {
-		if (fscanf(f, "%lf", &l) != 1)
-			l = -1;
-		fclose(f);
-	}
-	return l;
-}
 
 /* ---- timing ------------------------------------------------------------ */
 
@@ -253,10 +96,10 @@ time_command(char *const argv[], int nsfd, bool drop)
 int
 main(int argc, char **argv)
 {
-	struct spec spec = { .sockets = 24000, .processes = 100 };
+	struct spread_spec spec = { .sockets = 24000, .processes = 100 };
 	const char *bin = getenv("SOCKWATCH_BIN");
 	double ms[NTIMED][MAX_RUNS], first, med[NTIMED];
-	int runs = 11, wait_s = 120, opt, code = 0, err;
+	int runs = 11, wait_s = 120, opt;
 	long alloc, procs, owners, inodes;
 	struct proc_table *walk, *iter;
 	struct netns ns;
@@ -283,7 +126,7 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (runs < 1 || runs > MAX_RUNS || spec.sockets < 2 * LISTENERS ||
+	if (runs < 1 || runs > MAX_RUNS || spec.sockets < 2 * SPREAD_LISTENERS ||
 	    spec.processes < 1 || geteuid() != 0) {
 		fprintf(stderr, "owners: bad arguments, or not root\n");
 		return 2;
@@ -292,23 +135,11 @@ main(int argc, char **argv)
 
 	/* Sockets of earlier runs, here or in other namespaces, still
 	 * being torn down, slow every sock_diag dump. */
-	for (int i = 0; (alloc = sockstat_alloc()) > 200 && i < wait_s; i++)
-		sleep(1);
-	if (alloc > 200)
+	if ((alloc = spread_settle(wait_s)) > 200)
 		fprintf(stderr, "owners: %ld TCP sockets alive on the host "
 				"before the run\n", alloc);
-	if ((err = netns_start(&ns, population, &spec)) < 0) {
-		fprintf(stderr, "owners: netns: %s\n", strerror(-err));
+	if (spread_start(&ns, &spec, "owners") < 0)
 		return 1;
-	}
-	if (netns_recv(ns.ctl, &code, sizeof(code), 600000) !=
-		    (ssize_t)sizeof(code) ||
-	    code != 0) {
-		fprintf(stderr, "owners: population: %s\n",
-			strerror(code ? code : EIO));
-		netns_stop(&ns);
-		return 1;
-	}
 
 	/* The iterator's first refresh: the program's load, then a scan. */
 	if (proc_table_new_method(&iter, PROC_METHOD_ITER) < 0 ||
@@ -335,7 +166,7 @@ main(int argc, char **argv)
 		for (int k = SS; r >= 0 && k < NTIMED; k++)
 			ms[k][r] = t[k];
 	}
-	procs = host_processes();
+	procs = spread_host_processes();
 	inodes = (long)proc_table_count(iter);
 	{
 		const struct proc_owner *all;
@@ -345,7 +176,7 @@ main(int argc, char **argv)
 		"owners: host: %ld processes, %ld socket inodes with %ld "
 		"owners (iterator) / %zu inodes (walk), load average %.2f, "
 		"alloc before %ld\n",
-		procs, inodes, owners, proc_table_count(walk), loadavg(),
+		procs, inodes, owners, proc_table_count(walk), spread_loadavg(),
 		alloc);
 	proc_table_free(iter);
 	proc_table_free(walk);

@@ -39,12 +39,36 @@ struct collector {
 	struct filter_context filter_ctx;
 	bool bytecode_refused; /* the kernel said no: filter here */
 	size_t unfiltered;     /* records the kernel sent, last poll */
+	/* Opened by collector_open_once(): the owners' first scan waits
+	 * for the first poll, which runs it beside the kernel's dump. */
+	bool owners_due;
+	bool owners_polled_only; /* that scan keeps the polled sockets' */
+	bool owners_failed; /* the last poll's error was the owners' scan */
 	uint32_t netns;	       /* where the collector runs */
 };
 
 /* Returns 0 or a negative errno (netlink socket, /proc). */
 int collector_open(struct collector *c, const struct selection *sel);
 void collector_close(struct collector *c);
+
+/*
+ * The same for a command that polls once (dump, leaks): the owners' first
+ * scan, when owners are wanted, is left to the first collector_poll(),
+ * which runs it on a thread of its own beside the kernel's dump, so that
+ * the command waits for the longer of the two rather than both (loading
+ * the iterator alone takes about as long as a dump of 50k sockets).  The
+ * owners are then scanned after the dump began, as collector_refresh_owners()
+ * before a poll would.  When that poll fails because of the scan,
+ * owners_failed is set.
+ *
+ * With polled_only, that scan keeps only the owners of the sockets the
+ * dump found: it follows the dump, with only the iterator's load beside
+ * it, and builds a table of those alone, which pays where the dump holds
+ * few of the host's sockets (leaks: a few states).  Later scans keep
+ * every socket's owners again.
+ */
+int collector_open_once(struct collector *c, const struct selection *sel,
+			bool polled_only);
 
 /*
  * Take sel's filter, states, family and extensions for the next polls

@@ -57,6 +57,22 @@ void proc_table_free(struct proc_table *pt);
  */
 int proc_table_refresh(struct proc_table *pt);
 
+/*
+ * Load the iterator now when the next refresh would use it, so that the
+ * load (most of a first scan's cost) can overlap other work.  A load that
+ * fails is left for the refresh to report or walk around, as without this.
+ */
+void proc_table_prepare(struct proc_table *pt);
+
+/*
+ * From the next refresh on, keep only the owners of these n inodes (n 0:
+ * every socket's, as a new table does).  A scan still goes through every
+ * process; it only keeps less, which spares building the table for the
+ * sockets nobody asks about.  Returns 0 or -ENOMEM (the table then keeps
+ * every socket's).
+ */
+int proc_table_only(struct proc_table *pt, const uint32_t *inodes, size_t n);
+
 /* The owners of inode (none for 0).  Valid until the next refresh. */
 struct proc_owners proc_table_owners(const struct proc_table *pt,
 				     uint32_t inode);

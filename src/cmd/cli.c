@@ -138,13 +138,16 @@ cli_poll_once(struct cli *cli, struct collector *c)
 {
 	int err;
 
-	if ((err = collector_open(c, &cli->sel)) < 0) {
+	/* One poll: the owners are scanned beside the kernel's dump. */
+	if ((err = collector_open_once(c, &cli->sel, false)) < 0) {
 		cli_error(cli_open_failure(&cli->sel, err), err);
 		cli_free(cli);
 		return EXIT_RUNTIME;
 	}
 	if ((err = collector_poll(c)) < 0) {
-		cli_error("sock_diag dump failed", err);
+		cli_error(c->owners_failed ? cli_open_failure(&cli->sel, err)
+					   : "sock_diag dump failed",
+			  err);
 		collector_close(c);
 		cli_free(cli);
 		return EXIT_RUNTIME;

@@ -87,7 +87,9 @@ report_once(struct leaks_run *run)
 	uint64_t now = clock_now_ns();
 	int err;
 
-	if ((err = collector_refresh_owners(&run->c)) < 0 ||
+	/* The first poll scans the owners itself, beside its dump. */
+	if ((!run->c.owners_due &&
+	     (err = collector_refresh_owners(&run->c)) < 0) ||
 	    (err = collector_poll(&run->c)) < 0) {
 		cli_error("cannot read the sockets", err);
 		return EXIT_RUNTIME;
@@ -207,7 +209,7 @@ cmd_leaks(int argc, char **argv)
 	run.fmt.growth = run.cli.watch;
 	run.fmt.netns = netns_of;
 	run.fmt.arg = &run;
-	if ((err = collector_open(&run.c, &run.cli.sel)) < 0) {
+	if ((err = collector_open_once(&run.c, &run.cli.sel, true)) < 0) {
 		cli_error(cli_open_failure(&run.cli.sel, err), err);
 		cli_free(&run.cli);
 		return EXIT_RUNTIME;

@@ -1,5 +1,7 @@
 /* A poll: dump, kernel pre-filter, owners, userspace filter. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -28,8 +30,9 @@ owner_of(void *arg, const struct sockrec *rec, size_t i, int *pid,
 	return 0;
 }
 
-int
-collector_open(struct collector *c, const struct selection *sel)
+static int
+open_collector(struct collector *c, const struct selection *sel,
+	       bool owners_due)
 {
 	int err;
 
@@ -39,11 +42,28 @@ collector_open(struct collector *c, const struct selection *sel)
 	c->filter_ctx.owner = owner_of;
 	c->filter_ctx.arg = c;
 	c->netns = c->snap.netns = sockrec_current_netns();
+	c->owners_due = owners_due;
 	if ((err = collector_configure(c, sel)) < 0) {
 		collector_close(c);
 		return err;
 	}
 	return 0;
+}
+
+int
+collector_open(struct collector *c, const struct selection *sel)
+{
+	return open_collector(c, sel, false);
+}
+
+int
+collector_open_once(struct collector *c, const struct selection *sel,
+		    bool polled_only)
+{
+	int err = open_collector(c, sel, true);
+
+	c->owners_polled_only = polled_only;
+	return err;
 }
 
 void
@@ -69,7 +89,7 @@ collector_configure(struct collector *c, const struct selection *sel)
 		struct proc_table *procs;
 		if ((err = proc_table_new(&procs)) < 0)
 			return err;
-		if ((err = proc_table_refresh(procs)) < 0) {
+		if (!c->owners_due && (err = proc_table_refresh(procs)) < 0) {
 			proc_table_free(procs);
 			return err;
 		}
@@ -101,6 +121,7 @@ collector_configure(struct collector *c, const struct selection *sel)
 int
 collector_refresh_owners(struct collector *c)
 {
+	c->owners_due = false;
 	return c->procs ? proc_table_refresh(c->procs) : 0;
 }
 
@@ -192,17 +213,89 @@ collector_keep_matching(struct collector *c, struct snapshot *snap)
 	snap->count = kept;
 }
 
+static int
+fetch(struct collector *c, bool *refused)
+{
+	if (c->spaces != NULL)
+		return collector_fetch_spaces(c->spaces, c->n_spaces, &c->req,
+					      &c->snap, refused);
+	return collector_fetch(c->diag, &c->req, &c->snap, refused);
+}
+
+struct owners_scan {
+	struct proc_table *procs;
+	bool load_only; /* the iterator's load, the scan comes later */
+	int err;
+};
+
+static void *
+scan_owners(void *arg)
+{
+	struct owners_scan *scan = arg;
+
+	if (scan->load_only)
+		proc_table_prepare(scan->procs);
+	else
+		scan->err = proc_table_refresh(scan->procs);
+	return NULL;
+}
+
+/* A scan keeping the owners of the polled sockets alone (every socket's
+ * when memory for their list runs out). */
+static int
+scan_polled_owners(struct collector *c)
+{
+	uint32_t *inodes = malloc((c->snap.count + 1) * sizeof(*inodes));
+	int err;
+
+	for (size_t i = 0; inodes != NULL && i < c->snap.count; i++)
+		inodes[i] = c->snap.recs[i].inode;
+	if (inodes != NULL && c->snap.count > 0)
+		proc_table_only(c->procs, inodes, c->snap.count);
+	free(inodes);
+	err = proc_table_refresh(c->procs);
+	proc_table_only(c->procs, NULL, 0);
+	return err;
+}
+
+/* The kernel's dump here and the owners' scan (or with polled_only, the
+ * iterator's load) on a thread of its own, one after the other when no
+ * thread can be made: they share nothing. */
+static int
+fetch_beside_owners(struct collector *c, bool *refused)
+{
+	struct owners_scan scan = { c->procs, c->owners_polled_only, 0 };
+	bool threaded;
+	pthread_t t;
+	int err;
+
+	threaded = pthread_create(&t, NULL, scan_owners, &scan) == 0;
+	err = fetch(c, refused);
+	if (threaded)
+		pthread_join(t, NULL);
+	else
+		scan_owners(&scan);
+	c->owners_due = false;
+	if (err == 0 && scan.load_only)
+		scan.err = scan_polled_owners(c);
+	if (err == 0 && scan.err < 0) {
+		c->owners_failed = true;
+		err = scan.err;
+	}
+	return err;
+}
+
 int
 collector_poll(struct collector *c)
 {
 	bool refused = false;
 	int err;
 
-	if (c->spaces != NULL)
-		err = collector_fetch_spaces(c->spaces, c->n_spaces, &c->req,
-					     &c->snap, &refused);
+	c->owners_failed = false;
+	if (c->owners_due && c->procs != NULL)
+		err = fetch_beside_owners(c, &refused);
 	else
-		err = collector_fetch(c->diag, &c->req, &c->snap, &refused);
+		err = fetch(c, &refused);
 	if (refused) {
 		c->bytecode_refused = true;
 		c->req.bytecode = NULL;

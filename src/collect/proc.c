@@ -37,6 +37,10 @@ struct proc_table {
 	size_t slots_cap, inodes;
 	size_t unreadable;
 	int scan_err; /* memory ran out during the scan in progress */
+	/* proc_table_only(): the inodes kept, an open-addressing set
+	 * (0 marks an empty place), only_cap 0 keeping every one. */
+	uint32_t *only;
+	size_t only_cap;
 	struct sock_iter *iter; /* loaded by the first scan that wants it */
 	int iter_err;		/* why it did not load: AUTO walks instead */
 	char why[256];
@@ -73,6 +77,7 @@ proc_table_free(struct proc_table *pt)
 	free(pt->raw);
 	free(pt->owners);
 	free(pt->slots);
+	free(pt->only);
 	free(pt);
 }
 
@@ -83,11 +88,53 @@ slot_of(uint32_t inode, size_t cap)
 	return (size_t)((inode * 2654435761u) & (cap - 1));
 }
 
+static bool
+wanted(const struct proc_table *pt, uint32_t inode)
+{
+	if (pt->only_cap == 0)
+		return true;
+	for (size_t s = slot_of(inode, pt->only_cap); pt->only[s] != 0;
+	     s = (s + 1) & (pt->only_cap - 1))
+		if (pt->only[s] == inode)
+			return true;
+	return false;
+}
+
+int
+proc_table_only(struct proc_table *pt, const uint32_t *inodes, size_t n)
+{
+	size_t cap = 64;
+
+	free(pt->only);
+	pt->only = NULL;
+	pt->only_cap = 0;
+	if (n == 0)
+		return 0;
+	while (cap < 2 * n)
+		cap *= 2;
+	if ((pt->only = calloc(cap, sizeof(*pt->only))) == NULL)
+		return -ENOMEM;
+	pt->only_cap = cap;
+	for (size_t i = 0; i < n; i++) {
+		size_t s = slot_of(inodes[i], cap);
+
+		if (inodes[i] == 0)
+			continue; /* no socket of a file table: never asked */
+		while (pt->only[s] != 0 && pt->only[s] != inodes[i])
+			s = (s + 1) & (cap - 1);
+		pt->only[s] = inodes[i];
+	}
+	return 0;
+}
+
 /* Append one owner to the scan in progress. */
 static void
 add(struct proc_table *pt, uint32_t inode, int pid, int fd, const char *comm)
 {
 	struct proc_owner *o;
+
+	if (!wanted(pt, inode))
+		return;
 
 	if (pt->found == pt->cap) {
 		size_t ncap = pt->cap ? pt->cap * 2 : 1024;
@@ -335,6 +382,18 @@ on_socket(void *arg, uint32_t inode, int pid, int fd, const char *comm)
 	add(arg, inode, pid, fd, comm);
 }
 
+/* Load the iterator unless it is loaded or failed already. */
+static void
+load_iter(struct proc_table *pt)
+{
+	if (pt->iter == NULL && pt->iter_err == 0) {
+		pt->iter_err = sock_iter_open(&pt->iter, pt->why,
+					      sizeof(pt->why));
+		if (pt->iter_err == 0)
+			pt->why[0] = '\0';
+	}
+}
+
 /* The scan by the iterator, loading it first if need be: 0, or why not
  * (the table's reason then says it in words). */
 static int
@@ -342,12 +401,7 @@ read_iter(struct proc_table *pt)
 {
 	long n;
 
-	if (pt->iter == NULL && pt->iter_err == 0) {
-		pt->iter_err = sock_iter_open(&pt->iter, pt->why,
-					      sizeof(pt->why));
-		if (pt->iter_err == 0)
-			pt->why[0] = '\0';
-	}
+	load_iter(pt);
 	if (pt->iter == NULL)
 		return pt->iter_err;
 	if ((n = sock_iter_read(pt->iter, on_socket, pt)) < 0) {
@@ -398,6 +452,23 @@ open_files(void)
 	return allocated;
 }
 
+/* Whether the next scan uses the iterator (when it loads). */
+static bool
+iter_wanted(const struct proc_table *pt)
+{
+	return pt->want == PROC_METHOD_ITER ||
+	       (pt->want == PROC_METHOD_AUTO &&
+		(pt->used == PROC_METHOD_ITER || pt->iter != NULL ||
+		 open_files() >= iter_files()));
+}
+
+void
+proc_table_prepare(struct proc_table *pt)
+{
+	if (iter_wanted(pt))
+		load_iter(pt);
+}
+
 int
 proc_table_refresh(struct proc_table *pt)
 {
@@ -406,9 +477,7 @@ proc_table_refresh(struct proc_table *pt)
 
 	pt->found = pt->unreadable = 0;
 	pt->scan_err = 0;
-	if (pt->want == PROC_METHOD_ITER ||
-	    (pt->want == PROC_METHOD_AUTO &&
-	     (pt->used == PROC_METHOD_ITER || open_files() >= iter_files())))
+	if (iter_wanted(pt))
 		err = read_iter(pt);
 	if (err < 0 && pt->want == PROC_METHOD_ITER)
 		return err;

@@ -102,6 +102,7 @@ find_seen(const struct leak_seen *v, size_t n, uint64_t cookie)
 {
 	struct leak_seen key = { .cookie = cookie };
 
+	/* Before the first look there is no array at all: bsearch wants one. */
 	if (n == 0)
 		return NULL;
 	return bsearch(&key, v, n, sizeof(*v), by_cookie);
