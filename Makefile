@@ -34,8 +34,8 @@ endif
 
 # Evaluated lazily: pkg-config runs after the dependency check has installed
 # what was missing.
-PKG_CFLAGS = $(shell pkg-config --cflags libmnl ncursesw libbpf)
-PKG_LIBS = $(shell pkg-config --libs libmnl ncursesw libbpf)
+PKG_CFLAGS = $(shell pkg-config --cflags libmnl ncursesw libbpf libmicrohttpd)
+PKG_LIBS = $(shell pkg-config --libs libmnl ncursesw libbpf libmicrohttpd)
 TEST_CFLAGS = $(shell pkg-config --cflags criterion)
 TEST_LIBS = $(shell pkg-config --libs criterion)
 

@@ -13,10 +13,6 @@
 #include "sockwatch/cli.h"
 #include "sockwatch/commands.h"
 
-#ifndef SOCKWATCH_VERSION
-#define SOCKWATCH_VERSION "0.1.0"
-#endif
-
 struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -26,6 +22,8 @@ struct command {
 static const struct command commands[] = {
 	{ "dump", cmd_dump, "print the TCP sockets once (like ss -tan)" },
 	{ "watch", cmd_watch, "stream state transitions as they happen" },
+	{ "metrics", cmd_metrics,
+	  "Prometheus metrics: once, to a textfile, or served over HTTP" },
 	{ "states", cmd_states, "explain the eleven TCP states" },
 	{ "monitor", cmd_monitor,
 	  "the live monitor (the default without a command)" },
