@@ -176,4 +176,6 @@ uninstall:
 clean:
 	rm -rf build build-san $(BUILD) sockwatch
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# build/tools holds what the tests fetch (Prometheus' package): not ours.
+-include $(shell find $(BUILD) -path $(BUILD)/tools -prune -o -name '*.d' \
+	-type f -print 2>/dev/null)

@@ -47,6 +47,24 @@ engine_open(const char *command, struct cli *cli, struct monitor **m)
 	return 0;
 }
 
+static void
+loop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+}
+
+void
+engine_loop_block_signals(void)
+{
+	sigset_t set;
+
+	loop_signals(&set);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
 int
 engine_loop_open(struct engine_loop *l, uint64_t interval_ms,
 		 uint64_t duration_ms)
@@ -61,10 +79,7 @@ engine_loop_open(struct engine_loop *l, uint64_t interval_ms,
 	l->timer = l->signals = -1;
 	l->deadline_ns =
 		duration_ms ? clock_now_ns() + duration_ms * 1000000ull : 0;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
+	loop_signals(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	/* A closed pipe or connection shows up as EPIPE, not a signal. */
 	signal(SIGPIPE, SIG_IGN);

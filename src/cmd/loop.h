@@ -36,6 +36,10 @@ struct engine_loop {
  */
 int engine_open(const char *command, struct cli *cli, struct monitor **m);
 
+/* Block the signals the loop takes (SIGINT, SIGTERM, SIGHUP): before
+ * any thread starts, so that none of them gets one instead. */
+void engine_loop_block_signals(void);
+
 /* A timer every interval_ms (the first at once), the signals blocked and
  * taken by a signalfd, SIGPIPE ignored; duration_ms (0: none) sets the
  * deadline.  Returns 0 or a negative errno. */

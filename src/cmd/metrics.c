@@ -234,6 +234,8 @@ cmd_metrics(int argc, char **argv)
 	r.textfile = cli.textfile;
 	r.sink.emit = metrics_count_event;
 	r.sink.arg = &r.counters;
+	if (serving)
+		engine_loop_block_signals();
 	/* The address first: a port in use is said before anything runs. */
 	if (cli.listen && (rc = start_http(&r, &cli)) != 0) {
 		cli_free(&cli);
