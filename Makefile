@@ -3,7 +3,7 @@
 #   make run         build and open the monitor
 #   make check       build and run the test suite (SANITIZE=1: ASan + UBSan)
 #   make bench       run the benchmarks in bench/ (root)
-#   make install     PREFIX=/usr/local DESTDIR=
+#   make install     PREFIX=/usr/local DESTDIR= (SYSTEMDUNITDIR= for the unit)
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/sbin
@@ -11,6 +11,7 @@ MANDIR ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -161,17 +162,22 @@ fuzz:
 
 install: $(PROG)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
-		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR) \
+		$(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 755 $(PROG) $(DESTDIR)$(BINDIR)/sockwatch
 	install -m 644 man/sockwatch.8 $(DESTDIR)$(MANDIR)/man8/sockwatch.8
 	install -m 644 completions/sockwatch.bash $(DESTDIR)$(BASHCOMPDIR)/sockwatch
 	install -m 644 completions/_sockwatch $(DESTDIR)$(ZSHCOMPDIR)/_sockwatch
 	install -m 644 completions/sockwatch.fish $(DESTDIR)$(FISHCOMPDIR)/sockwatch.fish
+	sed 's|/usr/local/sbin/sockwatch|$(BINDIR)/sockwatch|' \
+		dist/sockwatch-metrics.service > $(DESTDIR)$(SYSTEMDUNITDIR)/sockwatch-metrics.service
+	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/sockwatch-metrics.service
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/sockwatch $(DESTDIR)$(MANDIR)/man8/sockwatch.8 \
 		$(DESTDIR)$(BASHCOMPDIR)/sockwatch $(DESTDIR)$(ZSHCOMPDIR)/_sockwatch \
-		$(DESTDIR)$(FISHCOMPDIR)/sockwatch.fish
+		$(DESTDIR)$(FISHCOMPDIR)/sockwatch.fish \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/sockwatch-metrics.service
 
 clean:
 	rm -rf build build-san $(BUILD) sockwatch

@@ -98,6 +98,8 @@ sample(const char *command, const char *arg)
 		{ "DURATION", "1s" },	   { "N", "1" },
 		{ "NAME", "swt-no-such-lab" }, { "IFACE", "lo" },
 		{ "A/N", "10.77.9.2/24" },    { "A", "10.77.9.1" },
+		{ "ADDRESS", "127.0.0.1:39917" },
+		{ "FILE", "/tmp/sockwatch-help-options.prom" },
 	};
 
 	if (strcmp(arg, "KEY") == 0)
@@ -124,6 +126,7 @@ static const struct command_case {
 	{ "dump", { NULL }, 0, NULL },
 	/* An option may ask for what this machine lacks (exact mode). */
 	{ "watch", { "--duration", "100ms", NULL }, -1, NULL },
+	{ "metrics", { "--duration", "100ms", NULL }, -1, NULL },
 	{ "monitor", { NULL }, 2, "needs a terminal" },
 	{ "stack", { "list", NULL }, 0, NULL },
 	{ "lab", { "status", NULL }, -1, NULL },
