@@ -9,7 +9,7 @@ set -eu
 need="pkg-config libmnl-dev libncurses-dev clang libbpf-dev bpftool libelf-dev zlib1g-dev libmicrohttpd-dev"
 case "${1:-build}" in
 test) need="$need libcriterion-dev iproute2 tmux python3" ;;
-bench) need="$need iproute2 hyperfine libbpf-tools" ;;
+bench) need="$need iproute2 hyperfine libbpf-tools curl" ;;
 fuzz) need="$need libclang-rt-14-dev" ;;
 esac
 

@@ -69,11 +69,11 @@ int
 engine_loop_open(struct engine_loop *l, uint64_t interval_ms,
 		 uint64_t duration_ms)
 {
-	struct itimerspec its = {
-		.it_interval = { (time_t)(interval_ms / 1000),
-				 (long)(interval_ms % 1000) * 1000000 },
-		.it_value = { 0, 1 },
-	};
+	struct timespec every = { (time_t)(interval_ms / 1000),
+				  (long)(interval_ms % 1000) * 1000000 };
+	/* The command polled once before its loop: the next is due after
+	 * an interval. */
+	struct itimerspec its = { .it_interval = every, .it_value = every };
 	sigset_t set;
 
 	l->timer = l->signals = -1;
