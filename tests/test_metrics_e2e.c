@@ -577,3 +577,58 @@ Test(metrics_e2e, prometheus_scrapes_the_namespace, E2E, .timeout = 240)
 	prometheus_stop(&p);
 	cr_expect_eq(run_stop(pid, 5000), 0);
 }
+
+/* The value of one series of the endpoint's exposition, or -1. */
+static double
+scraped(const char *name, const char *from, const char *to,
+	const char *inferred)
+{
+	static struct exposition e;
+	struct http_reply h;
+	const struct exposition_sample *s;
+	double v = -1;
+
+	if (http_get(METRICS_PORT, "/metrics", 5000, &h) < 0)
+		return -1;
+	if (h.status == 200 && exposition_parse(h.body, &e) == NULL &&
+	    (s = exposition_find(&e, name, "from", from, "to", to, "inferred",
+				 inferred, NULL)) != NULL)
+		v = s->value;
+	http_reply_free(&h);
+	return v;
+}
+
+/* In exact mode every step comes from the kernel's tracepoint: the
+ * handshake's SYN-SENT -> ESTAB, which no poll sees, is counted for each
+ * connection, as seen, not inferred. */
+Test(metrics_e2e, exact_mode_counts_the_steps_polls_miss, E2E, .timeout = 60)
+{
+	static const char *const listen[] = { "--listen", "9464", "--exact",
+					       "--interval", "100ms", NULL };
+	const char *transitions = "sockwatch_tcp_transitions_total";
+	char why[256];
+	double opened, closing;
+	long deadline;
+	pid_t pid;
+
+	if (!exact_loads(why, sizeof(why)))
+		cr_skip_test("exact mode cannot load here: %s", why);
+	pid = spawn_metrics(listen, NULL);
+	wait_for_endpoint(METRICS_PORT);
+	cr_expect_eq(scraped(transitions, "syn-sent", "established", "false"),
+		     0);
+	churn(16);
+	deadline = now_ms() + 10000;
+	do {
+		sleep_ms(200);
+		opened = scraped(transitions, "syn-sent", "established",
+				 "false");
+		closing = scraped(transitions, "close-wait", "last-ack",
+				  "false");
+	} while ((opened < 16 || closing < 16) && now_ms() < deadline);
+	cr_expect_geq(opened, 16, "SYN-SENT -> ESTAB: %g", opened);
+	cr_expect_geq(closing, 16, "CLOSE-WAIT -> LAST-ACK: %g", closing);
+	cr_expect_eq(scraped(transitions, "syn-sent", "established", "true"),
+		     0);
+	cr_expect_eq(run_stop(pid, 5000), 0);
+}

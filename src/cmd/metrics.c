@@ -34,7 +34,7 @@ struct metrics_run {
 	const char *textfile;	   /* NULL without --textfile */
 	char *text;		   /* the last rendering */
 	size_t len;
-	int poll_err_told, textfile_err_told; /* errnos said on stderr */
+	int poll_err_told, output_err_told; /* errnos said on stderr */
 };
 
 /* The leak groups to export.  The leak-group module's groups (by
@@ -110,11 +110,11 @@ publish(struct metrics_run *r)
 
 	if (r->http != NULL && metrics_http_publish(r->http, r->text,
 						    r->len) < 0)
-		tell_once(&r->textfile_err_told, -ENOMEM, "cannot publish",
+		tell_once(&r->output_err_told, -ENOMEM, "cannot publish",
 			  "the metrics");
 	if (r->textfile != NULL &&
 	    (err = textfile_write(r->textfile, r->text, r->len)) < 0)
-		tell_once(&r->textfile_err_told, err, "cannot write",
+		tell_once(&r->output_err_told, err, "cannot write",
 			  r->textfile);
 	return err;
 }
@@ -160,7 +160,7 @@ run(struct metrics_run *r, const struct cli *cli)
 		if (ticked && (err = render(r)) == 0)
 			publish(r);
 		else if (ticked)
-			tell_once(&r->textfile_err_told, err, "cannot render",
+			tell_once(&r->output_err_told, err, "cannot render",
 				  "the metrics");
 	}
 	engine_loop_close(&loop);
