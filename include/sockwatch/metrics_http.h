@@ -55,9 +55,6 @@ int metrics_http_start(struct metrics_http **out,
 int metrics_http_publish(struct metrics_http *h, const char *text,
 			 size_t len);
 
-/* Scrapes of /metrics answered so far. */
-uint64_t metrics_http_scrapes(struct metrics_http *h);
-
 /* Stop serving and free it; NULL is fine. */
 void metrics_http_stop(struct metrics_http *h);
 

@@ -21,10 +21,9 @@
 struct metrics_http {
 	struct MHD_Daemon *daemon;
 	int fd;
-	pthread_mutex_t lock; /* text, len, scrapes */
+	pthread_mutex_t lock; /* text and len */
 	char *text;
 	size_t len;
-	uint64_t scrapes;
 };
 
 static int
@@ -168,7 +167,6 @@ queue_metrics(struct metrics_http *h, struct MHD_Connection *conn)
 		return queue_message(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
 				     "no poll yet\n");
 	}
-	h->scrapes++;
 	ret = queue_text(conn, MHD_HTTP_OK, h->text, h->len,
 			 EXPOSITION_CONTENT_TYPE);
 	pthread_mutex_unlock(&h->lock);
@@ -262,17 +260,6 @@ metrics_http_publish(struct metrics_http *h, const char *text, size_t len)
 	pthread_mutex_unlock(&h->lock);
 	free(old);
 	return 0;
-}
-
-uint64_t
-metrics_http_scrapes(struct metrics_http *h)
-{
-	uint64_t n;
-
-	pthread_mutex_lock(&h->lock);
-	n = h->scrapes;
-	pthread_mutex_unlock(&h->lock);
-	return n;
 }
 
 void
