@@ -36,27 +36,24 @@ installed(struct prometheus_tools *t)
 	return false;
 }
 
-/* build/tools, beside the binary under test, unless said otherwise. */
+/* build/tools, beside the binary under test (./sockwatch is a link to
+ * it), unless said otherwise. */
 static void
 cache_dir(char *out, size_t len)
 {
 	const char *env = getenv("SOCKWATCH_TOOLS");
-	char bin[512];
+	char *bin;
 
 	if (env != NULL && *env != '\0') {
 		snprintf(out, len, "%s", env);
 		return;
 	}
-	snprintf(bin, sizeof(bin), "%s", run_sockwatch_path());
-	if (bin[0] != '/') {
-		char cwd[256] = ".";
-		if (getcwd(cwd, sizeof(cwd)) == NULL)
-			strcpy(cwd, ".");
-		snprintf(out, len, "%.255s/%.255s", cwd, dirname(bin));
-	} else {
-		snprintf(out, len, "%.500s", dirname(bin));
+	if ((bin = realpath(run_sockwatch_path(), NULL)) == NULL) {
+		snprintf(out, len, "build/tools");
+		return;
 	}
-	snprintf(out + strlen(out), len - strlen(out), "/tools");
+	snprintf(out, len, "%.500s/tools", dirname(bin));
+	free(bin);
 }
 
 static bool
