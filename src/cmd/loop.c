@@ -67,13 +67,13 @@ engine_loop_block_signals(void)
 
 int
 engine_loop_open(struct engine_loop *l, uint64_t interval_ms,
-		 uint64_t duration_ms)
+		 uint64_t duration_ms, bool tick_at_once)
 {
 	struct timespec every = { (time_t)(interval_ms / 1000),
 				  (long)(interval_ms % 1000) * 1000000 };
-	/* The command polled once before its loop: the next is due after
-	 * an interval. */
-	struct itimerspec its = { .it_interval = every, .it_value = every };
+	struct timespec first = tick_at_once ? (struct timespec){ 0, 1 }
+					     : every;
+	struct itimerspec its = { .it_interval = every, .it_value = first };
 	sigset_t set;
 
 	l->timer = l->signals = -1;

@@ -40,11 +40,12 @@ int engine_open(const char *command, struct cli *cli, struct monitor **m);
  * any thread starts, so that none of them gets one instead. */
 void engine_loop_block_signals(void);
 
-/* A timer every interval_ms (the first after one), the signals blocked and
- * taken by a signalfd, SIGPIPE ignored; duration_ms (0: none) sets the
- * deadline.  Returns 0 or a negative errno. */
+/* A timer every interval_ms, the first at once or after an interval,
+ * the signals blocked and taken by a signalfd, SIGPIPE ignored;
+ * duration_ms (0: none) sets the deadline.  Returns 0 or a negative
+ * errno. */
 int engine_loop_open(struct engine_loop *l, uint64_t interval_ms,
-		     uint64_t duration_ms);
+		     uint64_t duration_ms, bool tick_at_once);
 void engine_loop_close(struct engine_loop *l);
 
 /* The loop's descriptors, in their LOOP_FD_* places of fds. */

@@ -135,8 +135,10 @@ run(struct metrics_run *r, const struct cli *cli)
 	bool ticked;
 	int err, timeout;
 
-	if ((err = engine_loop_open(&loop, cli->interval_ms,
-				    cli->duration_ms)) < 0) {
+	/* The first poll was just published: the next is an interval
+	 * away. */
+	if ((err = engine_loop_open(&loop, cli->interval_ms, cli->duration_ms,
+				    false)) < 0) {
 		engine_loop_close(&loop);
 		cli_error("cannot set up the event loop", err);
 		return EXIT_RUNTIME;

@@ -109,7 +109,11 @@ run(struct monitor *m, struct watch *w, uint64_t duration_ms)
 	bool ticked;
 	int err, timeout;
 
-	if ((err = engine_loop_open(&loop, w->interval_ms, duration_ms)) < 0) {
+	/* The first tick at once, as watch always had it: without it,
+	 * exact mode misses a connection's first steps when it begins
+	 * right after the start (watch_e2e's one_connection_exactly). */
+	if ((err = engine_loop_open(&loop, w->interval_ms, duration_ms,
+				    true)) < 0) {
 		engine_loop_close(&loop);
 		cli_error("cannot set up the event loop", err);
 		return EXIT_RUNTIME;
