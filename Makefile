@@ -5,7 +5,7 @@
 #                    VALGRIND=1: under valgrind's memcheck)
 #   make bench       run the benchmarks in bench/ (root)
 #   make fuzz        run each fuzz target for FUZZ_SECONDS (default 60)
-#   make install     PREFIX=/usr/local DESTDIR=
+#   make install     PREFIX=/usr/local DESTDIR= (SYSTEMDUNITDIR= for the unit)
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/sbin
@@ -13,6 +13,7 @@ MANDIR ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -36,8 +37,8 @@ endif
 
 # Evaluated lazily: pkg-config runs after the dependency check has installed
 # what was missing.
-PKG_CFLAGS = $(shell pkg-config --cflags libmnl ncursesw libbpf)
-PKG_LIBS = $(shell pkg-config --libs libmnl ncursesw libbpf)
+PKG_CFLAGS = $(shell pkg-config --cflags libmnl ncursesw libbpf libmicrohttpd)
+PKG_LIBS = $(shell pkg-config --libs libmnl ncursesw libbpf libmicrohttpd)
 TEST_CFLAGS = $(shell pkg-config --cflags criterion)
 TEST_LIBS = $(shell pkg-config --libs criterion)
 
@@ -176,19 +177,26 @@ fuzz:
 
 install: $(PROG)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
-		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR) \
+		$(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 755 $(PROG) $(DESTDIR)$(BINDIR)/sockwatch
 	install -m 644 man/sockwatch.8 $(DESTDIR)$(MANDIR)/man8/sockwatch.8
 	install -m 644 completions/sockwatch.bash $(DESTDIR)$(BASHCOMPDIR)/sockwatch
 	install -m 644 completions/_sockwatch $(DESTDIR)$(ZSHCOMPDIR)/_sockwatch
 	install -m 644 completions/sockwatch.fish $(DESTDIR)$(FISHCOMPDIR)/sockwatch.fish
+	sed 's|/usr/local/sbin/sockwatch|$(BINDIR)/sockwatch|' \
+		dist/sockwatch-metrics.service > $(DESTDIR)$(SYSTEMDUNITDIR)/sockwatch-metrics.service
+	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/sockwatch-metrics.service
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/sockwatch $(DESTDIR)$(MANDIR)/man8/sockwatch.8 \
 		$(DESTDIR)$(BASHCOMPDIR)/sockwatch $(DESTDIR)$(ZSHCOMPDIR)/_sockwatch \
-		$(DESTDIR)$(FISHCOMPDIR)/sockwatch.fish
+		$(DESTDIR)$(FISHCOMPDIR)/sockwatch.fish \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/sockwatch-metrics.service
 
 clean:
 	rm -rf build build-san $(BUILD) sockwatch
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# build/tools holds what the tests fetch (Prometheus' package): not ours.
+-include $(shell find $(BUILD) -path $(BUILD)/tools -prune -o -name '*.d' \
+	-type f -print 2>/dev/null)

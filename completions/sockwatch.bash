@@ -65,10 +65,10 @@ _sockwatch()
 {
 	local cur prev words cword
 	_init_completion || return
-	local commands="monitor dump watch leaks kill states stack lab"
 	local states="established syn-sent syn-recv fin-wait-1 fin-wait-2 time-wait closed close-wait last-ack listen closing all connected synchronized bucket big opening closing-states"
 	local keywords="state exclude sport dport port src dst addr process comm pid uid netns and or not"
-	local opts="-n --numeric -4 --ipv4 -6 --ipv6 -a --all -l --listening -i --info -m --memory -p --processes --json --jsonl --csv --prometheus --summary -H --no-header --sort -r --reverse --interval --count --duration --netns --all-netns --watch --min-age --fail-over --yes --no-kernel-filter --no-color --ascii --linger --exact --no-exact --reconcile -h --help"
+	local commands="monitor dump watch leaks kill metrics states stack lab"
+	local opts="-n --numeric -4 --ipv4 -6 --ipv6 -a --all -l --listening -i --info -m --memory -p --processes --json --jsonl --csv --prometheus --summary -H --no-header --sort -r --reverse --interval --count --duration --no-kernel-filter --no-color --ascii --linger --exact --no-exact --reconcile --listen --textfile --leak-threshold --netns --all-netns --watch --min-age --fail-over --yes -h --help"
 	if [[ $cword -eq 1 ]]; then
 		COMPREPLY=($(compgen -W "$commands $opts" -- "$cur"))
 		return
@@ -81,6 +81,8 @@ _sockwatch()
 	--sort) COMPREPLY=($(compgen -W "state local peer sport dport recvq sendq" -- "$cur")); return ;;
 	--interval|--duration|--linger|--count|--min-age|--fail-over) return ;;
 	--netns) COMPREPLY=($(compgen -W "$(command ls /run/netns 2>/dev/null)" -- "$cur")); return ;;
+	--interval|--duration|--linger|--count|--listen|--leak-threshold) return ;;
+	--textfile) _filedir prom; return ;;
 	state|exclude) COMPREPLY=($(compgen -W "$states" -- "$cur")); return ;;
 	esac
 	if [[ ${words[1]} == states ]]; then

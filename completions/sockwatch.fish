@@ -1,5 +1,5 @@
 # fish completion for sockwatch
-set -l commands monitor dump watch leaks kill states stack lab
+set -l commands monitor dump watch leaks kill metrics states stack lab
 set -l scenarios connect accept close-active close-passive half-close simultaneous-open simultaneous-close no-final-ack lost-last-ack time-wait-reuse rst leak
 # The shared options and filter words are not those of stack and lab.
 set -l shared 'not __fish_seen_subcommand_from stack lab'
@@ -12,6 +12,7 @@ complete -c sockwatch -n "not __fish_seen_subcommand_from $commands" -a dump -d 
 complete -c sockwatch -n "not __fish_seen_subcommand_from $commands" -a watch -d 'stream state transitions'
 complete -c sockwatch -n "not __fish_seen_subcommand_from $commands" -a leaks -d 'CLOSE-WAIT leaks and orphans'
 complete -c sockwatch -n "not __fish_seen_subcommand_from $commands" -a kill -d 'close connections (ss -K)'
+complete -c sockwatch -n "not __fish_seen_subcommand_from $commands" -a metrics -d 'Prometheus metrics'
 complete -c sockwatch -n "not __fish_seen_subcommand_from $commands" -a states -d 'explain the eleven TCP states'
 complete -c sockwatch -n "not __fish_seen_subcommand_from $commands" -a stack -d 'drive a kernel socket through the states'
 complete -c sockwatch -n "not __fish_seen_subcommand_from $commands" -a lab -d "create or remove the stack mode's namespaces"
@@ -49,6 +50,9 @@ complete -c sockwatch -n "$shared" -l reconcile -r -d 'time between reconciling 
 complete -c sockwatch -n "$shared" -l no-color -d 'no colours'
 complete -c sockwatch -n "$shared" -l ascii -d 'ASCII line drawing'
 complete -c sockwatch -n "$shared" -l linger -x -d 'keep closed connections visible'
+complete -c sockwatch -n "$shared" -l listen -x -d 'serve /metrics on PORT or ADDR:PORT'
+complete -c sockwatch -n "$shared" -l textfile -r -d 'write the metrics to this file'
+complete -c sockwatch -n "$shared" -l leak-threshold -x -d 'export leak groups of at least N sockets'
 complete -c sockwatch -n "$shared" -s h -l help -d 'help'
 
 # stack: a scenario, or script FILE, or list; then its options.

@@ -4,11 +4,12 @@
 # and only explains what is missing when not run as root.
 set -eu
 
-# clang, bpftool and libbpf build the exact-mode collector's BPF program.
-need="pkg-config libmnl-dev libncurses-dev clang libbpf-dev bpftool libelf-dev zlib1g-dev"
+# clang, bpftool and libbpf build the exact-mode collector's BPF program;
+# libmicrohttpd serves the metrics endpoint.
+need="pkg-config libmnl-dev libncurses-dev clang libbpf-dev bpftool libelf-dev zlib1g-dev libmicrohttpd-dev"
 case "${1:-build}" in
 test) need="$need libcriterion-dev iproute2 tmux python3 mandoc valgrind" ;;
-bench) need="$need iproute2 hyperfine libbpf-tools jc" ;;
+bench) need="$need iproute2 hyperfine libbpf-tools jc curl" ;;
 fuzz) need="$need libclang-rt-14-dev" ;;
 esac
 

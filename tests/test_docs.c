@@ -1,11 +1,12 @@
 /* The manual and the completions know every option and scenario the
  * program takes; the manual and doc/monitor.md every key of the
- * monitor. */
+ * monitor; the systemd unit is one systemd takes. */
 #include <criterion/criterion.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sockwatch/cli.h"
 #include "sockwatch/commands.h"
@@ -239,5 +240,41 @@ Test(docs, manual_passes_mandoc_lint)
 	cr_expect_eq(r.status, 0, "mandoc exits %d", r.status);
 	cr_expect_eq(r.out_len + r.err_len, 0, "mandoc -T lint:\n%s%s", r.out,
 		     r.err);
+	run_result_free(&r);
+}
+
+/* The metrics' systemd unit is one systemd takes, and runs an ExecStart
+ * whose options sockwatch takes. */
+Test(docs, metrics_unit_verifies, .timeout = 60)
+{
+	struct run_options o = RUN_OPTIONS_DEFAULT;
+	struct run_result r;
+	char dir[] = "/tmp/sockwatch-unit-XXXXXX", cmd[1024];
+
+	if (access("/usr/bin/systemd-analyze", X_OK) != 0)
+		cr_skip_test("systemd-analyze is not installed");
+	cr_assert_not_null(mkdtemp(dir));
+	/* As make install writes it, with the binary under test. */
+	snprintf(cmd, sizeof(cmd),
+		 "sed 's|/usr/local/sbin/sockwatch|%s|' "
+		 "dist/sockwatch-metrics.service > %s/sockwatch-metrics.service "
+		 "&& systemd-analyze verify --man=no "
+		 "%s/sockwatch-metrics.service",
+		 run_sockwatch_path(), dir, dir);
+	cr_assert_eq(run_command(&o, &r, "sh", "-c", cmd, NULL), 0);
+	cr_expect_eq(r.status, 0, "%s%s", r.out, r.err);
+	cr_expect_eq(r.err_len, 0, "%s", r.err);
+	run_result_free(&r);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_assert_eq(run_command(&o, &r, "sh", "-c", cmd, NULL), 0);
+	run_result_free(&r);
+	/* Its options, with a duration so that it ends. */
+	snprintf(cmd, sizeof(cmd),
+		 "exec %s $(sed -n 's|^ExecStart=[^ ]* ||p' "
+		 "dist/sockwatch-metrics.service | sed 's/--listen [0-9]*//') "
+		 "--duration 100ms",
+		 run_sockwatch_path());
+	cr_assert_eq(run_command(&o, &r, "sh", "-c", cmd, NULL), 0);
+	cr_expect_neq(r.status, 2, "%s", r.err);
 	run_result_free(&r);
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "support/exposition.h"
 #include "support/json.h"
 #include "support/fixture.h"
 #include "support/run.h"
@@ -659,246 +660,6 @@ Test(dump_options, memory_columns_only_with_m, E2E)
 
 /* ---- --prometheus ---- */
 
-static bool
-metric_name_ok(const char *s, size_t n)
-{
-	if (n == 0 ||
-	    !(isalpha((unsigned char)s[0]) || s[0] == '_' || s[0] == ':'))
-		return false;
-	for (size_t i = 1; i < n; i++)
-		if (!(isalnum((unsigned char)s[i]) || s[i] == '_' ||
-		      s[i] == ':'))
-			return false;
-	return true;
-}
-
-static bool
-label_name_ok(const char *s, size_t n)
-{
-	if (n == 0 || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
-		return false;
-	if (n >= 2 && s[0] == '_' && s[1] == '_')
-		return false; /* reserved */
-	for (size_t i = 1; i < n; i++)
-		if (!(isalnum((unsigned char)s[i]) || s[i] == '_'))
-			return false;
-	return true;
-}
-
-#define MAX_FAMILIES 8
-#define MAX_SAMPLES 64
-
-struct exposition {
-	struct family {
-		char name[128];
-		bool help, type, sampled, closed;
-	} fam[MAX_FAMILIES];
-	size_t nfam;
-	struct sample {
-		char name[128];
-		char labels[256]; /* as written: duplicates are compared */
-		char state[128];  /* the state label, unescaped */
-		double value;
-	} s[MAX_SAMPLES];
-	size_t ns;
-	char error[640];
-};
-
-/* Record the first error; parse_exposition returns it. */
-static bool
-bad(struct exposition *e, const char *what, const char *line)
-{
-	snprintf(e->error, sizeof(e->error), "%s: '%s'", what, line);
-	return false;
-}
-
-static struct family *
-family(struct exposition *e, const char *name, size_t n)
-{
-	for (size_t i = 0; i < e->nfam; i++)
-		if (strlen(e->fam[i].name) == n &&
-		    strncmp(e->fam[i].name, name, n) == 0)
-			return &e->fam[i];
-	if (e->nfam == MAX_FAMILIES || n >= sizeof(e->fam[0].name))
-		return NULL;
-	struct family *f = &e->fam[e->nfam++];
-	memset(f, 0, sizeof(*f));
-	memcpy(f->name, name, n);
-	return f;
-}
-
-/* A label value up to its closing quote: only \\, \" and \n escapes.
- * Returns what follows the quote, or NULL. */
-static const char *
-label_value(const char *p, char *out, size_t len)
-{
-	size_t n = 0;
-
-	for (; *p && *p != '"'; p++) {
-		char c = *p;
-		if (c == '\\') {
-			p++;
-			if (*p != '\\' && *p != '"' && *p != 'n')
-				return NULL;
-			c = *p == 'n' ? '\n' : *p;
-		}
-		if (n + 1 >= len)
-			return NULL;
-		out[n++] = c;
-	}
-	if (*p != '"')
-		return NULL;
-	out[n] = '\0';
-	return p + 1;
-}
-
-static bool
-comment_line(struct exposition *e, const char *line)
-{
-	const char *name = line + 7;
-	size_t n = strcspn(name, " ");
-	struct family *f;
-
-	if (strncmp(line, "# HELP ", 7) != 0 &&
-	    strncmp(line, "# TYPE ", 7) != 0)
-		return true; /* a plain comment */
-	if (!metric_name_ok(name, n))
-		return bad(e, "bad metric name", line);
-	if (name[n] != ' ')
-		return bad(e, "HELP or TYPE without text", line);
-	if ((f = family(e, name, n)) == NULL)
-		return bad(e, "too many metrics", line);
-	if (line[2] == 'H') {
-		if (f->help)
-			return bad(e, "second HELP", line);
-		f->help = true;
-		return true;
-	}
-	const char *t = name + n + 1;
-	if (f->type)
-		return bad(e, "second TYPE", line);
-	if (f->sampled)
-		return bad(e, "TYPE after samples", line);
-	if (strcmp(t, "counter") != 0 && strcmp(t, "gauge") != 0 &&
-	    strcmp(t, "histogram") != 0 && strcmp(t, "summary") != 0 &&
-	    strcmp(t, "untyped") != 0)
-		return bad(e, "unknown type", line);
-	f->type = true;
-	return true;
-}
-
-static bool
-sample_line(struct exposition *e, const char *line, struct family **current)
-{
-	size_t n = strcspn(line, "{ ");
-	struct sample *s;
-	struct family *f;
-
-	if (e->ns == MAX_SAMPLES)
-		return bad(e, "too many samples", line);
-	s = &e->s[e->ns++];
-	memset(s, 0, sizeof(*s));
-	if (!metric_name_ok(line, n) || n >= sizeof(s->name))
-		return bad(e, "bad metric name", line);
-	memcpy(s->name, line, n);
-	if ((f = family(e, line, n)) == NULL)
-		return bad(e, "too many metrics", line);
-	if (f->closed)
-		return bad(e, "samples of a metric apart", line);
-	if (*current != NULL && *current != f)
-		(*current)->closed = true;
-	*current = f;
-	f->sampled = true;
-	const char *p = line + n;
-	if (*p == '{') {
-		const char *open = p++;
-		while (*p != '}') {
-			char value[128];
-			size_t ln = strcspn(p, "=");
-			if (!label_name_ok(p, ln))
-				return bad(e, "bad label name", line);
-			if (p[ln] != '=' || p[ln + 1] != '"')
-				return bad(e, "label without a quoted value",
-					   line);
-			bool is_state = ln == 5 && strncmp(p, "state", 5) == 0;
-			p = label_value(p + ln + 2, value, sizeof(value));
-			if (p == NULL)
-				return bad(e, "bad label value", line);
-			if (is_state)
-				snprintf(s->state, sizeof(s->state), "%s",
-					 value);
-			if (*p != ',' && *p != '}')
-				return bad(e, "junk after a label", line);
-			if (*p == ',')
-				p++;
-		}
-		p++;
-		snprintf(s->labels, sizeof(s->labels), "%.*s", (int)(p - open),
-			 open);
-	}
-	if (*p != ' ')
-		return bad(e, "no value", line);
-	char *end;
-	s->value = strtod(p + 1, &end);
-	if (end == p + 1 || (*end != '\0' && *end != ' '))
-		return bad(e, "bad value", line);
-	if (*end == ' ') { /* an optional timestamp, in ms */
-		const char *ts = end + 1;
-		strtoll(ts, &end, 10);
-		if (end == ts || *end != '\0')
-			return bad(e, "bad timestamp", line);
-	}
-	for (size_t i = 0; i + 1 < e->ns; i++)
-		if (strcmp(e->s[i].name, s->name) == 0 &&
-		    strcmp(e->s[i].labels, s->labels) == 0)
-			return bad(e, "duplicate sample", line);
-	return true;
-}
-
-/*
- * Parse and check the text exposition format 0.0.4: comments are HELP and
- * TYPE lines (at most one each per metric, TYPE before its samples), the
- * samples of a metric are together, names and label names are well
- * formed, label values are escaped, a value is a number, no two samples
- * of a metric have the same labels, and every metric has its HELP and
- * TYPE.  Returns NULL, or what is wrong.
- */
-static const char *
-parse_exposition(const char *text, struct exposition *e)
-{
-	struct family *current = NULL;
-	size_t len = strlen(text);
-
-	memset(e, 0, sizeof(*e));
-	if (len == 0 || text[len - 1] != '\n')
-		return "no output, or the last line is unterminated";
-	for (const char *l = text; *l;) {
-		const char *nl = strchr(l, '\n');
-		size_t n = (size_t)(nl - l);
-		char line[512];
-
-		if (n >= sizeof(line))
-			return "a line too long";
-		memcpy(line, l, n);
-		line[n] = '\0';
-		l = nl + 1;
-		if (n == 0)
-			continue;
-		if (!(line[0] == '#' ? comment_line(e, line)
-				     : sample_line(e, line, &current)))
-			return e->error;
-	}
-	for (size_t i = 0; i < e->nfam; i++) {
-		if (!e->fam[i].help || !e->fam[i].type || !e->fam[i].sampled) {
-			snprintf(e->error, sizeof(e->error),
-				 "%s lacks its HELP, TYPE or samples",
-				 e->fam[i].name);
-			return e->error;
-		}
-	}
-	return NULL;
-}
-
 /* ss -tanH's count per state, in our state order. */
 static void
 ss_counts(size_t counts[TCP_STATE_COUNT])
@@ -921,7 +682,7 @@ ss_counts(size_t counts[TCP_STATE_COUNT])
 	run_result_free(&r);
 }
 
-static const struct sample *
+static const struct exposition_sample *
 state_sample(const struct exposition *e, const char *key)
 {
 	for (size_t i = 0; i < e->ns; i++)
@@ -938,19 +699,19 @@ Test(dump_options, prometheus_is_valid_exposition_with_the_populations_counts,
 	static const char *const connected[] = { "--prometheus", NULL };
 	static const char *const summary[] = { "--summary", "--csv", "-H",
 					       NULL };
-	struct exposition e;
+	static struct exposition e;
 	struct run_result r;
 	size_t ss[TCP_STATE_COUNT], per_state = 0;
 
 	dump(&r, all);
-	const char *err = parse_exposition(r.out, &e);
+	const char *err = exposition_parse(r.out, &e);
 	cr_assert_null(err, "%s\n%s", err, r.out);
 	run_result_free(&r);
 	ss_counts(ss);
 	/* One sample per state, each the population's count and ss's. */
 	for (int s = 0; s < TCP_STATE_COUNT; s++) {
 		const char *key = tcp_state_info(s)->key;
-		const struct sample *x = state_sample(&e, key);
+		const struct exposition_sample *x = state_sample(&e, key);
 		cr_assert_not_null(x, "no sample for %s", key);
 		cr_expect_eq(x->value, (double)fixture_pop.by_state[s],
 			     "%s: %g, made %u", key, x->value, fixture_pop.by_state[s]);
@@ -961,7 +722,7 @@ Test(dump_options, prometheus_is_valid_exposition_with_the_populations_counts,
 		per_state += strcmp(e.s[i].name, "sockwatch_tcp_sockets") == 0;
 	cr_expect_eq(per_state, TCP_STATE_COUNT);
 	for (size_t i = 0; i < e.ns; i++)
-		if (strcmp(e.s[i].name, "sockwatch_tcp_sockets_total") == 0)
+		if (strcmp(e.s[i].name, "sockwatch_tcp_sockets_counted") == 0)
 			cr_expect_eq(e.s[i].value, (double)fixture_pop.total);
 	/* The states this population exercises are not all zero. */
 	cr_expect_gt(fixture_pop.by_state[TCP_STATE_SYN_SENT], 0);
@@ -971,7 +732,7 @@ Test(dump_options, prometheus_is_valid_exposition_with_the_populations_counts,
 	 * dump lists by default (ss's), and no sample at all for the others:
 	 * a listen of 0 would say there is no listener. */
 	dump(&r, connected);
-	err = parse_exposition(r.out, &e);
+	err = exposition_parse(r.out, &e);
 	cr_assert_null(err, "%s\n%s", err, r.out);
 	run_result_free(&r);
 	cr_expect_null(state_sample(&e, "listen"));
@@ -989,7 +750,7 @@ Test(dump_options, prometheus_is_valid_exposition_with_the_populations_counts,
 		*comma = '\0';
 		/* --summary's rows name states as ss does, in our order. */
 		int s = state_rank(l);
-		const struct sample *x =
+		const struct exposition_sample *x =
 			state_sample(&e, tcp_state_info(s)->key);
 		cr_assert_not_null(x, "%s", l);
 		cr_expect_eq(x->value, strtod(comma + 1, NULL), "%s", l);
@@ -1021,10 +782,10 @@ Test(dump_options, exposition_checker_knows_the_format)
 		"# TYPE a gauge\na 1\n",
 		"# HELP a x\n# TYPE a gauge\na 1",
 	};
-	struct exposition e;
+	static struct exposition e;
 	const char *err;
 
-	err = parse_exposition("# HELP a_b x y\n# TYPE a_b gauge\n"
+	err = exposition_parse("# HELP a_b x y\n# TYPE a_b gauge\n"
 			       "a_b{l=\"q\\\"\\\\\\n\",m=\"\"} 1\n"
 			       "a_b{l=\"r\",} 2.5e3 1700000000000\n"
 			       "# a comment\n\n"
@@ -1035,7 +796,7 @@ Test(dump_options, exposition_checker_knows_the_format)
 	cr_expect_eq(e.nfam, 2);
 	cr_expect_eq(e.s[1].value, 2500);
 	for (size_t i = 0; i < sizeof(wrong) / sizeof(*wrong); i++)
-		cr_expect_not_null(parse_exposition(wrong[i], &e),
+		cr_expect_not_null(exposition_parse(wrong[i], &e),
 				   "accepted:\n%s", wrong[i]);
 }
 

@@ -99,6 +99,8 @@ sample(const char *command, const char *arg)
 		{ "NAME", "swt-no-such-lab" }, { "IFACE", "lo" },
 		{ "A/N", "10.77.9.2/24" },    { "A", "10.77.9.1" },
 		{ "NETNS", "/proc/self/ns/net" },
+		{ "ADDRESS", "127.0.0.1:39917" },
+		{ "FILE", "/tmp/sockwatch-help-options.prom" },
 	};
 
 	if (strcmp(arg, "KEY") == 0)
@@ -125,6 +127,7 @@ static const struct command_case {
 	{ "dump", { NULL }, 0, NULL },
 	/* An option may ask for what this machine lacks (exact mode). */
 	{ "watch", { "--duration", "100ms", NULL }, -1, NULL },
+	{ "metrics", { "--duration", "100ms", NULL }, -1, NULL },
 	{ "monitor", { NULL }, 2, "needs a terminal" },
 	/* --fail-over may find a group over its limit: status 3. */
 	{ "leaks", { "--count", "1", NULL }, -1, NULL },

@@ -481,9 +481,9 @@ Test(output, summary_prometheus)
 		"for l in text.splitlines():\n"
 		"    if l.startswith('#'):\n"
 		"        assert re.fullmatch(r'# (HELP|TYPE) "
-		"sockwatch_tcp_sockets(_total)? .+', l), l\n"
+		"sockwatch_tcp_sockets(_counted)? .+', l), l\n"
 		"        continue\n"
-		"    m = re.fullmatch(r'(sockwatch_tcp_sockets(?:_total)?)"
+		"    m = re.fullmatch(r'(sockwatch_tcp_sockets(?:_counted)?)"
 		"(?:\\{state=\"([a-z0-9-]+)\"\\})? (\\d+)', l)\n"
 		"    assert m, l\n"
 		"    samples[(m[1], m[2])] = int(m[3])\n"
@@ -492,7 +492,7 @@ Test(output, summary_prometheus)
 		"    ('sockwatch_tcp_sockets', 'established'): 5,\n"
 		"    ('sockwatch_tcp_sockets', 'close-wait'): 0,\n"
 		"    ('sockwatch_tcp_sockets', 'time-wait'): 1,\n"
-		"    ('sockwatch_tcp_sockets_total', None): 8}, samples\n");
+		"    ('sockwatch_tcp_sockets_counted', None): 8}, samples\n");
 	cr_expect_not_null(strstr(text, "# TYPE sockwatch_tcp_sockets gauge\n"),
 			   "%s", text);
 	free(text);

@@ -13,7 +13,12 @@
 
 #include "sockwatch/format.h"
 #include "sockwatch/netns.h"
+#include "sockwatch/metrics_http.h"
 #include "sockwatch/selection.h"
+
+#ifndef SOCKWATCH_VERSION
+#define SOCKWATCH_VERSION "0.1.0"
+#endif
 
 /* Exit statuses. */
 #define EXIT_RUNTIME 1 /* the system said no: permission, netlink, ... */
@@ -30,7 +35,7 @@
 #define CLI_OPT_SORT 0x20	/* --sort -r */
 #define CLI_OPT_TUI 0x40	/* --no-color --ascii --linger */
 #define CLI_OPT_PROMETHEUS 0x80 /* --prometheus */
-#define CLI_OPT_COUNT 0x100	/* --count, --duration */
+#define CLI_OPT_COUNT 0x100	/* --count */
 #define CLI_OPT_EXACT 0x200	/* --exact --no-exact --reconcile */
 #define CLI_OPT_DOCUMENT 0x400	/* --json --csv: a whole document */
 #define CLI_OPT_INFO 0x800	/* -i */
@@ -39,6 +44,8 @@
 #define CLI_OPT_STATES 0x4000	/* -a -l */
 #define CLI_OPT_LEAKS 0x8000	/* --watch --min-age --fail-over */
 #define CLI_OPT_YES 0x10000	/* --yes */
+#define CLI_OPT_DURATION 0x20000 /* --duration */
+#define CLI_OPT_METRICS 0x40000	/* --listen --textfile --leak-threshold */
 
 /* --interval's range. */
 #define CLI_INTERVAL_MIN_MS 10
@@ -55,6 +62,7 @@ struct cli {
 	enum output_format format;
 	const char *sort;
 	uint64_t interval_ms;
+	bool interval_given; /* --interval was on the command line */
 	uint64_t linger_ms;
 	uint64_t duration_ms; /* 0: run until stopped */
 	long count;	      /* events or refreshes, 0: no limit */
@@ -66,6 +74,11 @@ struct cli {
 	long fail_over;	       /* leaks --fail-over N, or -1 */
 	const char *netns;     /* --netns: entered by cli_parse */
 	struct netns_info netns_info; /* ... the one entered */
+	/* metrics: where to serve and write, and the leak groups' floor */
+	bool listen;
+	struct metrics_http_address listen_addr;
+	const char *textfile;
+	uint64_t leak_threshold;
 };
 
 /*

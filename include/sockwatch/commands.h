@@ -6,6 +6,7 @@ int cmd_dump(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_leaks(int argc, char **argv);
 int cmd_kill(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
 int cmd_states(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
 int cmd_stack(int argc, char **argv);

@@ -16,6 +16,7 @@
 #include "sockwatch/cli.h"
 #include "sockwatch/collect.h"
 #include "sockwatch/netns.h"
+#include "sockwatch/metrics.h"
 
 enum {
 	OPT_JSON = 256,
@@ -40,6 +41,9 @@ enum {
 	OPT_MIN_AGE,
 	OPT_FAIL_OVER,
 	OPT_YES,
+	OPT_LISTEN,
+	OPT_TEXTFILE,
+	OPT_LEAK_THRESHOLD,
 };
 
 static const struct cli_option options[] = {
@@ -78,7 +82,7 @@ static const struct cli_option options[] = {
 	  "DURATION", "time between polls (default 1s, 10ms to 24h)" },
 	{ "count", OPT_COUNT, required_argument, CLI_OPT_COUNT, "N",
 	  "stop after N events" },
-	{ "duration", OPT_DURATION, required_argument, CLI_OPT_COUNT,
+	{ "duration", OPT_DURATION, required_argument, CLI_OPT_DURATION,
 	  "DURATION", "stop after this long" },
 	{ "netns", OPT_NETNS, required_argument, CLI_OPT_SELECT,
 	  "NETNS", "look into this network namespace: a name in "
@@ -108,6 +112,15 @@ static const struct cli_option options[] = {
 	  "exit with status 3 when a group holds more than N sockets" },
 	{ "yes", OPT_YES, no_argument, CLI_OPT_YES, NULL,
 	  "close the connections without asking" },
+	{ "listen", OPT_LISTEN, required_argument, CLI_OPT_METRICS, "ADDRESS",
+	  "serve /metrics over HTTP on PORT (loopback), ADDR:PORT or "
+	  "[ADDR6]:PORT" },
+	{ "textfile", OPT_TEXTFILE, required_argument, CLI_OPT_METRICS, "FILE",
+	  "write the metrics to FILE atomically (node_exporter's textfile "
+	  "collector); with --interval, again at each" },
+	{ "leak-threshold", OPT_LEAK_THRESHOLD, required_argument,
+	  CLI_OPT_METRICS, "N",
+	  "leak groups with at least N sockets are exported (10)" },
 	{ "help", 'h', no_argument, ~0u, NULL, "this help" },
 };
 #define OPTION_COUNT (sizeof(options) / sizeof(*options))
@@ -237,6 +250,48 @@ cli_usage_error(const char *command, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+/* metrics' own options. */
+static int
+apply_metrics_option(struct cli *cli, int c, const char *arg)
+{
+	char *end;
+	int err;
+
+	switch (c) {
+	case OPT_LISTEN:
+		if ((err = metrics_http_parse_address(arg, &cli->listen_addr)) <
+		    0)
+			return cli_usage_error(
+				cli->command,
+				err == -ERANGE
+					? "bad --listen '%s': the port must "
+					  "be 1 to 65535"
+					: "bad --listen '%s': give PORT, "
+					  "ADDRESS:PORT or [IPv6-ADDRESS]:PORT "
+					  "(the address numeric)",
+				arg);
+		cli->listen = true;
+		break;
+	case OPT_TEXTFILE:
+		if (*arg == '\0')
+			return cli_usage_error(cli->command,
+					       "bad --textfile: an empty name");
+		cli->textfile = arg;
+		break;
+	case OPT_LEAK_THRESHOLD:
+		errno = 0;
+		cli->leak_threshold = strtoull(arg, &end, 10);
+		if (errno != 0 || *end != '\0' || end == arg || *arg == '-' ||
+		    cli->leak_threshold == 0)
+			return cli_usage_error(cli->command,
+					       "bad leak threshold '%s': give "
+					       "a number of sockets, 1 or more",
+					       arg);
+		break;
+	}
+	return 0;
+}
+
 static int
 apply_option(struct cli *cli, int c, const char *arg)
 {
@@ -332,6 +387,7 @@ apply_option(struct cli *cli, int c, const char *arg)
 		cli->ascii = true;
 		break;
 	case OPT_INTERVAL:
+		cli->interval_given = true;
 		err = text_parse_duration(arg, &cli->interval_ms);
 		if (err == -EINVAL)
 			return cli_usage_error(cli->command,
@@ -382,6 +438,10 @@ apply_option(struct cli *cli, int c, const char *arg)
 					       "duration of at least 100ms",
 					       arg);
 		break;
+	case OPT_LISTEN:
+	case OPT_TEXTFILE:
+	case OPT_LEAK_THRESHOLD:
+		return apply_metrics_option(cli, c, arg);
 	case OPT_COUNT: {
 		char *end;
 		errno = 0;
@@ -472,6 +532,7 @@ cli_parse(struct cli *cli, const char *command, unsigned allowed, int argc,
 	cli->linger_ms = 5000;
 	cli->reconcile_ms = 10000;
 	cli->fail_over = -1;
+	cli->leak_threshold = METRICS_LEAK_THRESHOLD;
 
 	if ((p.words = calloc((size_t)argc + 1, sizeof(*p.words))) == NULL) {
 		cli_error(command, -ENOMEM);

@@ -194,7 +194,8 @@ cmd_leaks(int argc, char **argv)
 	memset(&run, 0, sizeof(run));
 	rc = cli_parse(&run.cli, "leaks",
 		       CLI_OPT_SELECT | CLI_OPT_OUTPUT | CLI_OPT_DOCUMENT |
-			       CLI_OPT_INTERVAL | CLI_OPT_COUNT | CLI_OPT_LEAKS,
+			       CLI_OPT_INTERVAL | CLI_OPT_COUNT |
+			       CLI_OPT_DURATION | CLI_OPT_LEAKS,
 		       argc, argv);
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;

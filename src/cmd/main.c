@@ -13,10 +13,6 @@
 #include "sockwatch/cli.h"
 #include "sockwatch/commands.h"
 
-#ifndef SOCKWATCH_VERSION
-#define SOCKWATCH_VERSION "0.1.0"
-#endif
-
 struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -28,6 +24,8 @@ static const struct command commands[] = {
 	{ "watch", cmd_watch, "stream state transitions as they happen" },
 	{ "leaks", cmd_leaks, "CLOSE-WAIT leaks and orphans, by process and port" },
 	{ "kill", cmd_kill, "close connections, as ss -K does" },
+	{ "metrics", cmd_metrics,
+	  "Prometheus metrics: once, to a textfile, or served over HTTP" },
 	{ "states", cmd_states, "explain the eleven TCP states" },
 	{ "monitor", cmd_monitor,
 	  "the live monitor (the default without a command)" },

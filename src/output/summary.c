@@ -2,6 +2,7 @@
  * counted are written: 0 means none were there, absent means not asked. */
 #include <inttypes.h>
 
+#include "sockwatch/exposition.h"
 #include "sockwatch/format.h"
 #include "sockwatch/summary.h"
 
@@ -46,22 +47,22 @@ write_csv(FILE *out, bool header, const struct state_counts *c)
 				c->by_state[s]);
 }
 
+/* The total was once sockwatch_tcp_sockets_total, a gauge with a
+ * counter's suffix; the manual tells upgraders. */
 static void
 write_prometheus(FILE *out, const struct state_counts *c)
 {
-	fputs("# HELP sockwatch_tcp_sockets TCP sockets by state.\n"
-	      "# TYPE sockwatch_tcp_sockets gauge\n",
-	      out);
+	exposition_family(out, "sockwatch_tcp_sockets", "gauge",
+			  "TCP sockets by state.");
 	for (int s = 0; s < TCP_STATE_COUNT; s++)
 		if (c->counted & TCP_STATE_BIT(s))
 			fprintf(out,
 				"sockwatch_tcp_sockets{state=\"%s\"} %zu\n",
 				tcp_state_info(s)->key, c->by_state[s]);
-	fputs("# HELP sockwatch_tcp_sockets_total TCP sockets in the states "
-	      "counted.\n"
-	      "# TYPE sockwatch_tcp_sockets_total gauge\n",
-	      out);
-	fprintf(out, "sockwatch_tcp_sockets_total %zu\n", c->total);
+	exposition_family(out, "sockwatch_tcp_sockets_counted", "gauge",
+			  "TCP sockets in the states counted (the sum of "
+			  "sockwatch_tcp_sockets).");
+	fprintf(out, "sockwatch_tcp_sockets_counted %zu\n", c->total);
 }
 
 void

@@ -243,3 +243,56 @@ run_kill_group(pid_t pgid)
 	while (waitpid(pgid, NULL, 0) < 0 && errno == EINTR)
 		;
 }
+
+pid_t
+run_spawn(const char *const argv[], const struct run_options *opt,
+	  const char *log_path)
+{
+	int log = open(log_path ? log_path : "/dev/null",
+		       O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	pid_t pid;
+
+	if (log < 0 || in < 0) {
+		int e = -errno;
+		if (log >= 0)
+			close(log);
+		if (in >= 0)
+			close(in);
+		return e;
+	}
+	if ((pid = fork()) < 0) {
+		int e = -errno;
+		close(log);
+		close(in);
+		return e;
+	}
+	if (pid == 0)
+		child(argv, opt, log, log, in);
+	setpgid(pid, pid);
+	close(log);
+	close(in);
+	return pid;
+}
+
+int
+run_stop(pid_t pgid, int timeout_ms)
+{
+	long deadline = now_ms() + timeout_ms;
+	int status = 0;
+	pid_t r;
+
+	if (pgid <= 0)
+		return -1;
+	kill(-pgid, SIGTERM);
+	while ((r = waitpid(pgid, &status, WNOHANG)) == 0 &&
+	       now_ms() < deadline)
+		usleep(10000);
+	kill(-pgid, SIGKILL);
+	if (r == 0)
+		while (waitpid(pgid, &status, 0) < 0 && errno == EINTR)
+			;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+}

@@ -51,6 +51,20 @@ void run_result_free(struct run_result *result);
 /* Lines in text, counting a last line without '\n'. */
 size_t run_count_lines(const char *text);
 
+/*
+ * Start argv[0] (searched in PATH) in the background, in its own process
+ * group, its stdout and stderr appended to log_path (NULL: /dev/null);
+ * opt's timeout is not used.  Returns the pid (the group's leader), or a
+ * negative errno.  End it with run_kill_group() or run_stop().
+ */
+pid_t run_spawn(const char *const argv[], const struct run_options *opt,
+		const char *log_path);
+
+/* SIGTERM a spawned group, wait up to timeout_ms for its leader, then
+ * SIGKILL what is left.  Returns the leader's exit status, or 128 +
+ * signal. */
+int run_stop(pid_t pgid, int timeout_ms);
+
 /* SIGKILL a process group and reap its leader; safe with pgid <= 0. */
 void run_kill_group(pid_t pgid);
 
