@@ -381,3 +381,78 @@ Test(conn_life, batched_events_come_out_in_time_order)
 	cr_assert_eq(r.ev[4].at_ns, 5);
 	event_batch_free(&b);
 }
+
+/* A socket no poll listed, destroyed while a dump ran that listed it in
+ * FIN-WAIT-2 (giving it a cookie) and, further on, the TIME-WAIT object
+ * the kernel had already swapped in (made before that cookie, so under
+ * one of its own): one history, ending in TIME-WAIT, not a close and a
+ * new connection. */
+static void
+swap_seen_by_one_dump(bool object_first)
+{
+	struct sockrec keep = rec_of(9, 9, S(ESTABLISHED));
+	struct sockrec c = rec_of(40002, 80, S(CLOSED));
+	struct sockrec recs[3];
+
+	poll_at(&keep, 1, 1 * SEC);
+	destroyed_at(c, &synced, 1500 * MS);
+	struct sockrec sock = c, tw = c;
+	sock.state = S(FIN_WAIT_2);
+	tw.state = S(TIME_WAIT);
+	tw.timer = 3;
+	tw.expires_ms = 59500;
+	tw.inode = 0;
+	tw.cookie = 4343;
+	recs[0] = keep;
+	recs[object_first ? 1 : 2] = tw;
+	recs[object_first ? 2 : 1] = sock;
+	poll_at(recs, 3, 2 * SEC);
+	recs[1] = tw;
+	poll_at(recs, 2, 3 * SEC);
+	for (size_t i = 1; i < r.n; i++)
+		cr_expect_neq(r.ev[i].kind, EVENT_CLOSED,
+			      "event %zu closes the socket", i);
+	cr_assert_eq(t.by_state[S(TIME_WAIT)], 1);
+	cr_assert_eq(t.open, 2);
+}
+
+Test(conn_life, swap_seen_by_one_dump_socket_first)
+{
+	swap_seen_by_one_dump(false);
+}
+
+Test(conn_life, swap_seen_by_one_dump_object_first)
+{
+	swap_seen_by_one_dump(true);
+}
+
+/* The same race seen first: one dump lists the socket in FIN-WAIT-2 (it
+ * is new to the model) and, on the same pair, the TIME-WAIT object the
+ * kernel swapped in before that dump gave the socket its cookie; the
+ * socket's destroy comes after.  The next poll's object continues the
+ * socket's history: FIN-WAIT-2 -> TIME-WAIT, no close, no new one. */
+Test(conn_life, swap_seen_by_one_dump_then_destroyed)
+{
+	struct sockrec keep = rec_of(9, 9, S(ESTABLISHED));
+	struct sockrec sock = rec_of(40003, 80, S(FIN_WAIT_2)), tw = sock;
+	struct sockrec first[3], second[2];
+
+	tw.state = S(TIME_WAIT);
+	tw.timer = 3;
+	tw.expires_ms = 59500;
+	tw.inode = 0;
+	tw.cookie = 4444;
+	first[0] = keep, first[1] = sock, first[2] = tw;
+	poll_at(first, 3, 1 * SEC);
+	destroyed_at(sock, &synced, 1100 * MS);
+	second[0] = keep, second[1] = tw;
+	poll_at(second, 2, 2 * SEC);
+	cr_assert_eq(r.n, 3, "%zu events", r.n);
+	cr_expect_eq(r.ev[1].kind, EVENT_NEW);
+	cr_expect_eq(r.ev[1].to, S(FIN_WAIT_2));
+	cr_expect_eq(r.ev[2].kind, EVENT_TRANSITION);
+	cr_expect_eq(r.ev[2].from, S(FIN_WAIT_2));
+	cr_expect_eq(r.ev[2].to, S(TIME_WAIT));
+	cr_expect_eq(r.ev[2].at_ns, 1100 * MS);
+	cr_assert_eq(t.by_state[S(TIME_WAIT)], 1);
+}

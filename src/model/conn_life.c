@@ -69,6 +69,20 @@ unseen_may_continue(const struct conn *c)
 	return (c->flags & CONN_UNSEEN) && c->end == CONN_END_UNKNOWN;
 }
 
+/* Whether a listed socket, destroyed, can be the one a TIME-WAIT object
+ * under another cookie replaced: one that a dump read as the kernel swapped
+ * the object in, the object made before that reading gave the socket its
+ * cookie, so that the same dump also listed the object under a cookie of
+ * its own (the model keeps the first record of a pair in one dump). */
+static bool
+closer_may_continue(const struct conn *c)
+{
+	return !(c->flags & CONN_UNSEEN) && c->end == CONN_END_UNKNOWN &&
+	       (c->state == TCP_STATE_FIN_WAIT_1 ||
+		c->state == TCP_STATE_FIN_WAIT_2 ||
+		c->state == TCP_STATE_CLOSING);
+}
+
 /* The states from which a socket's end can be its TIME-WAIT object. */
 static bool
 may_close_actively(unsigned state)
@@ -86,7 +100,8 @@ settle_listed(struct conn_table *t, struct conn *c, const struct sockrec *rec,
 	bool same = rec->cookie == c->rec.cookie;
 
 	if (conn_is_timewait_object(rec) &&
-	    (same ? c->end != CONN_END_ABORTED : unseen_may_continue(c)))
+	    (same ? c->end != CONN_END_ABORTED
+		  : unseen_may_continue(c) || closer_may_continue(c)))
 		return continue_into_time_wait(t, c, rec, sink);
 	if (same) {
 		/* A dump that began before the destroy still listed the
