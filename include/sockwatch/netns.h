@@ -61,9 +61,4 @@ int netns_call(const struct netns_info *ns, int (*fn)(void *), void *arg);
  * in it, or its inode.  Returns buf. */
 const char *netns_label(const struct netns_info *ns, char *buf, size_t len);
 
-/* The entry of inode in a sorted array (as netns_enumerate makes), or
- * NULL. */
-const struct netns_info *netns_find(const struct netns_info *v, size_t n,
-				    uint32_t inode);
-
 #endif

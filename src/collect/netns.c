@@ -279,20 +279,3 @@ netns_label(const struct netns_info *ns, char *buf, size_t len)
 		snprintf(buf, len, "%u", ns->inode);
 	return buf;
 }
-
-const struct netns_info *
-netns_find(const struct netns_info *v, size_t n, uint32_t inode)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (v[mid].inode == inode)
-			return &v[mid];
-		if (v[mid].inode < inode)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
