@@ -94,6 +94,11 @@ void collector_close_spaces(struct collector *c);
 const struct netns_info *collector_space(const struct collector *c,
 					 uint32_t inode);
 
+/* What to call that namespace (netns_label() into buf), or NULL when it
+ * is not among those looked into (with one namespace, always NULL). */
+const char *collector_space_label(const struct collector *c, uint32_t inode,
+				  char *buf, size_t len);
+
 /* Close the connection rec names (diag_destroy) from a socket of its
  * own, in rec's namespace.  Returns as diag_destroy. */
 int collector_destroy(const struct collector *c, const struct sockrec *rec);

@@ -133,6 +133,14 @@ size_t leak_report_max_count(const struct leak_report *r);
 /* "tcp_info", "timer", "observed", "none". */
 const char *leak_age_name(enum leak_age_from from);
 
+/* The group's port as people read it: "8080", or "->5432" for a client's
+ * orphans grouped by the peer's port. */
+void leak_port_text(const struct leak_group *g, char *buf, size_t len);
+
+/* Its process: "nginx/1234" of the first owner (escaped), "+N" for N
+ * more, or "?" (a CLOSE-WAIT whose owner is not known) or "(orphans)". */
+void leak_process_text(const struct leak_group *g, char *buf, size_t len);
+
 /* What a group means and where to look, one sentence for people. */
 const char *leak_advice(const struct leak_group *g);
 

@@ -165,6 +165,9 @@ bool monitor_several_netns(const struct monitor *m);
  * entry of inode, or NULL (always NULL with one namespace). */
 const struct netns_info *monitor_space(const struct monitor *m,
 				       uint32_t inode);
+/* ... and what to call it (collector_space_label), or NULL. */
+const char *monitor_space_label(const struct monitor *m, uint32_t inode,
+				char *buf, size_t len);
 
 /*
  * What the views read, without changing anything.  The table is the

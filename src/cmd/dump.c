@@ -113,10 +113,8 @@ write_sockets(const struct cli *cli, const struct collector *c)
 			.owner = owners.first,
 			.owners = owners.count,
 		};
-		const struct netns_info *ns = collector_space(c, rec->netns);
-		if (ns != NULL)
-			row.netns_name = netns_label(ns, netns_name,
-						     sizeof(netns_name));
+		row.netns_name = collector_space_label(c, rec->netns, netns_name,
+						       sizeof(netns_name));
 		ops->row(stdout, &opt, &row);
 	}
 	ops->end(stdout, &opt, snap->count);

@@ -29,10 +29,9 @@ write_row(const struct collector *c, const struct format_options *opt,
 		.owners = owners.count,
 	};
 	char name[NETNS_LABEL_MAX];
-	const struct netns_info *ns = collector_space(c, rec->netns);
 
-	if (ns != NULL)
-		row.netns_name = netns_label(ns, name, sizeof(name));
+	row.netns_name = collector_space_label(c, rec->netns, name,
+					       sizeof(name));
 	format_table.row(stdout, opt, &row);
 }
 

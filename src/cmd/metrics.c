@@ -105,10 +105,9 @@ static const char *
 netns_name_of(void *arg, uint32_t inode)
 {
 	struct metrics_run *r = arg;
-	const struct netns_info *ns = monitor_space(r->m, inode);
 
-	return ns ? netns_label(ns, r->netns_label, sizeof(r->netns_label))
-		  : NULL;
+	return monitor_space_label(r->m, inode, r->netns_label,
+				   sizeof(r->netns_label));
 }
 
 /* Render the model's figures into r->text.  Returns 0 or -ENOMEM. */

@@ -160,9 +160,7 @@ run(struct monitor *m, struct watch *w, uint64_t duration_ms)
 static const char *
 watch_netns_name(void *arg, uint32_t netns, char *buf, size_t len)
 {
-	const struct netns_info *ns = monitor_space(arg, netns);
-
-	return ns ? netns_label(ns, buf, len) : NULL;
+	return monitor_space_label(arg, netns, buf, len);
 }
 
 static struct proc_owners

@@ -97,6 +97,15 @@ collector_space(const struct collector *c, uint32_t inode)
 	return s ? &s->info : NULL;
 }
 
+const char *
+collector_space_label(const struct collector *c, uint32_t inode, char *buf,
+		      size_t len)
+{
+	const struct netns_info *ns = collector_space(c, inode);
+
+	return ns ? netns_label(ns, buf, len) : NULL;
+}
+
 struct diag_socket *
 collector_space_socket(const struct collector_space *spaces, size_t n,
 		       uint32_t inode)

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "sockwatch/leaks.h"
+#include "sockwatch/text.h"
 
 /* The SYN-ACK's first timeout (TCP_TIMEOUT_INIT), doubled at each
  * retransmission. */
@@ -119,6 +120,34 @@ leak_age_name(enum leak_age_from from)
 	default:
 		return "none";
 	}
+}
+
+void
+leak_port_text(const struct leak_group *g, char *buf, size_t len)
+{
+	if (g->local_port != 0)
+		snprintf(buf, len, "%u", g->local_port);
+	else
+		snprintf(buf, len, "->%u", g->peer_port);
+}
+
+void
+leak_process_text(const struct leak_group *g, char *buf, size_t len)
+{
+	char comm[4 * sizeof(g->owners->comm) + 1];
+
+	if (g->n_owners == 0) {
+		snprintf(buf, len, "%s",
+			 g->state == TCP_STATE_CLOSE_WAIT ? "?" : "(orphans)");
+		return;
+	}
+	/* A process names itself: no escape sequence reaches a terminal. */
+	text_printable(comm, sizeof(comm), g->owners[0].comm);
+	if (g->n_owners > 1)
+		snprintf(buf, len, "%s/%d+%zu", comm, g->owners[0].pid,
+			 g->n_owners - 1);
+	else
+		snprintf(buf, len, "%s/%d", comm, g->owners[0].pid);
 }
 
 const char *

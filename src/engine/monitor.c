@@ -542,6 +542,13 @@ monitor_space(const struct monitor *m, uint32_t inode)
 	return collector_space(&m->collector, inode);
 }
 
+const char *
+monitor_space_label(const struct monitor *m, uint32_t inode, char *buf,
+		    size_t len)
+{
+	return collector_space_label(&m->collector, inode, buf, len);
+}
+
 const struct conn_table *
 monitor_table(const struct monitor *m)
 {

@@ -30,25 +30,6 @@ netns_text(const struct leaks_format *fmt, uint32_t inode, char *buf,
 	return buf;
 }
 
-/* "nginx/1234" of the group's first owner, "+N" more, or "-". */
-static void
-process_text(const struct leak_group *g, char *buf, size_t len)
-{
-	char comm[4 * sizeof(g->owners->comm) + 1];
-
-	if (g->n_owners == 0) {
-		snprintf(buf, len, "%s",
-			 g->state == TCP_STATE_CLOSE_WAIT ? "?" : "(orphans)");
-		return;
-	}
-	text_printable(comm, sizeof(comm), g->owners[0].comm);
-	if (g->n_owners > 1)
-		snprintf(buf, len, "%s/%d+%zu", comm, g->owners[0].pid,
-			 g->n_owners - 1);
-	else
-		snprintf(buf, len, "%s/%d", comm, g->owners[0].pid);
-}
-
 static void
 table_details(FILE *out, const struct leak_group *g)
 {
@@ -97,14 +78,11 @@ leaks_write_table(FILE *out, const struct leaks_format *fmt,
 	}
 	for (size_t i = 0; i < r->count; i++) {
 		const struct leak_group *g = &r->groups[i];
-		process_text(g, proc, sizeof(proc));
+		leak_process_text(g, proc, sizeof(proc));
 		text_duration(oldest, sizeof(oldest), g->oldest_ms);
 		text_duration(median, sizeof(median), g->median_ms);
 		char port[8];
-		if (g->local_port != 0)
-			snprintf(port, sizeof(port), "%u", g->local_port);
-		else
-			snprintf(port, sizeof(port), "->%u", g->peer_port);
+		leak_port_text(g, port, sizeof(port));
 		fprintf(out, "%6zu %-10s %-12s %7s %-22s %9s %9s %-8s",
 			g->count, tcp_state_name(g->state),
 			netns_text(fmt, g->netns, ns, sizeof(ns)), port, proc,

@@ -44,27 +44,16 @@ group_line(struct tui *t, const struct leak_group *g, int y, bool sel)
 {
 	char line[320], ns[NETNS_LABEL_MAX], port[12], proc[96], old[16],
 		med[16], grow[32];
-	const struct netns_info *info = monitor_space(t->m, g->netns);
+	const char *where = monitor_space_label(t->m, g->netns, ns, sizeof(ns));
 
-	if (g->local_port)
-		snprintf(port, sizeof(port), "%u", g->local_port);
-	else
-		snprintf(port, sizeof(port), "->%u", g->peer_port);
-	if (g->n_owners > 0) {
-		char comm[4 * 16 + 1];
-		text_printable(comm, sizeof(comm), g->owners[0].comm);
-		snprintf(proc, sizeof(proc), "%s/%d%s", comm, g->owners[0].pid,
-			 g->n_owners > 1 ? "+" : "");
-	} else {
-		snprintf(proc, sizeof(proc), "%s",
-			 g->state == TCP_STATE_CLOSE_WAIT ? "?" : "(orphans)");
-	}
+	leak_port_text(g, port, sizeof(port));
+	leak_process_text(g, proc, sizeof(proc));
 	tui_format_age(old, sizeof(old), g->oldest_ms * 1000000ull);
 	tui_format_age(med, sizeof(med), g->median_ms * 1000000ull);
 	tui_format_age(grow, sizeof(grow), g->window_ms * 1000000ull);
 	snprintf(line, sizeof(line), "%6zu %-10s %-12s %7s %-20s %8s %8s %+5ld/%s",
 		 g->count, tcp_state_name(g->state),
-		 info ? netns_label(info, ns, sizeof(ns)) : "-", port, proc,
+		 where ? where : "-", port, proc,
 		 g->age_from == LEAK_AGE_NONE ? "-" : old,
 		 g->age_from == LEAK_AGE_NONE ? "-" : med, g->growth, grow);
 	attrset(tui_state_attr(t, g->state) | (sel ? A_REVERSE : 0));

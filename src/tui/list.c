@@ -393,13 +393,12 @@ static void
 netns_cell(const struct tui *t, const struct sockrec *rec, char *buf,
 	   size_t len)
 {
-	const struct netns_info *ns = monitor_space(t->m, rec->netns);
 	char label[NETNS_LABEL_MAX];
 
-	if (ns == NULL)
-		snprintf(buf, len, "%" PRIu32, rec->netns);
+	if (monitor_space_label(t->m, rec->netns, label, sizeof(label)))
+		text_printable(buf, len, label);
 	else
-		text_printable(buf, len, netns_label(ns, label, sizeof(label)));
+		snprintf(buf, len, "%" PRIu32, rec->netns);
 }
 
 static void
