@@ -25,6 +25,8 @@ struct monitor_leaks {
 	uint64_t built_polls, built_events;
 	bool built;
 	uint64_t min_age_ms; /* younger sockets are left out */
+	/* The namespace's sysctls (leak_source_read_sysctls), read once. */
+	struct leak_source sysctls;
 };
 
 /* Build the groups again if the model changed since the last call, at

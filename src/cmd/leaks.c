@@ -27,6 +27,7 @@ struct leaks_run {
 	struct collector c;
 	struct leak_tracker tracker;
 	struct leaks_format fmt;
+	struct leak_source source; /* each report's, but its observed ages */
 	int signal_fd;
 };
 
@@ -77,12 +78,7 @@ write_report_time(uint64_t wall_ms, const struct leak_report *r)
 static int
 report_once(struct leaks_run *run)
 {
-	struct leak_source src = {
-		.snap = &run->c.snap,
-		.owners = owners_of,
-		.arg = run,
-		.min_age_ms = run->cli.min_age_ms,
-	};
+	struct leak_source src = run->source;
 	struct leak_report r;
 	uint64_t now = clock_now_ns();
 	int err;
@@ -94,7 +90,6 @@ report_once(struct leaks_run *run)
 		cli_error("cannot read the sockets", err);
 		return EXIT_RUNTIME;
 	}
-	leak_source_read_sysctls(&src);
 	if (run->cli.watch) {
 		/* Seen-since times need a second look: the first report
 		 * has the kernel's ages alone. */
@@ -210,6 +205,11 @@ cmd_leaks(int argc, char **argv)
 	run.fmt.growth = run.cli.watch;
 	run.fmt.netns = netns_of;
 	run.fmt.arg = &run;
+	run.source = (struct leak_source){ .snap = &run.c.snap,
+					   .owners = owners_of,
+					   .arg = &run,
+					   .min_age_ms = run.cli.min_age_ms };
+	leak_source_read_sysctls(&run.source);
 	if ((err = collector_open_once(&run.c, &run.cli.sel, true)) < 0) {
 		cli_error(cli_open_failure(&run.cli.sel, err), err);
 		cli_free(&run.cli);

@@ -88,8 +88,12 @@ monitor_leaks_update(struct monitor_leaks *ml, const struct monitor *m,
 	if (ml->built && ml->built_polls == monitor_polls(m) &&
 	    ml->built_events == events)
 		return 0;
+	if (!ml->built)
+		leak_source_read_sysctls(&ml->sysctls);
+	src.ephemeral_low = ml->sysctls.ephemeral_low;
+	src.ephemeral_high = ml->sysctls.ephemeral_high;
+	src.fin_timeout_ms = ml->sysctls.fin_timeout_ms;
 	leak_report_free(&ml->report);
-	leak_source_read_sysctls(&src);
 	if ((err = gather(ml, m, now_ns)) < 0 ||
 	    (err = leak_report_build(&ml->report, &src)) < 0 ||
 	    (err = leak_tracker_update(&ml->tracker, &ml->report, now_ns)) <
