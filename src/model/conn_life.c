@@ -69,6 +69,15 @@ unseen_may_continue(const struct conn *c)
 	return (c->flags & CONN_UNSEEN) && c->end == CONN_END_UNKNOWN;
 }
 
+/* The states a closing socket is in when the kernel swaps its TIME-WAIT
+ * object in (an active close, or a simultaneous one). */
+static bool
+becomes_time_wait(unsigned state)
+{
+	return state == TCP_STATE_FIN_WAIT_1 || state == TCP_STATE_FIN_WAIT_2 ||
+	       state == TCP_STATE_CLOSING;
+}
+
 /* Whether a listed socket, destroyed, can be the one a TIME-WAIT object
  * under another cookie replaced: one that a dump read as the kernel swapped
  * the object in, the object made before that reading gave the socket its
@@ -78,9 +87,7 @@ static bool
 closer_may_continue(const struct conn *c)
 {
 	return !(c->flags & CONN_UNSEEN) && c->end == CONN_END_UNKNOWN &&
-	       (c->state == TCP_STATE_FIN_WAIT_1 ||
-		c->state == TCP_STATE_FIN_WAIT_2 ||
-		c->state == TCP_STATE_CLOSING);
+	       becomes_time_wait(c->state);
 }
 
 /* The states from which a socket's end can be its TIME-WAIT object. */
@@ -169,10 +176,7 @@ apply_known(struct conn_table *t, struct conn *c, const struct sockrec *rec,
 		 * dump that listed the socket read it as the kernel swapped
 		 * the object in, before the object could inherit the cookie
 		 * that reading gave it. */
-		if (conn_is_timewait_object(rec) &&
-		    (c->state == TCP_STATE_FIN_WAIT_1 ||
-		     c->state == TCP_STATE_FIN_WAIT_2 ||
-		     c->state == TCP_STATE_CLOSING))
+		if (conn_is_timewait_object(rec) && becomes_time_wait(c->state))
 			return conn_moved(t, c, rec, now, CONN_AGE_OBSERVED,
 					  false, sink);
 		/* Another socket on the pair, and no destroy said the first
