@@ -61,32 +61,10 @@ struct timed {
 };
 
 static double
-cpu_ms(const struct rusage *ru)
-{
-	return (ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1e3 +
-	       (ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1e3;
-}
-
-static double
 median(double *v, int n)
 {
 	qsort(v, (size_t)n, sizeof(*v), cmp_double);
 	return v[n / 2];
-}
-
-static long
-count_lines(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	long n = 0;
-	int ch;
-
-	if (f == NULL)
-		return -1;
-	while ((ch = getc(f)) != EOF)
-		n += ch == '\n';
-	fclose(f);
-	return n;
 }
 
 /* The outputs and the directory mkdtemp made for them. */
@@ -132,7 +110,7 @@ time_all(struct timed *t, int runs, int nsfd, const char *dir)
 			}
 			if (r >= 0) {
 				t[k].wall[r] = ms;
-				t[k].cpu[r] = cpu_ms(&ru);
+				t[k].cpu[r] = bench_cpu_ms(&ru);
 			}
 		}
 	return true;
@@ -147,7 +125,7 @@ note_outputs(const char *dir)
 	for (int k = 0; k < ntimed; k++) {
 		snprintf(path, sizeof(path), "%s/%s.out", dir, names[k]);
 		fprintf(stderr, "leaks: %s wrote %ld lines\n", names[k],
-			count_lines(path));
+			bench_count_lines(path));
 	}
 }
 

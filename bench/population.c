@@ -44,12 +44,6 @@ struct cmd {
 	long lines;
 };
 
-static double
-timeval_ms(struct timeval tv)
-{
-	return tv.tv_sec * 1e3 + tv.tv_usec / 1e3;
-}
-
 static int
 run_once(struct cmd *c, int nsfd, const char *out, double *ms, double *cpu_ms)
 {
@@ -60,23 +54,8 @@ run_once(struct cmd *c, int nsfd, const char *out, double *ms, double *cpu_ms)
 		return err;
 	if (ru.ru_maxrss > c->rss_kib)
 		c->rss_kib = ru.ru_maxrss;
-	*cpu_ms = timeval_ms(ru.ru_utime) + timeval_ms(ru.ru_stime);
+	*cpu_ms = bench_cpu_ms(&ru);
 	return 0;
-}
-
-static long
-count_lines(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	long n = 0;
-	int ch;
-
-	if (f == NULL)
-		return -1;
-	while ((ch = getc(f)) != EOF)
-		n += ch == '\n';
-	fclose(f);
-	return n;
 }
 
 int
@@ -153,7 +132,7 @@ main(int argc, char **argv)
 	for (int i = 0; i < ncmds; i++) {
 		struct cmd *c = &cmds[i];
 		snprintf(path, sizeof(path), "%s/%s.out", dir, c->name);
-		c->lines = count_lines(path);
+		c->lines = bench_count_lines(path);
 		qsort(c->ms, (size_t)runs, sizeof(double), cmp_double);
 		qsort(c->cpu_ms, (size_t)runs, sizeof(double), cmp_double);
 		printf("%u %s %.2f %.2f %.2f %ld %ld %.2f %.2f\n", rep.total,
