@@ -126,14 +126,18 @@ Test(netns_e2e, a_filter_naming_a_namespace_looks_into_it)
 	free(out);
 }
 
+/* The binary as nobody can reach it, found before privilege is dropped. */
+static const char *unprivileged_bin;
+
 static int
 all_netns_unprivileged(int report)
 {
+	const char *argv[] = { unprivileged_bin, "dump", "--all-netns", NULL };
 	struct run_result r;
 
 	if (privilege_drop() != 0)
 		return 10;
-	if (run_sockwatch(&plain, &r, "dump", "--all-netns", NULL) != 0)
+	if (run_argv(argv, &plain, &r) != 0)
 		return 11;
 	dprintf(report, "%d %s", r.status, r.err);
 	run_result_free(&r);
@@ -144,6 +148,7 @@ Test(netns_e2e, without_privilege_one_line)
 {
 	char line[512];
 
+	unprivileged_bin = run_sockwatch_path_for_anyone();
 	cr_assert_eq(privilege_child(all_netns_unprivileged, line,
 				     sizeof(line)),
 		     0);

@@ -2,13 +2,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +27,63 @@ run_sockwatch_path(void)
 	const char *bin = getenv("SOCKWATCH_BIN");
 
 	return bin != NULL && *bin != '\0' ? bin : "./sockwatch";
+}
+
+/* Whether a process of another user may run path: every directory on
+ * the way searchable by others, the file executable by them. */
+static bool
+reachable_by_anyone(const char *path)
+{
+	char part[PATH_MAX];
+	struct stat st;
+
+	if (realpath(path, part) == NULL || stat(part, &st) != 0 ||
+	    !(st.st_mode & S_IXOTH))
+		return false;
+	for (char *slash = strrchr(part, '/'); slash != NULL && slash != part;
+	     slash = strrchr(part, '/')) {
+		*slash = '\0';
+		if (stat(part, &st) != 0 || !(st.st_mode & S_IXOTH))
+			return false;
+	}
+	return true;
+}
+
+const char *
+run_sockwatch_path_for_anyone(void)
+{
+	static char copy[PATH_MAX];
+	const char *bin = run_sockwatch_path();
+	char dir[96], tmp[PATH_MAX + 32];
+	struct stat st;
+
+	if (copy[0] != '\0')
+		return copy;
+	if (reachable_by_anyone(bin) || stat(bin, &st) != 0)
+		return bin;
+	/* One copy per build, shared by the tests that run in parallel:
+	 * written beside, then renamed into place. */
+	snprintf(dir, sizeof(dir), "/tmp/sockwatch-bin-%lx-%lx",
+		 (unsigned long)st.st_ino, (unsigned long)st.st_mtime);
+	snprintf(copy, sizeof(copy), "%s/sockwatch", dir);
+	if (access(copy, X_OK) == 0)
+		return copy;
+	if ((mkdir(dir, 0755) != 0 && errno != EEXIST) || chmod(dir, 0755) != 0)
+		return bin;
+	snprintf(tmp, sizeof(tmp), "%s.%d", copy, (int)getpid());
+	struct run_result r;
+	bool copied = run_command(&RUN_OPTIONS_DEFAULT, &r, "cp", bin, tmp,
+				  NULL) == 0;
+	if (copied) {
+		copied = r.status == 0;
+		run_result_free(&r);
+	}
+	if (!copied || chmod(tmp, 0755) != 0 || rename(tmp, copy) != 0) {
+		unlink(tmp);
+		copy[0] = '\0';
+		return bin;
+	}
+	return copy;
 }
 
 static long
@@ -193,7 +254,12 @@ run_sockwatch(const struct run_options *opt, struct run_result *res, ...)
 	int rc;
 
 	va_start(ap, res);
-	rc = run_va(opt, res, run_sockwatch_path(), ap);
+	/* Another user cannot reach a build under a private directory
+	 * (a clone in mktemp -d's 0700). */
+	rc = run_va(opt, res,
+		    opt->as_user ? run_sockwatch_path_for_anyone()
+				 : run_sockwatch_path(),
+		    ap);
 	va_end(ap);
 	return rc;
 }

@@ -71,4 +71,10 @@ void run_kill_group(pid_t pgid);
 /* The binary under test: $SOCKWATCH_BIN, else ./sockwatch. */
 const char *run_sockwatch_path(void);
 
+/* The same where a process of another user (nobody) can run it: itself
+ * when every directory on its way lets others through, else a copy in
+ * /tmp made once per build.  Call it with privilege (before dropping
+ * it); run_sockwatch() uses it for opt->as_user. */
+const char *run_sockwatch_path_for_anyone(void);
+
 #endif
