@@ -221,3 +221,53 @@ Test(conn_exact, polls_only_reconcile)
 	cr_assert_eq(conn_table_update(&t, &s, 21 * MS, &sink), 0);
 	cr_assert_eq(t.open, 0);
 }
+
+/* A dump listed a request under a cookie its child never got (the child
+ * copied the request's before the dump gave it one): the child's steps,
+ * under a cookie of their own, continue the request's connection. */
+Test(conn_exact, child_of_a_request_a_dump_listed)
+{
+	struct sockrec request = rec_of(80, 40020, S(SYN_RCVD));
+	struct snapshot s = snap_of(&request, 1);
+
+	request.inode = 0;
+	request.cookie = 71;
+	conn_table_exact_since(&t, 1 * MS);
+	cr_assert_eq(conn_table_update(&t, &s, 2 * MS, &sink), 0);
+	cr_assert_eq(step(72, 80, 40020, S(LISTEN), S(SYN_RCVD), 3 * MS), 0);
+	cr_assert_eq(step(72, 80, 40020, S(SYN_RCVD), S(ESTABLISHED), 4 * MS),
+		     0);
+	cr_assert_eq(r.n, 2, "%zu events", r.n);
+	cr_assert_eq(r.ev[0].kind, EVENT_NEW);
+	cr_assert_eq(r.ev[1].kind, EVENT_TRANSITION);
+	cr_assert_eq(r.ev[1].from, S(SYN_RCVD));
+	cr_assert_eq(r.ev[1].to, S(ESTABLISHED));
+	cr_assert_eq(r.ev[1].conn, r.ev[0].conn, "one history");
+	cr_assert_eq(t.open, 1);
+}
+
+/* The other order: the child's steps came first, then a dump that began
+ * before them lists the request under another cookie.  The row is stale;
+ * it neither ends the child nor starts a connection. */
+Test(conn_exact, stale_request_after_its_child)
+{
+	struct sockrec request = rec_of(80, 40021, S(SYN_RCVD));
+	struct snapshot s = snap_of(&request, 1);
+
+	request.inode = 0;
+	request.cookie = 81;
+	cr_assert_eq(step(82, 80, 40021, S(LISTEN), S(SYN_RCVD), 3 * MS), 0);
+	for (int twice = 0; twice < 2; twice++) {
+		conn_table_exact_since(&t, 2 * MS);
+		cr_assert_eq(conn_table_update(&t, &s, 5 * MS, &sink), 0);
+		cr_assert_eq(r.n, 1 + (size_t)twice, "%zu events", r.n);
+		if (twice == 0)
+			cr_assert_eq(step(82, 80, 40021, S(SYN_RCVD),
+					  S(ESTABLISHED), 4 * MS),
+				     0);
+	}
+	cr_assert_eq(r.ev[1].kind, EVENT_TRANSITION);
+	cr_assert_eq(r.ev[1].to, S(ESTABLISHED));
+	cr_assert_eq(t.open, 1);
+	cr_assert_eq(t.by_state[S(ESTABLISHED)], 1);
+}

@@ -456,3 +456,53 @@ Test(conn_life, swap_seen_by_one_dump_then_destroyed)
 	cr_expect_eq(r.ev[2].at_ns, 1100 * MS);
 	cr_assert_eq(t.by_state[S(TIME_WAIT)], 1);
 }
+
+/* A listener's child made as a dump read its request: the child copied
+ * the request's cookie (none yet) before the dump gave the request one,
+ * so the next poll lists the child under a cookie of its own.  One
+ * history: SYN-RECV -> ESTABLISHED, no close, no second connection. */
+Test(conn_life, request_and_its_child_under_two_cookies)
+{
+	struct sockrec request = rec_of(80, 40010, S(SYN_RCVD));
+	struct sockrec child = request;
+
+	request.inode = 0;
+	request.cookie = 6001;
+	child.state = S(ESTABLISHED);
+	child.cookie = 6002;
+	poll_at(&request, 1, 1 * SEC);
+	poll_at(&child, 1, 2 * SEC);
+	cr_assert_eq(r.n, 2, "%zu events", r.n);
+	cr_assert_eq(r.ev[0].kind, EVENT_NEW);
+	cr_assert_eq(r.ev[0].to, S(SYN_RCVD));
+	cr_assert_eq(r.ev[1].kind, EVENT_TRANSITION);
+	cr_assert_eq(r.ev[1].from, S(SYN_RCVD));
+	cr_assert_eq(r.ev[1].to, S(ESTABLISHED));
+	cr_assert_eq(r.ev[1].conn, r.ev[0].conn, "one history");
+	/* The child's cookie is the connection's from now on. */
+	child.state = S(CLOSE_WAIT);
+	poll_at(&child, 1, 3 * SEC);
+	cr_assert_eq(r.n, 3);
+	cr_assert_eq(r.ev[2].kind, EVENT_TRANSITION);
+	cr_assert_eq(r.ev[2].to, S(CLOSE_WAIT));
+	cr_assert_eq(t.open, 1);
+}
+
+/* A TIME-WAIT takes a new SYN on its pair: that request is another
+ * connection, not a stale row of the first. */
+Test(conn_life, request_on_a_time_wait_pair_is_new)
+{
+	struct sockrec tw = rec_of(80, 40011, S(TIME_WAIT));
+	struct sockrec request = tw;
+
+	tw.timer = 3;
+	tw.inode = 0;
+	request.state = S(SYN_RCVD);
+	request.cookie = 6101;
+	poll_at(&tw, 1, 1 * SEC);
+	poll_at(&request, 1, 2 * SEC);
+	cr_assert_eq(r.n, 3, "%zu events", r.n);
+	cr_assert_eq(r.ev[1].kind, EVENT_CLOSED);
+	cr_assert_eq(r.ev[2].kind, EVENT_NEW);
+	cr_assert_eq(r.ev[2].to, S(SYN_RCVD));
+}

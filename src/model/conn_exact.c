@@ -143,8 +143,15 @@ transition_unknown(struct conn_table *t, const struct sockrec *rec,
 	struct sockrec first = *rec;
 
 	if (t->index[bucket].slot != 0) {
-		/* The pair's earlier socket, which ended unseen. */
 		c = &t->conns[t->index[bucket].slot - 1];
+		/* A listener's child, whose request a dump listed under a
+		 * cookie the child did not get (it copied the request's
+		 * before the dump gave it one): the same connection. */
+		if (old == TCP_STATE_LISTEN && rec->state == TCP_STATE_SYN_RCVD &&
+		    c->state == TCP_STATE_SYN_RCVD &&
+		    !(c->flags & (CONN_CLOSED | CONN_PARKED)))
+			return conn_set_rec(t, c, rec);
+		/* The pair's earlier socket, which ended unseen. */
 		if (!(c->flags & (CONN_CLOSED | CONN_PARKED))) {
 			unsigned from = c->state;
 			conn_closed(t, c, at, sink);

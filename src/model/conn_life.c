@@ -99,6 +99,62 @@ may_close_actively(unsigned state)
 	       state == TCP_STATE_FIN_WAIT_2 || state == TCP_STATE_CLOSING;
 }
 
+/* Exact mode: whether events moved a connection after the reconciling
+ * dump began, so that the dump's view of it is older than the model's. */
+static bool
+changed_by_events(const struct conn_table *t, const struct conn *c)
+{
+	return t->exact_since_ns != 0 && c->changed_ns >= t->exact_since_ns &&
+	       !(c->flags & CONN_PARKED);
+}
+
+/* The states of a handshake's child once it has left SYN-RECV, open. */
+static bool
+past_handshake(unsigned state)
+{
+	switch (state) {
+	case TCP_STATE_ESTABLISHED:
+	case TCP_STATE_FIN_WAIT_1:
+	case TCP_STATE_FIN_WAIT_2:
+	case TCP_STATE_CLOSE_WAIT:
+	case TCP_STATE_CLOSING:
+	case TCP_STATE_LAST_ACK:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * A listener's request socket and the child that replaces it are one
+ * connection: the child takes the request's cookie, so both are listed
+ * under one.  Except when a dump reads the request as the child is being
+ * made, after the child copied the request's cookie (none yet): then the
+ * two are listed under different cookies.
+ *
+ * grown_from_request: the model holds the request; the row is the child,
+ * on in its life (its TIME-WAIT object included).
+ */
+static bool
+grown_from_request(const struct conn *c, const struct sockrec *rec)
+{
+	return c->state == TCP_STATE_SYN_RCVD &&
+	       (past_handshake(rec->state) ||
+		rec->state == TCP_STATE_TIME_WAIT);
+}
+
+/* stale_request: the row is the request, read before the events or the
+ * poll that told the model of its child.  (A TIME-WAIT may take a new
+ * request on its pair: that one is a new connection.) */
+static bool
+stale_request(const struct conn_table *t, const struct conn *c,
+	      const struct sockrec *rec)
+{
+	return rec->state == TCP_STATE_SYN_RCVD &&
+	       (past_handshake(c->state) ||
+		(c->state == TCP_STATE_SYN_RCVD && changed_by_events(t, c)));
+}
+
 /* A poll lists the pair of a connection whose destroy is pending. */
 static int
 settle_listed(struct conn_table *t, struct conn *c, const struct sockrec *rec,
@@ -142,15 +198,6 @@ unpark(struct conn_table *t, struct conn *c, const struct sockrec *rec,
 	return conn_set_rec(t, c, rec);
 }
 
-/* Exact mode: whether events moved a connection after the reconciling
- * dump began, so that the dump's view of it is older than the model's. */
-static bool
-changed_by_events(const struct conn_table *t, const struct conn *c)
-{
-	return t->exact_since_ns != 0 && c->changed_ns >= t->exact_since_ns &&
-	       !(c->flags & CONN_PARKED);
-}
-
 /* A connection the model holds, listed by this poll. */
 static int
 apply_known(struct conn_table *t, struct conn *c, const struct sockrec *rec,
@@ -175,10 +222,14 @@ apply_known(struct conn_table *t, struct conn *c, const struct sockrec *rec,
 		/* A closing socket's timewait object under a new cookie: the
 		 * dump that listed the socket read it as the kernel swapped
 		 * the object in, before the object could inherit the cookie
-		 * that reading gave it. */
-		if (conn_is_timewait_object(rec) && becomes_time_wait(c->state))
+		 * that reading gave it.  A request and its child alike. */
+		if ((conn_is_timewait_object(rec) &&
+		     becomes_time_wait(c->state)) ||
+		    grown_from_request(c, rec))
 			return conn_moved(t, c, rec, now, CONN_AGE_OBSERVED,
 					  false, sink);
+		if (stale_request(t, c, rec))
+			return 0;
 		/* Another socket on the pair, and no destroy said the first
 		 * one ended (notifications off or lost, or a TIME-WAIT
 		 * that ran out and whose pair was taken again). */
