@@ -111,13 +111,20 @@ $(GEN)/%.skel.h: $(GEN)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $* > $@.tmp
 	mv $@.tmp $@
 
+# A light skeleton: a loader program the kernel runs, which applies the
+# CO-RE relocations against the kernel's own BTF, so this process does not
+# read and index all of it, as libbpf's loader would.
+$(GEN)/%.lskel.h: $(GEN)/%.bpf.o
+	$(BPFTOOL) gen skeleton -L $< name $* > $@.tmp
+	mv $@.tmp $@
+
 # Kept between builds, though only pattern rules name them.
 .SECONDARY: $(GEN)/tcp_states.bpf.o $(GEN)/task_sockets.bpf.o \
-	$(GEN)/tcp_states.skel.h $(GEN)/task_sockets.skel.h
+	$(GEN)/tcp_states.skel.h $(GEN)/task_sockets.lskel.h
 
 # The objects that include a skeleton: one each.
 $(BUILD)/src/collect/exact.o: $(GEN)/tcp_states.skel.h
-$(BUILD)/src/collect/sock_iter.o: $(GEN)/task_sockets.skel.h
+$(BUILD)/src/collect/sock_iter.o: $(GEN)/task_sockets.lskel.h
 $(BUILD)/src/collect/exact.o $(BUILD)/src/collect/sock_iter.o: \
 		$(BUILD)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "collect/bpf/tcp_states.h"
+#include "collect/bpf_load.h"
 #include "collect/exact_internal.h"
 #include "sockwatch/clock.h"
 #include "sockwatch/exact.h"
@@ -902,4 +903,22 @@ Test(exact, reasons_odd_input)
 	exact_explain(why, sizeof(why), (enum exact_stage)99, 0, true, NULL);
 	expect_one_line(why);
 	free(big);
+}
+
+/* The socket iterator's loader hands back the kernel's log as it is,
+ * without libbpf's markers around it. */
+Test(exact, kernel_log_word)
+{
+	char word[128];
+
+	cr_assert(bpf_kernel_log_word(
+		"func#0 @0\n0: R1=ctx() R10=fp0\n"
+		"3: (79) r2 = *(u64 *)(r1 +8)\n"
+		"R1 invalid mem access 'scalar'\n"
+		"processed 4 insns (limit 1000000) max_states_per_insn 0\n",
+		word, sizeof(word)));
+	cr_expect_str_eq(word, "R1 invalid mem access 'scalar'");
+	cr_expect_not(bpf_kernel_log_word("", word, sizeof(word)));
+	cr_assert(bpf_kernel_log_word("\n\t\n", word, sizeof(word)));
+	cr_expect_str_eq(word, "(an empty log)");
 }

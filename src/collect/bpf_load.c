@@ -76,27 +76,14 @@ verifier_statistics(const char *line, size_t n)
 	return false;
 }
 
-/*
- * The verifier's last word in log: the last line of the last program
- * load log that is not one of its statistics.  Returns false when log
- * has no load log.
- */
-bool
-bpf_verifier_word(const char *log, char *buf, size_t len)
+/* The last line of the verifier's log in [begin, end) that is not one of
+ * its statistics, as one line in buf. */
+static void
+last_word(const char *begin, const char *end, char *buf, size_t len)
 {
-	const char *begin = NULL, *end, *p;
-	const char *word = NULL, *any = NULL;
+	const char *word = NULL, *any = NULL, *p;
 	size_t word_n = 0, any_n = 0;
 
-	for (p = strstr(log, log_begin); p != NULL;
-	     p = strstr(p + 1, log_begin))
-		begin = p;
-	if (begin == NULL)
-		return false;
-	begin += strlen(log_begin);
-	end = strstr(begin, log_end);
-	if (end == NULL)
-		end = begin + strlen(begin);
 	for (p = begin; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = (size_t)((nl != NULL ? nl : end) - p);
@@ -124,6 +111,32 @@ bpf_verifier_word(const char *log, char *buf, size_t len)
 		bpf_one_line(buf, len, "(an empty log)", SIZE_MAX);
 	else
 		bpf_one_line(buf, len, word, word_n);
+}
+
+bool
+bpf_verifier_word(const char *log, char *buf, size_t len)
+{
+	const char *begin = NULL, *end, *p;
+
+	for (p = strstr(log, log_begin); p != NULL;
+	     p = strstr(p + 1, log_begin))
+		begin = p;
+	if (begin == NULL)
+		return false;
+	begin += strlen(log_begin);
+	end = strstr(begin, log_end);
+	if (end == NULL)
+		end = begin + strlen(begin);
+	last_word(begin, end, buf, len);
+	return true;
+}
+
+bool
+bpf_kernel_log_word(const char *log, char *buf, size_t len)
+{
+	if (log[0] == '\0')
+		return false;
+	last_word(log, log + strlen(log), buf, len);
 	return true;
 }
 

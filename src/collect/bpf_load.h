@@ -28,6 +28,9 @@ const char *bpf_log_text(void);
  * load log that is not one of its statistics, as one line in buf.
  * Returns false when log has no load log. */
 bool bpf_verifier_word(const char *log, char *buf, size_t len);
+/* The same of a log as the kernel writes it (no libbpf around it):
+ * false when it is empty. */
+bool bpf_kernel_log_word(const char *log, char *buf, size_t len);
 /* The first line of log, without libbpf's "libbpf: " prefix. */
 void bpf_first_said(const char *log, char *buf, size_t len);
 /* Copy s (at most n bytes) into buf as one line: control characters
