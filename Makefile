@@ -38,7 +38,12 @@ endif
 # Evaluated lazily: pkg-config runs after the dependency check has installed
 # what was missing.
 PKG_CFLAGS = $(shell pkg-config --cflags libmnl ncursesw libbpf libmicrohttpd)
-PKG_LIBS = $(shell pkg-config --libs libmnl ncursesw libbpf libmicrohttpd)
+PKG_LIBS = $(shell pkg-config --libs libmnl ncursesw libbpf)
+# libmicrohttpd is opened by name when a metrics endpoint starts (see
+# src/output/metrics_http.c), not linked.
+MHD_SONAME = $(shell objdump -p "$$(pkg-config --variable=libdir \
+	libmicrohttpd)/libmicrohttpd.so" 2>/dev/null | \
+	awk '$$1 == "SONAME" { print $$2 }')
 TEST_CFLAGS = $(shell pkg-config --cflags criterion)
 TEST_LIBS = $(shell pkg-config --libs criterion)
 
@@ -99,6 +104,9 @@ $(TEST_DEPS_STAMP):
 $(BUILD)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/src/output/metrics_http.o: ALL_CFLAGS += \
+	-DSOCKWATCH_MHD_SONAME='"$(MHD_SONAME)"'
 
 # Linked by bpftool (which keeps BTF and drops DWARF) before embedding.
 $(GEN)/%.bpf.o: src/collect/bpf/%.bpf.c | $(DEPS_STAMP)

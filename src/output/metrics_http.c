@@ -2,8 +2,15 @@
  * The metrics endpoint (metrics_http.h) on libmicrohttpd.  The listening
  * socket is made here, so that a port in use or an address not on this
  * host is told with its errno; libmicrohttpd does the HTTP.
+ *
+ * libmicrohttpd is opened when an endpoint starts, not linked: it brings
+ * GnuTLS and a dozen libraries more, whose loading and constructors cost
+ * every run of every command about 6 ms (a tenth of a one-shot dump of
+ * 46k sockets), though only `metrics --listen` serves HTTP.  The build
+ * names the library by its soname (SOCKWATCH_MHD_SONAME).
  */
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <microhttpd.h>
@@ -17,6 +24,52 @@
 
 #include "sockwatch/exposition.h"
 #include "sockwatch/metrics_http.h"
+
+#ifndef SOCKWATCH_MHD_SONAME
+#error "SOCKWATCH_MHD_SONAME: the Makefile names libmicrohttpd's soname"
+#endif
+
+/* The functions of libmicrohttpd used here, once it is open. */
+static struct {
+	__typeof__(MHD_start_daemon) *start_daemon;
+	__typeof__(MHD_quiesce_daemon) *quiesce_daemon;
+	__typeof__(MHD_stop_daemon) *stop_daemon;
+	__typeof__(MHD_create_response_from_buffer) *create_response;
+	__typeof__(MHD_add_response_header) *add_header;
+	__typeof__(MHD_queue_response) *queue_response;
+	__typeof__(MHD_destroy_response) *destroy_response;
+} mhd;
+static pthread_once_t mhd_once = PTHREAD_ONCE_INIT;
+static int mhd_err;
+
+static void
+mhd_open(void)
+{
+	void *lib = dlopen(SOCKWATCH_MHD_SONAME, RTLD_NOW | RTLD_LOCAL);
+	struct {
+		void **fn;
+		const char *name;
+	} syms[] = {
+		{ (void **)&mhd.start_daemon, "MHD_start_daemon" },
+		{ (void **)&mhd.quiesce_daemon, "MHD_quiesce_daemon" },
+		{ (void **)&mhd.stop_daemon, "MHD_stop_daemon" },
+		{ (void **)&mhd.create_response,
+		  "MHD_create_response_from_buffer" },
+		{ (void **)&mhd.add_header, "MHD_add_response_header" },
+		{ (void **)&mhd.queue_response, "MHD_queue_response" },
+		{ (void **)&mhd.destroy_response, "MHD_destroy_response" },
+	};
+
+	if (lib == NULL) {
+		mhd_err = -ELIBACC;
+		return;
+	}
+	for (size_t i = 0; i < sizeof(syms) / sizeof(*syms); i++)
+		if ((*syms[i].fn = dlsym(lib, syms[i].name)) == NULL) {
+			mhd_err = -ELIBBAD;
+			return;
+		}
+}
 
 struct metrics_http {
 	struct MHD_Daemon *daemon;
@@ -135,17 +188,17 @@ static enum MHD_Result
 queue_text(struct MHD_Connection *conn, unsigned status, const char *text,
 	   size_t len, const char *type)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(
+	struct MHD_Response *r = mhd.create_response(
 		len, (void *)text, MHD_RESPMEM_MUST_COPY);
 	enum MHD_Result ret;
 
 	if (r == NULL)
 		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	mhd.add_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-	ret = MHD_queue_response(conn, status, r);
-	MHD_destroy_response(r);
+		mhd.add_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	ret = mhd.queue_response(conn, status, r);
+	mhd.destroy_response(r);
 	return ret;
 }
 
@@ -213,6 +266,9 @@ metrics_http_start(struct metrics_http **out,
 	struct metrics_http *h;
 
 	*out = NULL;
+	pthread_once(&mhd_once, mhd_open);
+	if (mhd_err < 0)
+		return mhd_err;
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return -ENOMEM;
 	pthread_mutex_init(&h->lock, NULL);
@@ -222,7 +278,7 @@ metrics_http_start(struct metrics_http **out,
 		free(h);
 		return err;
 	}
-	h->daemon = MHD_start_daemon(
+	h->daemon = mhd.start_daemon(
 		MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
 			MHD_USE_ERROR_LOG,
 		0, NULL,
@@ -268,8 +324,8 @@ metrics_http_stop(struct metrics_http *h)
 	if (h == NULL)
 		return;
 	/* Quiesced first, the listening socket is ours to close again. */
-	h->fd = MHD_quiesce_daemon(h->daemon);
-	MHD_stop_daemon(h->daemon);
+	h->fd = mhd.quiesce_daemon(h->daemon);
+	mhd.stop_daemon(h->daemon);
 	if (h->fd != MHD_INVALID_SOCKET)
 		close(h->fd);
 	pthread_mutex_destroy(&h->lock);
