@@ -1,10 +1,12 @@
 /*
  * Socket owners, from the BPF iterator (sock_iter.c) or from
  * /proc/PID/fd, the same source ss -p and lsof use.  A scan appends what
- * it finds to a flat array; the table then groups it by inode, each
- * inode's owners sorted by pid, behind an open-addressing index of
- * inodes.  Both arrays and the index are reused by the next scan, so a
- * steady host allocates nothing after the first.
+ * it finds to a flat array; the table then groups it by inode in place,
+ * each inode's owners sorted by pid, behind an open-addressing index of
+ * inodes.  The array and the index are reused by the next scan, so a
+ * steady host allocates nothing after the first.  (Memory new to the
+ * process is most of what building the table costs: one array, grouped
+ * where it lies, and an index three quarters full at most.)
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -29,12 +31,13 @@ struct slot {
 
 struct proc_table {
 	enum proc_method want, used;
-	/* The last scan: found, in its order (raw), then grouped (owners);
-	 * both have room for cap entries, owners holds count. */
-	struct proc_owner *raw, *owners;
+	/* The last scan: found entries in its order, then grouped by inode
+	 * (count entries once repeats are dropped); room for cap. */
+	struct proc_owner *owners;
 	size_t found, count, cap;
 	struct slot *slots;
 	size_t slots_cap, inodes;
+	bool indexed; /* owners and slots hold a whole scan */
 	size_t unreadable;
 	int scan_err; /* memory ran out during the scan in progress */
 	/* proc_table_only(): the inodes kept, an open-addressing set
@@ -74,7 +77,6 @@ proc_table_free(struct proc_table *pt)
 	if (pt == NULL)
 		return;
 	sock_iter_close(pt->iter);
-	free(pt->raw);
 	free(pt->owners);
 	free(pt->slots);
 	free(pt->only);
@@ -138,19 +140,19 @@ add(struct proc_table *pt, uint32_t inode, int pid, int fd, const char *comm)
 
 	if (pt->found == pt->cap) {
 		size_t ncap = pt->cap ? pt->cap * 2 : 1024;
-		struct proc_owner *raw = NULL;
+		struct proc_owner *grown = NULL;
 
 		/* Positions are 32 bits in the index. */
 		if (ncap <= UINT32_MAX)
-			raw = realloc(pt->raw, ncap * sizeof(*raw));
-		if (raw == NULL) {
+			grown = realloc(pt->owners, ncap * sizeof(*grown));
+		if (grown == NULL) {
 			pt->scan_err = -ENOMEM;
 			return;
 		}
-		pt->raw = raw;
+		pt->owners = grown;
 		pt->cap = ncap;
 	}
-	o = &pt->raw[pt->found++];
+	o = &pt->owners[pt->found++];
 	memset(o, 0, sizeof(*o));
 	o->inode = inode;
 	o->pid = pid;
@@ -194,20 +196,26 @@ sort_group(struct proc_owner *v, uint32_t n)
 	return kept;
 }
 
-/* Group the scan's raw owners by inode into owners[] and index them. */
+/* The slot of an inode the index holds. */
+static struct slot *
+slot_holding(const struct proc_table *pt, uint32_t inode)
+{
+	size_t s = slot_of(inode, pt->slots_cap);
+
+	while (pt->slots[s].inode != inode)
+		s = (s + 1) & (pt->slots_cap - 1);
+	return &pt->slots[s];
+}
+
+/* Group the scan's owners by inode, in place, and index them. */
 static int
 build_index(struct proc_table *pt)
 {
+	struct proc_owner *v = pt->owners;
 	size_t need = 1024, off = 0;
-	struct proc_owner *owners;
 	bool gaps = false;
 
-	/* The grouped array keeps the raw one's capacity. */
-	owners = realloc(pt->owners, (pt->cap ? pt->cap : 1) * sizeof(*owners));
-	if (owners == NULL)
-		return -ENOMEM;
-	pt->owners = owners;
-	while (need < 2 * pt->found)
+	while (need * 3 < pt->found * 4)
 		need *= 2;
 	if (need > pt->slots_cap) {
 		struct slot *slots = calloc(need, sizeof(*slots));
@@ -221,7 +229,7 @@ build_index(struct proc_table *pt)
 	}
 	pt->inodes = 0;
 	for (size_t i = 0; i < pt->found; i++) {
-		uint32_t inode = pt->raw[i].inode;
+		uint32_t inode = v[i].inode;
 		size_t s = slot_of(inode, pt->slots_cap);
 
 		while (pt->slots[s].inode != 0 && pt->slots[s].inode != inode)
@@ -236,17 +244,29 @@ build_index(struct proc_table *pt)
 		pt->slots[s].first = (uint32_t)off;
 		off += pt->slots[s].count;
 	}
-	for (size_t i = 0; i < pt->found; i++) {
-		uint32_t inode = pt->raw[i].inode;
-		size_t s = slot_of(inode, pt->slots_cap);
+	/* Each owner not in its group's part of the array changes places
+	 * with the one at its group's next free place, which is looked at
+	 * in turn: every exchange puts one owner where it stays. */
+	for (size_t s = 0; s < pt->slots_cap; s++) {
+		struct slot *sl = &pt->slots[s];
 
-		while (pt->slots[s].inode != inode)
-			s = (s + 1) & (pt->slots_cap - 1);
-		owners[pt->slots[s].first + pt->slots[s].placed++] = pt->raw[i];
+		while (sl->placed < sl->count) {
+			struct proc_owner *o = &v[sl->first + sl->placed];
+			struct slot *to = slot_holding(pt, o->inode);
+			struct proc_owner held;
+
+			if (to == sl) {
+				sl->placed++;
+				continue;
+			}
+			held = v[to->first + to->placed];
+			v[to->first + to->placed++] = *o;
+			*o = held;
+		}
 	}
 	for (size_t s = 0; s < pt->slots_cap; s++) {
 		struct slot *sl = &pt->slots[s];
-		uint32_t n = sort_group(owners + sl->first, sl->count);
+		uint32_t n = sort_group(v + sl->first, sl->count);
 
 		gaps |= n != sl->count;
 		sl->count = n;
@@ -256,12 +276,12 @@ build_index(struct proc_table *pt)
 	for (size_t s = 0; gaps && s < pt->slots_cap; s++) {
 		struct slot *sl = &pt->slots[s];
 
-		memmove(owners + off, owners + sl->first,
-			sl->count * sizeof(*owners));
+		memmove(v + off, v + sl->first, sl->count * sizeof(*v));
 		sl->first = (uint32_t)off;
 		off += sl->count;
 	}
 	pt->count = gaps ? off : pt->found;
+	pt->indexed = true;
 	return 0;
 }
 
@@ -270,7 +290,7 @@ proc_table_owners(const struct proc_table *pt, uint32_t inode)
 {
 	struct proc_owners none = { NULL, 0 };
 
-	if (inode == 0 || pt->slots_cap == 0)
+	if (inode == 0 || !pt->indexed)
 		return none;
 	for (size_t s = slot_of(inode, pt->slots_cap); pt->slots[s].inode != 0;
 	     s = (s + 1) & (pt->slots_cap - 1))
@@ -292,7 +312,7 @@ size_t
 proc_table_all(const struct proc_table *pt, const struct proc_owner **all)
 {
 	*all = pt->owners;
-	return pt->count;
+	return pt->indexed ? pt->count : 0;
 }
 
 static void
@@ -475,7 +495,9 @@ proc_table_refresh(struct proc_table *pt)
 	enum proc_method used = PROC_METHOD_ITER;
 	int err = -EOPNOTSUPP;
 
-	pt->found = pt->unreadable = 0;
+	/* The scan writes over the last one's owners. */
+	pt->indexed = false;
+	pt->found = pt->count = pt->inodes = pt->unreadable = 0;
 	pt->scan_err = 0;
 	if (iter_wanted(pt))
 		err = read_iter(pt);
