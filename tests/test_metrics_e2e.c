@@ -333,6 +333,31 @@ Test(metrics_e2e, bad_input_is_one_line_and_its_status, E2E, .timeout = 60)
 	run_result_free(&r);
 }
 
+/* libmicrohttpd is opened only when an endpoint starts: with it hidden
+ * (in a mount namespace of the test's own), a dump still runs, and
+ * --listen says what is missing in one line, with status 1. */
+Test(metrics_e2e, without_libmicrohttpd_only_listen_fails, E2E,
+     .timeout = 60)
+{
+	static const char script[] =
+		"lib=$(ldconfig -p | awk '$1 ~ /^libmicrohttpd[.]so[.]/ "
+		"{ print $NF; exit }')\n"
+		"[ -n \"$lib\" ] || { echo 'no libmicrohttpd in ldconfig' >&2; "
+		"exit 99; }\n"
+		"mount --bind /dev/null \"$lib\" || exit 98\n"
+		"\"$1\" dump -a -n > /dev/null || exit 97\n"
+		"exec \"$1\" metrics --listen 9465\n";
+	struct run_options o = RUN_OPTIONS_DEFAULT;
+	struct run_result r;
+
+	cr_assert_eq(run_command(&o, &r, "unshare", "--mount", "sh", "-c",
+				 script, "sh", run_sockwatch_path(), NULL),
+		     0);
+	expect_one_line(&r, 1, "cannot listen on 127.0.0.1:9465: "
+			       "libmicrohttpd cannot be loaded");
+	run_result_free(&r);
+}
+
 /* Whether the server closed fd (a read returns 0 or fails) within ms. */
 static bool
 closed_within(int fd, int ms)

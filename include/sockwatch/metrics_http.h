@@ -45,7 +45,8 @@ struct metrics_http;
  * published, then /metrics (GET or HEAD) with the latest, 405 for another
  * method there, 404 anywhere else.  Returns 0, or a negative errno (the
  * bind's: -EADDRINUSE, -EADDRNOTAVAIL, -EACCES; -EIO when libmicrohttpd
- * would not start).
+ * would not start; -ELIBACC when it cannot be loaded, -ELIBBAD when it
+ * lacks a function this build calls).
  */
 int metrics_http_start(struct metrics_http **out,
 		       const struct metrics_http_address *addr);

@@ -271,8 +271,12 @@ start_http(struct metrics_run *r, const struct cli *cli)
 		return 0;
 	fprintf(stderr, "sockwatch metrics: cannot listen on %s: %s\n",
 		cli->listen_addr.text,
-		err == -EIO ? "libmicrohttpd would not start"
-			    : strerror(-err));
+		err == -EIO	       ? "libmicrohttpd would not start"
+		: err == -ELIBACC ? "libmicrohttpd cannot be loaded (is it "
+				    "installed?)"
+		: err == -ELIBBAD ? "the libmicrohttpd installed is not the "
+				    "one sockwatch was built with"
+				  : strerror(-err));
 	return EXIT_RUNTIME;
 }
 
