@@ -112,6 +112,10 @@ time_all(struct timed *t, int runs, int nsfd, const char *dir)
 				t[k].wall[r] = ms;
 				t[k].cpu[r] = bench_cpu_ms(&ru);
 			}
+			/* ss -tanp's output runs to gigabytes (it pads
+			 * every line to its widest): written back now,
+			 * untimed, not during the next command. */
+			sync();
 		}
 	return true;
 }

@@ -138,6 +138,17 @@ Test(output_text, printable_escapes_what_a_terminal_would_obey)
 	/* Cut at a whole character: never half an escape. */
 	cr_expect_eq(text_printable(buf, 6, HOSTILE), strlen(HOSTILE_ESCAPED));
 	cr_expect_str_eq(buf, "\\x1b[");
+	/* Plain ASCII, cut as snprintf cuts, whatever the room. */
+	cr_expect_eq(text_printable(buf, 4, "nginx"), 5);
+	cr_expect_str_eq(buf, "ngi");
+	cr_expect_eq(text_printable(buf, 1, "nginx"), 5);
+	cr_expect_str_eq(buf, "");
+	cr_expect_eq(text_printable(NULL, 0, "nginx"), 5);
+	cr_expect_eq(text_printable(buf, sizeof(buf), ""), 0);
+	cr_expect_str_eq(buf, "");
+	/* A name that turns hostile after a plain start. */
+	cr_expect_eq(text_printable(buf, sizeof(buf), "ok\x1b"), 6);
+	cr_expect_str_eq(buf, "ok\\x1b");
 }
 
 /* ---- the formats, on one record ---- */

@@ -4,9 +4,10 @@
  * the kernel, handing back only the sockets.  proc.c fills its table from
  * here where the program loads, and walks /proc where it does not.
  *
- * Needs root, or CAP_BPF and CAP_PERFMON, a kernel with BTF and the
- * task_file iterator (Linux 5.8 and later), and this process in the
- * initial pid namespace: the program numbers processes as that one does.
+ * Needs root, or CAP_BPF and CAP_PERFMON, a kernel with BTF, the
+ * task_file iterator and the in-kernel CO-RE a light skeleton's loader
+ * uses (Linux 5.17 and later), and this process in the initial pid
+ * namespace: the program numbers processes as that one does.
  */
 #ifndef SOCKWATCH_SOCK_ITER_H
 #define SOCKWATCH_SOCK_ITER_H
@@ -21,8 +22,9 @@ struct sock_iter;
  * the one this process has loaded already.  Returns 0 and sets *out, or
  * a negative errno (whether this process may load is checked every
  * time): -EPERM without the privileges, -EOPNOTSUPP
- * without BTF or in another pid namespace, else what libbpf or the kernel
- * said.  On failure why (when not NULL) gets one line saying why.
+ * without BTF or in another pid namespace, else what the kernel said
+ * (with the verifier's last word when it rejected the program).  On
+ * failure why (when not NULL) gets one line saying why.
  */
 int sock_iter_open(struct sock_iter **out, char *why, size_t why_len);
 

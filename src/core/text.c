@@ -298,6 +298,19 @@ text_printable(char *buf, size_t len, const char *s)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t out = 0, kept = 0;
 
+	/* Plain printable ASCII, as almost every name is, goes whole: the
+	 * owners' names of a dump are tens of thousands of calls. */
+	while (p[out] >= 0x20 && p[out] < 0x7f && p[out] != '\\')
+		out++;
+	if (p[out] == '\0') {
+		if (len > 0) {
+			kept = out < len ? out : len - 1;
+			memcpy(buf, s, kept);
+			buf[kept] = '\0';
+		}
+		return out;
+	}
+	out = 0;
 	while (*p) {
 		char unit[16]; /* one character, or its escapes */
 		size_t k = 0, n = *p >= 0x80 ? 0 : 1;
