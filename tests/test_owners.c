@@ -581,8 +581,6 @@ Test(owners, iterator_is_chosen_when_it_loads, .timeout = 60)
 	int err;
 
 	need_root();
-	/* However few files this host has open. */
-	setenv("SOCKWATCH_ITER_FILES", "0", 1);
 	cr_assert_eq(proc_table_new(&pt), 0);
 	cr_expect_eq(proc_table_method(pt), PROC_METHOD_AUTO);
 	cr_expect_null(proc_table_why(pt));
@@ -821,8 +819,6 @@ Test(owners, unprivileged_walks_proc, .timeout = 60)
 	int status, err = 0;
 
 	need_root();
-	/* The iterator is tried however few files this host has open. */
-	setenv("SOCKWATCH_ITER_FILES", "0", 1);
 	status = privilege_child(as_nobody, line, sizeof(line));
 	cr_assert_eq(status, 0, "child failed at step %d (15: the iterator "
 				"loaded)",

@@ -434,52 +434,13 @@ read_iter(struct proc_table *pt)
 	return 0;
 }
 
-/*
- * Where loading the iterator pays: its load costs about 60 ms here
- * (mostly libbpf reading the kernel's BTF), the walk about 4 us an open
- * file; so a host with fewer open files than this is walked, which keeps
- * a one-shot `dump -p` on a small host as quick as it was.  Once loaded,
- * a table keeps using it.
- */
-#define ITER_FILES 16384
-
-/* The threshold: ITER_FILES, or SOCKWATCH_ITER_FILES (tests, tuning). */
-static unsigned long
-iter_files(void)
-{
-	const char *v = getenv("SOCKWATCH_ITER_FILES");
-	char *end;
-	unsigned long n;
-
-	if (v == NULL || *v == '\0')
-		return ITER_FILES;
-	n = strtoul(v, &end, 10);
-	return *end == '\0' ? n : ITER_FILES;
-}
-
-/* Open files on the host (/proc/sys/fs/file-nr), or 0. */
-static unsigned long
-open_files(void)
-{
-	unsigned long allocated = 0;
-	FILE *f = fopen("/proc/sys/fs/file-nr", "re");
-
-	if (f != NULL) {
-		if (fscanf(f, "%lu", &allocated) != 1)
-			allocated = 0;
-		fclose(f);
-	}
-	return allocated;
-}
-
-/* Whether the next scan uses the iterator (when it loads). */
+/* Whether the next scan tries the iterator: AUTO does on any host, its
+ * load (about 1 ms) and scan costing less than a walk of the smallest;
+ * a load that failed is not tried again (load_iter). */
 static bool
 iter_wanted(const struct proc_table *pt)
 {
-	return pt->want == PROC_METHOD_ITER ||
-	       (pt->want == PROC_METHOD_AUTO &&
-		(pt->used == PROC_METHOD_ITER || pt->iter != NULL ||
-		 open_files() >= iter_files()));
+	return pt->want != PROC_METHOD_PROCFS;
 }
 
 void
