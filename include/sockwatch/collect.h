@@ -136,5 +136,8 @@ const struct proc_owner *collector_owner(const struct collector *c,
 					 const struct sockrec *rec);
 struct proc_owners collector_owners(const struct collector *c,
 				    const struct sockrec *rec);
+/* proc_table_prefetch() for rec's inode, when owners are kept. */
+void collector_prefetch_owners(const struct collector *c,
+			       const struct sockrec *rec, bool owners);
 
 #endif

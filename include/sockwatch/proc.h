@@ -77,6 +77,15 @@ int proc_table_only(struct proc_table *pt, const uint32_t *inodes, size_t n);
 struct proc_owners proc_table_owners(const struct proc_table *pt,
 				     uint32_t inode);
 
+/*
+ * A hint for a look-up of inode soon: its place in the index (owners
+ * false), or, once that is in the cache, its owners (owners true).  A
+ * caller going through many sockets asks a few rows ahead, so that the
+ * index's and the owners' cache misses overlap instead of queueing.
+ */
+void proc_table_prefetch(const struct proc_table *pt, uint32_t inode,
+			 bool owners);
+
 /* The first owner of an inode (lowest pid); NULL when none was found
  * (or inode is 0).  The pointer stays valid until the next refresh. */
 const struct proc_owner *proc_table_lookup(const struct proc_table *pt,

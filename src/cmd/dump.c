@@ -86,6 +86,9 @@ format_for(enum output_format f)
 	}
 }
 
+/* How far ahead write_sockets() asks for an owner's lines. */
+#define OWNERS_AHEAD 8
+
 static void
 write_sockets(const struct cli *cli, const struct collector *c)
 {
@@ -106,7 +109,19 @@ write_sockets(const struct cli *cli, const struct collector *c)
 	ops->begin(stdout, &opt);
 	for (size_t i = 0; i < snap->count; i++) {
 		const struct sockrec *rec = &snap->recs[i];
-		struct proc_owners owners = collector_owners(c, rec);
+		struct proc_owners owners;
+
+		/* Rows in the kernel's order meet the owners' index at
+		 * random: ask for the lines a few rows ahead. */
+		if (opt.process) {
+			if (i + 2 * OWNERS_AHEAD < snap->count)
+				collector_prefetch_owners(
+					c, rec + 2 * OWNERS_AHEAD, false);
+			if (i + OWNERS_AHEAD < snap->count)
+				collector_prefetch_owners(c, rec + OWNERS_AHEAD,
+							  true);
+		}
+		owners = collector_owners(c, rec);
 		struct format_row row = {
 			.rec = rec,
 			.ext = snapshot_ext(snap, rec),

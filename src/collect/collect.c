@@ -139,6 +139,14 @@ collector_owners(const struct collector *c, const struct sockrec *rec)
 	return c->procs ? proc_table_owners(c->procs, rec->inode) : none;
 }
 
+void
+collector_prefetch_owners(const struct collector *c, const struct sockrec *rec,
+			  bool owners)
+{
+	if (c->procs != NULL)
+		proc_table_prefetch(c->procs, rec->inode, owners);
+}
+
 /* Append one namespace's dump to snap; retried without the bytecode when
  * the kernel refuses it. */
 static int

@@ -302,6 +302,25 @@ proc_table_owners(const struct proc_table *pt, uint32_t inode)
 	return none;
 }
 
+void
+proc_table_prefetch(const struct proc_table *pt, uint32_t inode, bool owners)
+{
+	size_t s;
+
+	if (inode == 0 || !pt->indexed)
+		return;
+	s = slot_of(inode, pt->slots_cap);
+	if (!owners) {
+		__builtin_prefetch(&pt->slots[s]);
+		return;
+	}
+	for (; pt->slots[s].inode != 0; s = (s + 1) & (pt->slots_cap - 1))
+		if (pt->slots[s].inode == inode) {
+			__builtin_prefetch(pt->owners + pt->slots[s].first);
+			return;
+		}
+}
+
 const struct proc_owner *
 proc_table_lookup(const struct proc_table *pt, uint32_t inode)
 {
