@@ -5,7 +5,8 @@
 #
 # Criterion runs each test in a process of its own that it starts by
 # executing itself again, so valgrind follows executions (system programs
-# such as ip, tmux and sh excepted); sockwatch itself, wherever a test
+# such as ip, tmux and sh excepted, and Prometheus' promtool and server,
+# Go programs that do not run under memcheck, from build/tools); sockwatch itself, wherever a test
 # starts it (directly, or in tmux through $SOCKWATCH_BIN), runs under a
 # valgrind of its own through tests/valgrind-sockwatch.  Every process
 # writes its report to a file of its own; a test process that found an
@@ -64,7 +65,7 @@ skip="$skip|watch_e2e/quiet_watch_ends_with_its_reader"
 status=0
 # shellcheck disable=SC2086
 valgrind --trace-children=yes --vgdb=no \
-	--trace-children-skip='/usr/*,/bin/*,/sbin/*,*/valgrind-sockwatch' \
+	--trace-children-skip='/usr/*,/bin/*,/sbin/*,*/valgrind-sockwatch,*/promtool,*/prometheus' \
 	--log-file="$logs/tests.%p.log" --leak-check=full \
 	--show-leak-kinds=definite,indirect \
 	--errors-for-leak-kinds=definite,indirect \
