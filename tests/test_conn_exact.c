@@ -271,3 +271,28 @@ Test(conn_exact, stale_request_after_its_child)
 	cr_assert_eq(t.open, 1);
 	cr_assert_eq(t.by_state[S(ESTABLISHED)], 1);
 }
+
+/* Before Linux 6.15 a listener's child told its first step with only
+ * its listener's port, under a cookie its later steps did not carry.
+ * That step must not end the listener (whose pair it looks like); the
+ * child's next step opens it from SYN-RECV. */
+Test(conn_exact, a_child_before_its_addresses)
+{
+	cr_assert_eq(step(91, 80, 0, S(CLOSED), S(LISTEN), 1 * MS), 0);
+	cr_assert_eq(step(92, 80, 0, S(LISTEN), S(SYN_RCVD), 2 * MS), 0);
+	cr_assert_eq(r.n, 1, "%zu events", r.n);
+	cr_assert_eq(step(93, 80, 40030, S(SYN_RCVD), S(ESTABLISHED), 3 * MS),
+		     0);
+	cr_assert_eq(r.n, 3, "%zu events", r.n);
+	cr_expect_eq(r.ev[1].kind, EVENT_NEW);
+	cr_expect_eq(r.ev[1].to, S(SYN_RCVD));
+	cr_expect_eq(r.ev[1].rec.dport, 40030);
+	cr_expect_eq(r.ev[2].kind, EVENT_TRANSITION);
+	cr_expect_eq(r.ev[2].from, S(SYN_RCVD));
+	cr_expect_eq(r.ev[2].to, S(ESTABLISHED));
+	cr_expect_eq(r.ev[2].conn, r.ev[1].conn, "one history");
+	cr_expect_eq(inferred_in(0), 0, "nothing inferred");
+	cr_expect_eq(t.by_state[S(LISTEN)], 1, "the listener is still there");
+	cr_expect_eq(t.by_state[S(ESTABLISHED)], 1);
+	cr_expect_eq(t.open, 2);
+}

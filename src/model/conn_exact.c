@@ -137,11 +137,20 @@ static int
 transition_unknown(struct conn_table *t, const struct sockrec *rec,
 		   unsigned old, uint64_t at, const struct event_sink *sink)
 {
-	uint32_t hash = bucket_hash(rec);
-	size_t bucket = index_probe_hashed(t, rec, hash);
+	uint32_t hash;
+	size_t bucket;
 	struct conn *c;
 	struct sockrec first = *rec;
 
+	/* Before Linux 6.15 a listener's child tells its first step before
+	 * it has its addresses (its listener's port and nothing more), and
+	 * under a cookie its later steps do not carry (its request's
+	 * replaces it): nothing to know it by.  Its next step opens it. */
+	if (old == TCP_STATE_LISTEN && rec->state == TCP_STATE_SYN_RCVD &&
+	    rec->dport == 0)
+		return 0;
+	hash = bucket_hash(rec);
+	bucket = index_probe_hashed(t, rec, hash);
 	if (t->index[bucket].slot != 0) {
 		c = &t->conns[t->index[bucket].slot - 1];
 		/* A listener's child, whose request a dump listed under a
@@ -168,7 +177,20 @@ transition_unknown(struct conn_table *t, const struct sockrec *rec,
 		/* A connect's first step comes before its port is picked:
 		 * its birth is told with the port, at the next step. */
 		bool untold = rec->sport == 0 && rec->dport != 0;
-		int err = conn_opened(t, c, rec, at, untold ? NULL : sink, 0);
+		int err;
+
+		/* A child whose first step was not told (above, or lost):
+		 * it was in SYN-RECV until now. */
+		if (old == TCP_STATE_SYN_RCVD) {
+			first.state = TCP_STATE_SYN_RCVD;
+			if ((err = conn_opened(t, c, &first, at, sink, 0)) < 0 ||
+			    (err = conn_moved(t, c, rec, at, CONN_AGE_OBSERVED,
+					      true, sink)) < 0)
+				return err;
+			count_move(t, EVENT_STATE_UNKNOWN, rec->state);
+			return 0;
+		}
+		err = conn_opened(t, c, rec, at, untold ? NULL : sink, 0);
 		if (err < 0)
 			return err;
 		if (untold) {
