@@ -100,7 +100,8 @@ spawn_metrics(const char *const *args, const char *log)
 static void
 wait_for_endpoint(uint16_t port)
 {
-	long deadline = now_ms() + 10000;
+	/* The first poll, after exact mode's load where it loads. */
+	long deadline = now_ms() + 10000 * run_slowdown();
 	struct http_reply r;
 
 	while (now_ms() < deadline) {
@@ -249,7 +250,8 @@ Test(metrics_e2e, the_textfile_is_never_seen_half_written, E2E,
 	cr_assert_not_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/sockwatch.prom", dir);
 	pid = spawn_metrics(args, NULL);
-	for (end = now_ms() + 10000; access(path, R_OK) != 0;)
+	/* The first poll, after exact mode's load where it loads. */
+	for (end = now_ms() + 10000 * run_slowdown(); access(path, R_OK) != 0;)
 		cr_assert_lt(now_ms(), end, "no textfile");
 	for (end = now_ms() + 3000; now_ms() < end; reads++) {
 		struct stat st;

@@ -21,6 +21,14 @@
 
 #define RUN_MAX_ARGS 64
 
+int
+run_slowdown(void)
+{
+	/* Under valgrind (make check VALGRIND=1) programs run tens of times
+	 * slower. */
+	return getenv("SOCKWATCH_VALGRIND") != NULL ? 5 : 1;
+}
+
 const char *
 run_sockwatch_path(void)
 {
@@ -157,10 +165,7 @@ run_argv(const char *const argv[], const struct run_options *opt,
 	int status = 0;
 	pid_t pid;
 
-	/* Under valgrind (make check VALGRIND=1) programs run tens of times
-	 * slower. */
-	if (getenv("SOCKWATCH_VALGRIND") != NULL)
-		timeout *= 5;
+	timeout *= run_slowdown();
 	deadline = now_ms() + timeout;
 
 	memset(res, 0, sizeof(*res));

@@ -68,6 +68,10 @@ int run_stop(pid_t pgid, int timeout_ms);
 /* SIGKILL a process group and reap its leader; safe with pgid <= 0. */
 void run_kill_group(pid_t pgid);
 
+/* How many times the usual time limits: 5 under valgrind (make check
+ * VALGRIND=1), else 1. */
+int run_slowdown(void);
+
 /* The binary under test: $SOCKWATCH_BIN, else ./sockwatch. */
 const char *run_sockwatch_path(void);
 
