@@ -25,6 +25,9 @@ logs=$(mktemp -d /tmp/sockwatch-valgrind.XXXXXX)
 chmod 1777 "$logs"
 export SOCKWATCH_VALGRIND_LOGS="$logs"
 export SOCKWATCH_REAL_BIN="${SOCKWATCH_BIN:-$PWD/build/sockwatch}"
+# Prometheus' tools are kept beside the real binary, not beside the
+# wrapper (tests/).
+export SOCKWATCH_TOOLS="${SOCKWATCH_TOOLS:-$(dirname "$SOCKWATCH_REAL_BIN")/tools}"
 export SOCKWATCH_BIN="$PWD/tests/valgrind-sockwatch"
 export SOCKWATCH_VALGRIND=1
 
