@@ -5,8 +5,9 @@
 set -eu
 
 # clang, bpftool and libbpf build the exact-mode collector's BPF program;
-# libmicrohttpd serves the metrics endpoint.
-need="pkg-config libmnl-dev libncurses-dev clang libbpf-dev bpftool libelf-dev zlib1g-dev libmicrohttpd-dev"
+# libmicrohttpd serves the metrics endpoint (binutils' objdump names its
+# soname for the build).
+need="pkg-config binutils libmnl-dev libncurses-dev clang libbpf-dev bpftool libelf-dev zlib1g-dev libmicrohttpd-dev"
 case "${1:-build}" in
 test) need="$need libcriterion-dev iproute2 tmux python3 mandoc valgrind" ;;
 bench) need="$need iproute2 hyperfine libbpf-tools jc curl" ;;

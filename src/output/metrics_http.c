@@ -28,6 +28,8 @@
 #ifndef SOCKWATCH_MHD_SONAME
 #error "SOCKWATCH_MHD_SONAME: the Makefile names libmicrohttpd's soname"
 #endif
+_Static_assert(sizeof(SOCKWATCH_MHD_SONAME) > 1,
+	       "libmicrohttpd's soname was not found (is objdump installed?)");
 
 /* The functions of libmicrohttpd used here, once it is open. */
 static struct {
