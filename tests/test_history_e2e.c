@@ -87,15 +87,6 @@ wall_minus_mono_ms(void)
 }
 
 static void
-sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-static void
 scenario_init(void)
 {
 	memset(&sc, 0, sizeof(sc));
@@ -253,7 +244,7 @@ wait_for_marker(struct tail *t, const char *event, int timeout_ms)
 	for (int waited = 0; waited < timeout_ms; waited += 20) {
 		if (tail_find(t, event, WL_MARKER_PORT))
 			return true;
-		sleep_ms(20);
+		run_sleep_ms(20);
 	}
 	return false;
 }
@@ -324,7 +315,7 @@ stop_watch(void)
 			sc.watch = -1;
 			return status;
 		}
-		sleep_ms(20);
+		run_sleep_ms(20);
 	}
 	run_kill_group(sc.watch);
 	sc.watch = -1;
@@ -384,10 +375,10 @@ start_watching(struct tail *t)
 			cr_assert_fail("watch did not start: %s",
 				       sc.err ? sc.err : "");
 		}
-		sleep_ms(20);
+		run_sleep_ms(20);
 	}
 	/* The marker must come after the first poll to be reported. */
-	sleep_ms(3 * INTERVAL_MS);
+	run_sleep_ms(3 * INTERVAL_MS);
 	cr_assert_eq(wl_command(sc.ns.ctl, "mark", "marked", &m, 10000), 0,
 		     "harness: %s", m.text);
 	cr_assert(wait_for_marker(t, "new", 10000),
@@ -411,7 +402,7 @@ finish_watching(struct tail *t)
 {
 	if (!wait_for_marker(t, "closed", 5000))
 		cr_log_warn("watch did not report the marker's close");
-	sleep_ms(3 * INTERVAL_MS);
+	run_sleep_ms(3 * INTERVAL_MS);
 	sc.end_ns = mono_ns();
 	sc.watch_status = stop_watch();
 }

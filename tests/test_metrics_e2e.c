@@ -51,24 +51,6 @@ setup(void)
 
 #define E2E .init = setup, .fini = fixture_population_down
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void
-sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 /* The namespace's inode: the label netns of its series. */
 static void
 netns_label(char *out, size_t len)
@@ -101,17 +83,17 @@ static void
 wait_for_endpoint(uint16_t port)
 {
 	/* The first poll, after exact mode's load where it loads. */
-	long deadline = now_ms() + 10000 * run_slowdown();
+	long deadline = run_now_ms() + 10000 * run_slowdown();
 	struct http_reply r;
 
-	while (now_ms() < deadline) {
+	while (run_now_ms() < deadline) {
 		if (http_get(port, "/metrics", 2000, &r) == 0) {
 			int status = r.status;
 			http_reply_free(&r);
 			if (status == 200)
 				return;
 		}
-		sleep_ms(50);
+		run_sleep_ms(50);
 	}
 	cr_assert_fail("the endpoint on port %u never answered", port);
 }
@@ -251,9 +233,9 @@ Test(metrics_e2e, the_textfile_is_never_seen_half_written, E2E,
 	snprintf(path, sizeof(path), "%s/sockwatch.prom", dir);
 	pid = spawn_metrics(args, NULL);
 	/* The first poll, after exact mode's load where it loads. */
-	for (end = now_ms() + 10000 * run_slowdown(); access(path, R_OK) != 0;)
-		cr_assert_lt(now_ms(), end, "no textfile");
-	for (end = now_ms() + 3000; now_ms() < end; reads++) {
+	for (end = run_now_ms() + 10000 * run_slowdown(); access(path, R_OK) != 0;)
+		cr_assert_lt(run_now_ms(), end, "no textfile");
+	for (end = run_now_ms() + 3000; run_now_ms() < end; reads++) {
 		struct stat st;
 		int fd = open(path, O_RDONLY);
 		char *text;
@@ -420,12 +402,12 @@ Test(metrics_e2e, slow_and_abusive_clients_do_not_stall_a_scrape, E2E,
 		cr_expect_lt(h.took_ms, 500, "round %d: %ld ms", round,
 			     h.took_ms);
 		http_reply_free(&h);
-		sleep_ms(200);
+		run_sleep_ms(200);
 	}
 	/* The idle connections are closed once they time out. */
-	long deadline = now_ms() + (METRICS_HTTP_TIMEOUT_S + 2) * 1000;
+	long deadline = run_now_ms() + (METRICS_HTTP_TIMEOUT_S + 2) * 1000;
 	for (int i = 0; i < IDLE_CLIENTS; i++) {
-		long left = deadline - now_ms();
+		long left = deadline - run_now_ms();
 		timed_out += !away[i] &&
 			     closed_within(idle[i], left > 0 ? (int)left : 0);
 	}
@@ -520,11 +502,11 @@ query(const char *promql)
 static double
 query_until(const char *promql, double above, int ms)
 {
-	long deadline = now_ms() + ms;
+	long deadline = run_now_ms() + ms;
 	double v;
 
-	while ((v = query(promql)) <= above && now_ms() < deadline)
-		sleep_ms(250);
+	while ((v = query(promql)) <= above && run_now_ms() < deadline)
+		run_sleep_ms(250);
 	return v;
 }
 
@@ -542,7 +524,7 @@ churn(int connections)
 		cr_assert_geq(c[i] = sock_connect_loopback(CHURN_PORT, NULL), 0);
 		cr_assert_geq(a[i] = accept(l, NULL, NULL), 0);
 	}
-	sleep_ms(600);
+	run_sleep_ms(600);
 	for (int i = 0; i < connections; i++) {
 		close(c[i]);
 		close(a[i]);
@@ -645,14 +627,14 @@ Test(metrics_e2e, exact_mode_counts_the_steps_polls_miss, E2E, .timeout = 60)
 	cr_expect_eq(scraped(transitions, "syn-sent", "established", "false"),
 		     0);
 	churn(16);
-	deadline = now_ms() + 10000;
+	deadline = run_now_ms() + 10000;
 	do {
-		sleep_ms(200);
+		run_sleep_ms(200);
 		opened = scraped(transitions, "syn-sent", "established",
 				 "false");
 		closing = scraped(transitions, "close-wait", "last-ack",
 				  "false");
-	} while ((opened < 16 || closing < 16) && now_ms() < deadline);
+	} while ((opened < 16 || closing < 16) && run_now_ms() < deadline);
 	cr_expect_geq(opened, 16, "SYN-SENT -> ESTAB: %g", opened);
 	cr_expect_geq(closing, 16, "CLOSE-WAIT -> LAST-ACK: %g", closing);
 	cr_expect_eq(scraped(transitions, "syn-sent", "established", "true"),

@@ -25,15 +25,6 @@
 
 #define FLOW_PORT 7100
 
-static void
-sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 /* One connection's life, slowly enough for a 50 ms poll to see each
  * step the kernel lingers in. */
 static int
@@ -46,18 +37,18 @@ one_flow(void *arg, int ctl)
 	(void)arg;
 	if (netns_recv(ctl, buf, sizeof(buf), 10000) < 0)
 		return 1;
-	sleep_ms(400);
+	run_sleep_ms(400);
 	if ((l = sock_listen_loopback(FLOW_PORT, 16)) < 0 || (c = sock_connect_loopback(FLOW_PORT, &cport)) < 0 ||
 	    (a = accept(l, NULL, NULL)) < 0)
 		return 2;
-	sleep_ms(300);
+	run_sleep_ms(300);
 	if (write(c, "hello", 5) != 5 || read(a, buf, sizeof(buf)) != 5)
 		return 3;
-	sleep_ms(300);
+	run_sleep_ms(300);
 	shutdown(c, SHUT_WR); /* client: FIN-WAIT-2, server: CLOSE-WAIT */
-	sleep_ms(400);
+	run_sleep_ms(400);
 	close(a); /* server: LAST-ACK then gone; client: TIME-WAIT */
-	sleep_ms(400);
+	run_sleep_ms(400);
 	close(c);
 	netns_send(ctl, &cport, sizeof(cport));
 	netns_wait_hangup(ctl);
@@ -208,7 +199,7 @@ churn_flow(void *arg, int ctl)
 			return 2;
 	if (netns_recv(ctl, go, sizeof(go), 10000) < 0)
 		return 1;
-	sleep_ms(1500);
+	run_sleep_ms(1500);
 	struct timespec start;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (int s = 0; s < ch->seconds; s++) {
@@ -307,7 +298,7 @@ Test(watch_e2e, churn_every_connection_once, .timeout = 180)
 	cr_assert_gt(pid, 0);
 	netns_send(ns.ctl, "go", 2);
 	for (int s = 0; s < ch.seconds + 4; s++) {
-		sleep_ms(1000);
+		run_sleep_ms(1000);
 		if (s == 10)
 			rss_early = rss_kib(pid);
 		if (s == ch.seconds)
@@ -461,7 +452,7 @@ Test(watch_e2e, forged_netlink_messages_are_dropped, .timeout = 30)
 	cr_assert_gt(pid, 0);
 	cr_assert_eq(netns_enter(&ns), 0);
 	for (int tries = 0; tries < 50 && nports < 2; tries++) {
-		sleep_ms(40);
+		run_sleep_ms(40);
 		nports = sock_diag_ports_of(pid, ports, 8);
 	}
 	cr_assert_geq(nports, 2, "found %zu sock_diag sockets of watch",
@@ -480,7 +471,7 @@ Test(watch_e2e, forged_netlink_messages_are_dropped, .timeout = 30)
 	close(from);
 	/* Life goes on: a connection opened after the forged messages is
 	 * reported. */
-	sleep_ms(300);
+	run_sleep_ms(300);
 	cr_assert_geq(l = sock_listen_loopback(7300, 16), 0);
 	cr_assert_geq(c = sock_connect_loopback(7300, NULL), 0);
 	cr_assert_geq(a = accept(l, NULL, NULL), 0);

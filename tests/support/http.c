@@ -11,15 +11,7 @@
 #include <unistd.h>
 
 #include "http.h"
-
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
+#include "run.h"
 
 int
 http_connect(const char *from, const char *host, uint16_t port)
@@ -57,7 +49,7 @@ read_all(int fd, long deadline, char **buf, size_t *len)
 		return -ENOMEM;
 	for (;;) {
 		struct pollfd p = { fd, POLLIN, 0 };
-		long left = deadline - now_ms();
+		long left = deadline - run_now_ms();
 		ssize_t n;
 
 		if (left <= 0)
@@ -103,7 +95,7 @@ int
 http_request(const char *host, uint16_t port, const char *method,
 	     const char *path, int timeout_ms, struct http_reply *reply)
 {
-	long start = now_ms(), deadline = start + timeout_ms;
+	long start = run_now_ms(), deadline = start + timeout_ms;
 	char req[2048], *raw = NULL;
 	size_t len;
 	int fd, err, n;
@@ -127,7 +119,7 @@ http_request(const char *host, uint16_t port, const char *method,
 		memset(reply, 0, sizeof(*reply));
 		return err;
 	}
-	reply->took_ms = now_ms() - start;
+	reply->took_ms = run_now_ms() - start;
 	return 0;
 }
 

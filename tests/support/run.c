@@ -94,13 +94,22 @@ run_sockwatch_path_for_anyone(void)
 	return copy;
 }
 
-static long
-now_ms(void)
+long
+run_now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+void
+run_sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
 }
 
 /* Append what a pipe holds; returns 0 at end of file, 1 while open. */
@@ -166,7 +175,7 @@ run_argv(const char *const argv[], const struct run_options *opt,
 	pid_t pid;
 
 	timeout *= run_slowdown();
-	deadline = now_ms() + timeout;
+	deadline = run_now_ms() + timeout;
 
 	memset(res, 0, sizeof(*res));
 	if (pipe2(out, O_CLOEXEC) < 0)
@@ -197,7 +206,7 @@ run_argv(const char *const argv[], const struct run_options *opt,
 	while (out_open || err_open) {
 		struct pollfd p[2] = { { out[0], POLLIN, 0 },
 				       { err[0], POLLIN, 0 } };
-		long left = deadline - now_ms();
+		long left = deadline - run_now_ms();
 		if (left <= 0) {
 			res->timed_out = true;
 			break;
@@ -349,7 +358,7 @@ run_spawn(const char *const argv[], const struct run_options *opt,
 int
 run_stop(pid_t pgid, int timeout_ms)
 {
-	long deadline = now_ms() + timeout_ms;
+	long deadline = run_now_ms() + timeout_ms;
 	int status = 0;
 	pid_t r;
 
@@ -357,7 +366,7 @@ run_stop(pid_t pgid, int timeout_ms)
 		return -1;
 	kill(-pgid, SIGTERM);
 	while ((r = waitpid(pgid, &status, WNOHANG)) == 0 &&
-	       now_ms() < deadline)
+	       run_now_ms() < deadline)
 		usleep(10000);
 	kill(-pgid, SIGKILL);
 	if (r == 0)

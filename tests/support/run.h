@@ -68,6 +68,11 @@ int run_stop(pid_t pgid, int timeout_ms);
 /* SIGKILL a process group and reap its leader; safe with pgid <= 0. */
 void run_kill_group(pid_t pgid);
 
+/* CLOCK_MONOTONIC in milliseconds. */
+long run_now_ms(void);
+/* Sleep ms milliseconds, through signals. */
+void run_sleep_ms(int ms);
+
 /* How many times the usual time limits: 5 under valgrind (make check
  * VALGRIND=1), else 1. */
 int run_slowdown(void);
