@@ -305,20 +305,15 @@ proc_table_owners(const struct proc_table *pt, uint32_t inode)
 void
 proc_table_prefetch(const struct proc_table *pt, uint32_t inode, bool owners)
 {
-	size_t s;
-
-	if (inode == 0 || !pt->indexed)
-		return;
-	s = slot_of(inode, pt->slots_cap);
-	if (!owners) {
-		__builtin_prefetch(&pt->slots[s]);
-		return;
+	if (owners) {
+		/* The look-up itself, its slot in the cache by now. */
+		const struct proc_owner *first =
+			proc_table_owners(pt, inode).first;
+		if (first != NULL)
+			__builtin_prefetch(first);
+	} else if (inode != 0 && pt->indexed) {
+		__builtin_prefetch(&pt->slots[slot_of(inode, pt->slots_cap)]);
 	}
-	for (; pt->slots[s].inode != 0; s = (s + 1) & (pt->slots_cap - 1))
-		if (pt->slots[s].inode == inode) {
-			__builtin_prefetch(pt->owners + pt->slots[s].first);
-			return;
-		}
 }
 
 const struct proc_owner *
