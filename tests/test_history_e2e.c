@@ -486,17 +486,16 @@ print_by_kind(const struct hist_report *rep)
 	fputc('\n', stderr);
 }
 
-static void
-keep_file(const char *dir, const char *name, const char *text, size_t len)
+/* Kept files are named for the mode, so that the two tests, run side by
+ * side, keep both. */
+static FILE *
+keep_open(const char *dir, const char *name)
 {
 	char path[512];
-	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((f = fopen(path, "w")) == NULL)
-		return;
-	fwrite(text, 1, len, f);
-	fclose(f);
+	snprintf(path, sizeof(path), "%s/%s-%s", dir,
+		 sc.exact ? "exact" : "polling", name);
+	return fopen(path, "w");
 }
 
 /* For whoever fixes the model: watch's lines, the trace's lives and the
@@ -505,17 +504,17 @@ static void
 keep_outputs(void)
 {
 	const char *dir = getenv("SOCKWATCH_HISTORY_KEEP");
-	char path[512];
 	FILE *f;
 
 	if (dir == NULL || *dir == '\0')
 		return;
 	char *raw = slurp(sc.out_fd);
-	if (raw != NULL)
-		keep_file(dir, "watch.jsonl", raw, strlen(raw));
+	if (raw != NULL && (f = keep_open(dir, "watch.jsonl")) != NULL) {
+		fputs(raw, f);
+		fclose(f);
+	}
 	free(raw);
-	snprintf(path, sizeof(path), "%s/truth.txt", dir);
-	if ((f = fopen(path, "w")) == NULL)
+	if ((f = keep_open(dir, "truth.txt")) == NULL)
 		return;
 	for (size_t i = 0; i < sc.nincs; i++) {
 		const struct truth_inc *inc = &sc.incs[i];
@@ -527,8 +526,7 @@ keep_outputs(void)
 		fputc('\n', f);
 	}
 	fclose(f);
-	snprintf(path, sizeof(path), "%s/workload.txt", dir);
-	if ((f = fopen(path, "w")) == NULL)
+	if ((f = keep_open(dir, "workload.txt")) == NULL)
 		return;
 	for (size_t i = 0; i < sc.nconns; i++)
 		fprintf(f, "%s %u %u\n", wl_kind_name(sc.conns[i].kind),
