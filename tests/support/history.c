@@ -538,10 +538,18 @@ match_truth(struct checker *cx)
 /* ---- Events to sides ---- */
 
 /* The side with the key whose life had begun at t: the last to start.
- * An event stamped before any began goes to the first (rule t). */
+ * An event stamped before any began goes to the first (rule t).  A
+ * socket whose first event is the end of its TIME-WAIT was there at
+ * watch's first poll, which tells of nothing (one that began later is
+ * told of before): of the sides then, whatever the clock's slack says
+ * (a connect that reused the pair ended it, a millisecond from the first
+ * step of the new side). */
 static int32_t
 side_for(const struct checker *cx, const struct hist_event *e)
 {
+	bool found_at_start = e->kind == HIST_CLOSED &&
+			      e->from == TCP_STATE_TIME_WAIT;
+
 	size_t lo = 0, hi = cx->nsides;
 	int32_t found = -1, first = -1;
 
@@ -559,7 +567,9 @@ side_for(const struct checker *cx, const struct hist_event *e)
 	     lo++) {
 		if (first < 0)
 			first = (int32_t)lo;
-		if (cx->sides[lo].start_ns <= e->mono_ns + CLOCK_SLACK)
+		if (cx->sides[lo].start_ns <= e->mono_ns + CLOCK_SLACK &&
+		    (!found_at_start ||
+		     cx->sides[lo].start_ns <= cx->in->start_ns))
 			found = (int32_t)lo;
 	}
 	return found >= 0 ? found : first;
