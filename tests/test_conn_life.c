@@ -506,3 +506,145 @@ Test(conn_life, request_on_a_time_wait_pair_is_new)
 	cr_assert_eq(r.ev[2].kind, EVENT_NEW);
 	cr_assert_eq(r.ev[2].to, S(SYN_RCVD));
 }
+
+/* The same race, and the child gone before the next poll: its destroy
+ * comes under its own cookie, on the pair of the request the model
+ * holds.  One history, SYN-RECV -> CLOSED at the destroy, not the
+ * request closed and a second connection born and gone. */
+Test(conn_life, child_of_a_listed_request_destroyed_unseen)
+{
+	struct sockrec keep = rec_of(9, 9, S(ESTABLISHED));
+	struct sockrec recs[2] = { keep, rec_of(80, 40012, S(SYN_RCVD)) };
+	struct sockrec child = recs[1];
+
+	recs[1].inode = 0;
+	recs[1].cookie = 6201;
+	child.cookie = 6202;
+	poll_at(recs, 2, 1 * SEC);
+	destroyed_at(child, &synced, 1300 * MS);
+	poll_at(&keep, 1, 2 * SEC);
+	cr_assert_eq(r.n, 3, "%zu events", r.n);
+	cr_assert_eq(r.ev[1].kind, EVENT_NEW);
+	cr_assert_eq(r.ev[1].to, S(SYN_RCVD));
+	cr_assert_eq(r.ev[2].kind, EVENT_CLOSED);
+	cr_assert_eq(r.ev[2].from, S(SYN_RCVD));
+	cr_assert_eq(r.ev[2].conn, r.ev[1].conn, "one history");
+	cr_assert_eq(r.ev[2].at_ns, 1300 * MS);
+	cr_assert(r.ev[2].flags & EVENT_VIA_DESTROY);
+	cr_assert_eq(t.open, 1);
+}
+
+/* ... and when the child closed actively, its TIME-WAIT follows under
+ * yet another cookie: the connection goes on into it. */
+Test(conn_life, child_of_a_listed_request_into_time_wait)
+{
+	struct sockrec request = rec_of(80, 40013, S(SYN_RCVD));
+	struct sockrec child = request, tw = request;
+
+	request.inode = 0;
+	request.cookie = 6301;
+	child.cookie = 6302;
+	tw.cookie = 6303;
+	tw.state = S(TIME_WAIT);
+	tw.timer = 3;
+	tw.inode = 0;
+	poll_at(&request, 1, 1 * SEC);
+	destroyed_at(child, &synced, 1300 * MS);
+	poll_at(&tw, 1, 2 * SEC);
+	cr_assert_eq(r.n, 2, "%zu events", r.n);
+	cr_assert_eq(r.ev[1].kind, EVENT_TRANSITION);
+	cr_assert_eq(r.ev[1].from, S(SYN_RCVD));
+	cr_assert_eq(r.ev[1].to, S(TIME_WAIT));
+	cr_assert_eq(r.ev[1].at_ns, 1300 * MS);
+	cr_assert_eq(t.open, 1);
+}
+
+/* A dump older than the child's destroy lists the request still: no
+ * second connection; the next sweep closes the one there is. */
+Test(conn_life, stale_request_after_its_child_was_destroyed)
+{
+	struct sockrec request = rec_of(80, 40014, S(SYN_RCVD));
+	struct sockrec child = request;
+
+	request.inode = 0;
+	request.cookie = 6401;
+	child.cookie = 6402;
+	poll_at(&request, 1, 1 * SEC);
+	destroyed_at(child, &synced, 1300 * MS);
+	struct snapshot s = snap_of(&request, 1);
+	cr_assert_eq(conn_table_begin(&t, &s, 2 * SEC), 0);
+	conn_table_dump_started(&t, 1200 * MS);
+	cr_assert_eq(conn_table_apply(&t, SIZE_MAX, &sink), 1);
+	conn_table_end(&t, &sink);
+	poll_at(NULL, 0, 3 * SEC);
+	cr_assert_eq(r.n, 2, "%zu events", r.n);
+	cr_assert_eq(r.ev[1].kind, EVENT_CLOSED);
+	cr_assert_eq(r.ev[1].from, S(SYN_RCVD));
+	cr_assert_eq(r.ev[1].at_ns, 1300 * MS);
+	cr_assert_eq(t.open, 0);
+}
+
+/* The kernel sends a destroy from a work queue: under load a poll can
+ * miss a socket before its notification is read.  With notifications
+ * read, the model waits one poll for it: a close with SO_LINGER 0 in
+ * CLOSE-WAIT is then the reset it was (as of the poll that missed it),
+ * not a passive close through LAST-ACK. */
+Test(conn_life, missed_by_a_poll_before_its_destroy)
+{
+	struct sockrec s = rec_of(80, 40015, S(CLOSE_WAIT));
+
+	conn_table_await_destroys(&t, true);
+	poll_at(&s, 1, 1 * SEC);
+	poll_at(NULL, 0, 2 * SEC);
+	cr_assert_eq(r.n, 1, "no close before the notification");
+	cr_assert_eq(t.open, 1);
+	destroyed_at(aborted(s), &synced, 2010 * MS);
+	poll_at(NULL, 0, 3 * SEC);
+	cr_assert_eq(r.n, 2, "%zu events", r.n);
+	cr_assert_eq(r.ev[1].kind, EVENT_CLOSED);
+	cr_assert_eq(r.ev[1].from, S(CLOSE_WAIT));
+	cr_assert_eq(r.ev[1].path_len, 0);
+	cr_assert(r.ev[1].flags & EVENT_RESET_SENT);
+	cr_assert_eq(r.ev[1].at_ns, 2 * SEC);
+	cr_assert_eq(t.open, 0);
+}
+
+/* No notification by the next poll either (an application holds the
+ * socket after its end): closed then, as of the poll that missed it. */
+Test(conn_life, missed_by_a_poll_and_never_destroyed)
+{
+	struct sockrec s = rec_of(80, 40016, S(ESTABLISHED));
+
+	conn_table_await_destroys(&t, true);
+	poll_at(&s, 1, 1 * SEC);
+	poll_at(NULL, 0, 2 * SEC);
+	poll_at(NULL, 0, 3 * SEC);
+	cr_assert_eq(r.n, 2, "%zu events", r.n);
+	cr_assert_eq(r.ev[1].kind, EVENT_CLOSED);
+	cr_assert_eq(r.ev[1].at_ns, 2 * SEC);
+	cr_assert(r.ev[1].flags & EVENT_END_UNSEEN);
+}
+
+/* A dump is no snapshot: one that meets the hash changing may pass a
+ * socket by.  Listed again, it goes on with its history. */
+Test(conn_life, missed_by_one_poll_and_listed_again)
+{
+	struct sockrec s = rec_of(40017, 80, S(FIN_WAIT_2));
+
+	conn_table_await_destroys(&t, true);
+	poll_at(&s, 1, 1 * SEC);
+	poll_at(NULL, 0, 2 * SEC);
+	s.state = S(TIME_WAIT);
+	s.timer = 3;
+	s.inode = 0;
+	poll_at(&s, 1, 3 * SEC);
+	cr_assert_eq(r.n, 2, "%zu events", r.n);
+	cr_assert_eq(r.ev[1].kind, EVENT_TRANSITION);
+	cr_assert_eq(r.ev[1].from, S(FIN_WAIT_2));
+	cr_assert_eq(r.ev[1].to, S(TIME_WAIT));
+	poll_at(NULL, 0, 4 * SEC);
+	poll_at(NULL, 0, 5 * SEC);
+	cr_assert_eq(r.n, 3);
+	cr_assert_eq(r.ev[2].kind, EVENT_CLOSED);
+	cr_assert_eq(r.ev[2].at_ns, 4 * SEC);
+}

@@ -39,6 +39,10 @@
 #define CONN_DEFERRED 0x40	  /* destroyed, but a dump from before the
 				     destroy listed it: the next poll shows
 				     whether a TIME-WAIT took its place */
+#define CONN_VANISHED 0x80	  /* a poll did not list it and no destroy
+				     had told of it: the next poll closes it,
+				     as of the first, unless a destroy says
+				     how it ended or a dump lists it again */
 
 /* How a connection destroyed by the kernel ended, as far as the
  * notification tells (the state it reports is always CLOSE). */
@@ -130,6 +134,9 @@ struct conn_table {
 	uint64_t exact_since_ns;
 	/* When the dump being applied began (conn_table_dump_started). */
 	uint64_t dump_started_ns;
+	/* Destroy notifications are read (conn_table_destroyed): a socket
+	 * a poll misses waits one poll for its notification. */
+	bool awaits_destroys;
 	uint64_t events_total, destroyed_total;
 };
 
@@ -168,6 +175,12 @@ void conn_table_dump_started(struct conn_table *t, uint64_t started_ns);
 int conn_table_apply(struct conn_table *t, size_t max_records,
 		     const struct event_sink *sink);
 void conn_table_end(struct conn_table *t, const struct event_sink *sink);
+
+/* Whether destroy notifications are read.  When they are, a connection a
+ * poll does not list is closed at the next poll, as of this one: its
+ * notification may come after the poll (the kernel sends it from a work
+ * queue), and only it says whether the socket sent an RST. */
+void conn_table_await_destroys(struct conn_table *t, bool on);
 
 /*
  * The kernel reported a socket destroyed (its state reads CLOSE).  It is

@@ -262,6 +262,7 @@ apply_begin(struct monitor *m, struct fetch_job *job,
 	selector.changed = m->applied_gen != m->config_gen + 1;
 	conn_table_select(&m->table, &selector);
 	conn_table_dump_started(&m->table, job->dump_started_ns);
+	conn_table_await_destroys(&m->table, m->destroys.count > 0);
 	m->applying = *job;
 	m->owners_checked = 0;
 	return 1;

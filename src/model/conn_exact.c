@@ -45,7 +45,10 @@ count_move(struct conn_table *t, unsigned from, unsigned to)
 /*
  * Move a connection to rec's key (its port appeared).  A connection that
  * held that key already is another socket's, earlier: a TIME-WAIT the new
- * socket reused the pair of ends at, and any row of it goes.
+ * socket reused the pair of ends at, and any row of it goes.  It ended
+ * when the new socket took the pair, which a connect does as it picks its
+ * port, right after its first step: so as of that step, not of the one
+ * that told the port, lest the old end follow the new beginning.
  */
 int
 conn_rekey(struct conn_table *t, struct conn *c, const struct sockrec *rec,
@@ -61,7 +64,10 @@ conn_rekey(struct conn_table *t, struct conn *c, const struct sockrec *rec,
 	if (t->index[bucket].slot != 0) {
 		struct conn *old = &t->conns[t->index[bucket].slot - 1];
 		if (!(old->flags & (CONN_CLOSED | CONN_PARKED))) {
-			conn_closed(t, old, at, sink);
+			uint64_t taken = c->first_seen_ns;
+			if (taken < old->changed_ns || taken > at)
+				taken = at;
+			conn_closed(t, old, taken, sink);
 			count_move(t, old->last_state, TCP_STATE_CLOSED);
 		}
 		if (old->flags & CONN_CLOSED)
@@ -229,6 +235,7 @@ conn_table_transition(struct conn_table *t, const struct sockrec *rec,
 	 * began after it listed its outcome already. */
 	if (at < c->changed_ns)
 		return 0;
+	c->flags &= (uint8_t)~CONN_VANISHED; /* a dump missed it */
 	keep_addresses(c, &now);
 	if ((err = conn_rekey(t, c, &now, at, sink)) < 0)
 		return err;

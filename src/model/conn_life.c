@@ -10,6 +10,12 @@
  * has listed), and a fresh one otherwise (a socket that lived between two
  * polls); it continues the socket's history.
  *
+ * A poll is no snapshot, and a destroy notification comes from a work
+ * queue, after the socket left the hash: with notifications read, a
+ * connection a poll misses is closed at the next one, as of the first,
+ * so that its notification can still tell how it ended, and a live
+ * socket a dump passed by, listed again, goes on (CONN_VANISHED).
+ *
  * How a destroyed socket ended is said only as far as the evidence goes:
  * an RST it sent (the kernel cleared its peer port), the passive close
  * from CLOSE-WAIT or LAST-ACK, the 2MSL end of a TIME-WAIT; otherwise the
@@ -82,12 +88,15 @@ becomes_time_wait(unsigned state)
  * under another cookie replaced: one that a dump read as the kernel swapped
  * the object in, the object made before that reading gave the socket its
  * cookie, so that the same dump also listed the object under a cookie of
- * its own (the model keeps the first record of a pair in one dump). */
+ * its own (the model keeps the first record of a pair in one dump).  Or a
+ * listed request, whose child lived and closed between two polls under a
+ * cookie no dump gave it (child_destroyed). */
 static bool
 closer_may_continue(const struct conn *c)
 {
 	return !(c->flags & CONN_UNSEEN) && c->end == CONN_END_UNKNOWN &&
-	       becomes_time_wait(c->state);
+	       (becomes_time_wait(c->state) ||
+		c->state == TCP_STATE_SYN_RCVD);
 }
 
 /* The states from which a socket's end can be its TIME-WAIT object. */
@@ -179,6 +188,12 @@ settle_listed(struct conn_table *t, struct conn *c, const struct sockrec *rec,
 		c->flags |= CONN_DEFERRED;
 		return 0;
 	}
+	/* The request whose child was destroyed, in a dump older than that
+	 * destroy (child_destroyed): the sweep closes the connection. */
+	if (rec->state == TCP_STATE_SYN_RCVD &&
+	    c->state == TCP_STATE_SYN_RCVD &&
+	    c->closed_ns >= t->dump_started_ns)
+		return 1;
 	/* Another socket on the pair: the destroyed one ended first. */
 	conn_closed(t, c, c->closed_ns, sink);
 	return conn_opened(t, c, rec, now, sink, EVENT_REOPENED);
@@ -203,6 +218,9 @@ static int
 apply_known(struct conn_table *t, struct conn *c, const struct sockrec *rec,
 	    uint64_t now, const struct event_sink *sink)
 {
+	/* Missed by the poll before (a dump is no snapshot: one that meets
+	 * the hash changing may pass a socket by), listed again. */
+	c->flags &= (uint8_t)~CONN_VANISHED;
 	if (changed_by_events(t, c) && rec->cookie == c->rec.cookie) {
 		/* The dump read it before its last event: only figures,
 		 * and none for one that ended since. */
@@ -333,6 +351,12 @@ conn_table_dump_started(struct conn_table *t, uint64_t started_ns)
 	t->dump_started_ns = started_ns;
 }
 
+void
+conn_table_await_destroys(struct conn_table *t, bool on)
+{
+	t->awaits_destroys = on;
+}
+
 int
 conn_table_apply(struct conn_table *t, size_t max_records,
 		 const struct event_sink *sink)
@@ -391,6 +415,11 @@ sweep_unlisted(struct conn_table *t, struct conn *c, uint64_t now,
 		conn_closed(t, c, c->closed_ns, sink);
 	} else if (!selected(t, c)) {
 		c->flags |= CONN_PARKED;
+		c->closed_ns = now;
+	} else if (c->flags & CONN_VANISHED) {
+		conn_closed(t, c, c->closed_ns, sink);
+	} else if (t->awaits_destroys) {
+		c->flags |= CONN_VANISHED;
 		c->closed_ns = now;
 	} else {
 		conn_closed(t, c, now, sink);
@@ -473,6 +502,38 @@ conn_unseen(struct conn_table *t, struct conn *c, const struct sockrec *rec,
 	return 0;
 }
 
+/* A request socket a poll listed, still open in the model: its child may
+ * yet be told of under a cookie of its own (see grown_from_request). */
+static bool
+request_of(const struct conn *c)
+{
+	return c->state == TCP_STATE_SYN_RCVD &&
+	       !(c->flags & (CONN_CLOSED | CONN_PARKED | CONN_UNSEEN |
+			     CONN_DESTROY_PENDING));
+}
+
+/* The destroy of a request's child, which lived between two polls under
+ * another cookie than the request's: the connection's end.  (A request
+ * is never told of as destroyed; a new socket on its pair would need it
+ * gone first, and the next SYN's handshake done, within one poll.)  The
+ * child's cookie is taken so that a dump older than the destroy, which
+ * lists the child, finds the socket it knows. */
+static int
+child_destroyed(struct conn_table *t, struct conn *c,
+		const struct sockrec *rec, enum conn_end end, uint64_t now_ns)
+{
+	struct sockrec child = c->rec;
+
+	child.cookie = rec->cookie;
+	if (conn_set_rec(t, c, &child) < 0)
+		return -ENOMEM;
+	if (!(c->flags & CONN_VANISHED))
+		c->closed_ns = now_ns;
+	c->flags |= CONN_DESTROY_PENDING;
+	c->end = (uint8_t)end;
+	return 0;
+}
+
 int
 conn_table_destroyed(struct conn_table *t, const struct sockrec *rec,
 		     const struct sockrec_ext *ext, uint64_t now_ns,
@@ -494,8 +555,10 @@ conn_table_destroyed(struct conn_table *t, const struct sockrec *rec,
 		 * poll listed the TIME-WAIT that took its place. */
 		if (!(c->flags & (CONN_CLOSED | CONN_DESTROY_PENDING)) &&
 		    !conn_is_timewait_object(&c->rec)) {
+			/* One a poll missed was gone by then. */
+			if (!(c->flags & CONN_VANISHED))
+				c->closed_ns = now_ns;
 			c->flags |= CONN_DESTROY_PENDING;
-			c->closed_ns = now_ns;
 			c->end = (uint8_t)end;
 		}
 		return 0;
@@ -513,14 +576,17 @@ conn_table_destroyed(struct conn_table *t, const struct sockrec *rec,
 	 * it, which may be long after.  (A new socket that reused the pair
 	 * and was gone before the next poll is then not told of.) */
 	c = &t->conns[t->index[bucket].slot - 1];
+	if (request_of(c))
+		return child_destroyed(t, c, rec, end, now_ns);
 	if (c->state == TCP_STATE_TIME_WAIT &&
 	    !(c->flags & (CONN_CLOSED | CONN_PARKED | CONN_UNSEEN)) &&
 	    end == CONN_END_UNKNOWN)
 		return 0;
 	if (!(c->flags & (CONN_CLOSED | CONN_PARKED)))
 		conn_closed(t, c,
-			    c->flags & CONN_DESTROY_PENDING ? c->closed_ns
-							    : now_ns,
+			    c->flags & (CONN_DESTROY_PENDING | CONN_VANISHED)
+				    ? c->closed_ns
+				    : now_ns,
 			    sink);
 	return conn_unseen(t, c, rec, end, now_ns);
 }
