@@ -56,7 +56,7 @@ ALL_LDFLAGS = -pthread $(SANFLAGS) $(LDFLAGS)
 # compiled for the BPF target (CO-RE: the kernel types it reads are
 # declared in the tree, so the object does not depend on the build
 # machine's kernel) and embedded in the one object that loads it by a
-# skeleton header bpftool generates.
+# light skeleton header bpftool generates.
 BPF_CLANG ?= clang
 BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
 GEN = $(BUILD)/gen
@@ -115,10 +115,6 @@ $(GEN)/%.bpf.o: src/collect/bpf/%.bpf.c | $(DEPS_STAMP)
 		-c -o $(GEN)/$*.raw.o $<
 	$(BPFTOOL) gen object $@ $(GEN)/$*.raw.o
 
-$(GEN)/%.skel.h: $(GEN)/%.bpf.o
-	$(BPFTOOL) gen skeleton $< name $* > $@.tmp
-	mv $@.tmp $@
-
 # A light skeleton: a loader program the kernel runs, which applies the
 # CO-RE relocations against the kernel's own BTF, so this process does not
 # read and index all of it, as libbpf's loader would.
@@ -128,10 +124,10 @@ $(GEN)/%.lskel.h: $(GEN)/%.bpf.o
 
 # Kept between builds, though only pattern rules name them.
 .SECONDARY: $(GEN)/tcp_states.bpf.o $(GEN)/task_sockets.bpf.o \
-	$(GEN)/tcp_states.skel.h $(GEN)/task_sockets.lskel.h
+	$(GEN)/tcp_states.lskel.h $(GEN)/task_sockets.lskel.h
 
 # The objects that include a skeleton: one each.
-$(BUILD)/src/collect/exact.o: $(GEN)/tcp_states.skel.h
+$(BUILD)/src/collect/exact.o: $(GEN)/tcp_states.lskel.h
 $(BUILD)/src/collect/sock_iter.o: $(GEN)/task_sockets.lskel.h
 $(BUILD)/src/collect/exact.o $(BUILD)/src/collect/sock_iter.o: \
 		$(BUILD)/%.o: %.c | $(DEPS_STAMP)

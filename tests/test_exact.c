@@ -854,6 +854,17 @@ Test(exact, reasons)
 		      "-- END PROG LOAD LOG --\n");
 	cr_expect_not_null(strstr(why, "types do not match"), "%s", why);
 
+	/* The kernel's own log, as the light skeleton's second try gets
+	 * it: no markers around it. */
+	exact_explain(why, sizeof(why), EXACT_STAGE_LOAD, -EACCES, true,
+		      "func#0 @0\n0: R1=ctx() R10=fp0\n"
+		      "12: (61) r2 = *(u32 *)(r1 +16)\n"
+		      "R1 invalid mem access 'scalar'\n"
+		      "processed 13 insns (limit 1000000) max_states_per_insn 0 "
+		      "total_states 1 peak_states 1 mark_read 1\n");
+	cr_expect_str_eq(why, "the kernel's verifier rejected the BPF "
+			      "program: R1 invalid mem access 'scalar'");
+
 	/* Without the capabilities, whatever libbpf said. */
 	exact_explain(why, sizeof(why), EXACT_STAGE_LOAD, -EPERM, false,
 		      "libbpf: Error in bpf_object__probe_loading():"

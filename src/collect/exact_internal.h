@@ -31,7 +31,8 @@ int exact_decode(const void *data, size_t size, struct exact_event *out);
 /*
  * Write the one-line reason for a failure with err at stage into buf:
  * privileged says whether the process has root's or CAP_BPF and
- * CAP_PERFMON, log is what libbpf said meanwhile (NULL or "" if nothing).
+ * CAP_PERFMON, log is what libbpf said meanwhile, or the kernel's log of
+ * a load that failed (NULL or "" if nothing).
  * The line has no newline; it is cut to fit len.
  */
 void exact_explain(char *buf, size_t len, enum exact_stage stage, int err,

@@ -15,7 +15,8 @@
  * are passed over.
  *
  * Built with clang -target bpf -O2 -g; CO-RE: the kernel types it reads
- * are in kernel_types.h and relocated by libbpf at load time.
+ * are in kernel_types.h and relocated at load time by the loader program
+ * the light skeleton embeds, against the kernel's own BTF.
  */
 #include <linux/bpf.h>
 

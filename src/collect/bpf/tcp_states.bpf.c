@@ -6,7 +6,8 @@
  * transition found the ring full.
  *
  * Built with clang -target bpf -O2 -g; CO-RE: the kernel types it reads
- * are in kernel_types.h and relocated by libbpf at load time.
+ * are in kernel_types.h and relocated at load time by the loader program
+ * the light skeleton embeds, against the kernel's own BTF.
  */
 #include <linux/bpf.h>
 #include <stdbool.h>
@@ -38,7 +39,7 @@ char LICENSE[] SEC("license") = "GPL";
  * sixty transitions. */
 #define WAKEUP_BYTES (64 * 128)
 
-/* Userspace sets the size with bpf_map__set_max_entries() before load. */
+/* Userspace sets the size in the skeleton's map descriptor before load. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 << 20);
