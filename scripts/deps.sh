@@ -10,7 +10,7 @@ set -eu
 need="pkg-config binutils libmnl-dev libncurses-dev clang libbpf-dev bpftool libelf-dev zlib1g-dev libmicrohttpd-dev"
 case "${1:-build}" in
 test) need="$need libcriterion-dev iproute2 tmux python3 mandoc valgrind" ;;
-bench) need="$need iproute2 hyperfine libbpf-tools jc curl" ;;
+bench) need="$need iproute2 linux-perf libbpf-tools jc curl" ;;
 fuzz) need="$need libclang-rt-14-dev" ;;
 esac
 
