@@ -241,6 +241,42 @@ rss_kib(pid_t pid)
 	return kib;
 }
 
+/*
+ * sockwatch watch with args (NULL-terminated), in ns, in a process group
+ * of its own: its stdout to out, or with out_is_stderr its stderr to out
+ * and its stdout to /dev/null; env, when not NULL, is "NAME=VALUE" set
+ * for it alone.
+ */
+static pid_t
+spawn_watch(struct netns *ns, int out, bool out_is_stderr, const char *env,
+	    const char *const *args)
+{
+	const char *argv[24] = { "sockwatch", "watch" };
+	size_t n = 2;
+	pid_t pid;
+
+	for (; args[n - 2] != NULL && n + 1 < sizeof(argv) / sizeof(*argv);
+	     n++)
+		argv[n] = args[n - 2];
+	argv[n] = NULL;
+	pid = fork();
+	if (pid != 0)
+		return pid;
+	setpgid(0, 0);
+	if (netns_enter(ns) < 0)
+		_exit(125);
+	if (out_is_stderr) {
+		dup2(out, 2);
+		dup2(open("/dev/null", O_WRONLY), 1);
+	} else {
+		dup2(out, 1);
+	}
+	if (env != NULL)
+		putenv((char *)env);
+	execv(run_sockwatch_path(), (char *const *)argv);
+	_exit(127);
+}
+
 /* Lines of text that hold needle.  A line at a time, with lengths known:
  * strstr() from each match over the rest of the text is quadratic under
  * ASan, whose strstr() measures all that rest at every call (minutes for
@@ -295,17 +331,11 @@ Test(watch_e2e, churn_every_connection_once, .timeout = 180)
 	unlink(outpath);
 	snprintf(duration, sizeof(duration), "%ds", ch.seconds + 4);
 
-	pid = fork();
-	if (pid == 0) {
-		setpgid(0, 0);
-		if (netns_enter(&ns) < 0)
-			_exit(125);
-		dup2(out, 1);
-		execl(run_sockwatch_path(), "sockwatch", "watch", "--jsonl", "-n",
-		      "--interval", "1s", "--duration", duration, "sport",
-		      ">=", "7200", "and", "sport", "<=", "7203", (char *)NULL);
-		_exit(127);
-	}
+	pid = spawn_watch(&ns, out, false, NULL,
+			  (const char *const[]){ "--jsonl", "-n", "--interval",
+						 "1s", "--duration", duration,
+						 "sport", ">=", "7200", "and",
+						 "sport", "<=", "7203", NULL });
 	cr_assert_gt(pid, 0);
 	netns_send(ns.ctl, "go", 2);
 	for (int s = 0; s < ch.seconds + 4; s++) {
@@ -448,18 +478,11 @@ Test(watch_e2e, forged_netlink_messages_are_dropped, .timeout = 30)
 	cr_assert_eq(netns_start(&ns, idle_holder, NULL), 0);
 	cr_assert((out = mkstemp(outpath)) >= 0);
 	unlink(outpath);
-	pid = fork();
-	if (pid == 0) {
-		setpgid(0, 0);
-		if (netns_enter(&ns) < 0)
-			_exit(125);
-		dup2(out, 1);
-		execl(run_sockwatch_path(), "sockwatch", "watch", "--jsonl", "-n",
-		      "--no-exact",
-		      "--interval", "100ms", "--duration", "3s", "port", "7300",
-		      (char *)NULL);
-		_exit(127);
-	}
+	pid = spawn_watch(&ns, out, false, NULL,
+			  (const char *const[]){ "--jsonl", "-n", "--no-exact",
+						 "--interval", "100ms",
+						 "--duration", "3s", "port",
+						 "7300", NULL });
 	cr_assert_gt(pid, 0);
 	cr_assert_eq(netns_enter(&ns), 0);
 	for (int tries = 0; tries < 50 && nports < 2; tries++) {
@@ -622,19 +645,10 @@ Test(watch_e2e, exact_ring_overflow_resyncs, .timeout = 60)
 	cr_assert_eq(netns_start(&ns, churn_flow, &ch), 0);
 	cr_assert((out = mkstemp(outpath)) >= 0);
 	unlink(outpath);
-	pid = fork();
-	if (pid == 0) {
-		setpgid(0, 0);
-		if (netns_enter(&ns) < 0)
-			_exit(125);
-		dup2(out, 2);
-		dup2(open("/dev/null", O_WRONLY), 1);
-		setenv("SOCKWATCH_EXACT_RING", "4096", 1);
-		execl(run_sockwatch_path(), "sockwatch", "watch", "--jsonl", "-n",
-		      "--exact", "--interval", "200ms", "--duration", "6s",
-		      (char *)NULL);
-		_exit(127);
-	}
+	pid = spawn_watch(&ns, out, true, "SOCKWATCH_EXACT_RING=4096",
+			  (const char *const[]){ "--jsonl", "-n", "--exact",
+						 "--interval", "200ms",
+						 "--duration", "6s", NULL });
 	cr_assert_gt(pid, 0);
 	netns_send(ns.ctl, "go", 2);
 	cr_assert_eq(netns_recv(ns.ctl, &made, sizeof(made), 20000),
