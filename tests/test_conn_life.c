@@ -648,3 +648,61 @@ Test(conn_life, missed_by_one_poll_and_listed_again)
 	cr_assert_eq(r.ev[2].kind, EVENT_CLOSED);
 	cr_assert_eq(r.ev[2].at_ns, 4 * SEC);
 }
+
+/* A destroy under a new cookie on the pair of a listed TIME-WAIT: a new
+ * socket that reused the pair (loopback allows it after a second) and
+ * was gone before the next poll, which no longer lists the TIME-WAIT.
+ * The TIME-WAIT ends at the reuse, and the new socket is told of, born
+ * and gone. */
+Test(conn_life, time_wait_ended_by_a_reuse_between_polls)
+{
+	struct sockrec keep = rec_of(9, 9, S(ESTABLISHED));
+	struct sockrec recs[2] = { keep, rec_of(40018, 80, S(TIME_WAIT)) };
+	struct sockrec reuse = recs[1];
+
+	recs[1].timer = 3;
+	recs[1].inode = 0;
+	reuse.cookie = 6501;
+	poll_at(recs, 2, 1 * SEC);
+	destroyed_at(reuse, &synced, 1300 * MS);
+	poll_at(&keep, 1, 2 * SEC);
+	cr_assert_eq(r.n, 4, "%zu events", r.n);
+	cr_assert_eq(r.ev[2].kind, EVENT_CLOSED);
+	cr_assert_eq(r.ev[2].from, S(TIME_WAIT));
+	cr_assert_eq(r.ev[2].at_ns, 1300 * MS);
+	cr_assert_eq(r.ev[3].kind, EVENT_CLOSED);
+	cr_assert(r.ev[3].flags & EVENT_INFERRED_LAST);
+	cr_assert_eq(r.ev[3].rec.cookie, 6501);
+	cr_assert_eq(t.open, 1);
+}
+
+/* The same destroy, and the TIME-WAIT listed again: it was the socket the
+ * TIME-WAIT replaced, let go of by its application.  Nothing to tell,
+ * unless a dump from before the destroy listed it: then the next says. */
+Test(conn_life, time_wait_outlives_a_destroy_on_its_pair)
+{
+	struct sockrec tw = rec_of(40019, 80, S(TIME_WAIT));
+	struct sockrec gone = tw;
+
+	tw.timer = 3;
+	tw.inode = 0;
+	gone.cookie = 6601;
+	poll_at(&tw, 1, 1 * SEC);
+	destroyed_at(gone, &synced, 1300 * MS);
+	poll_at(&tw, 1, 2 * SEC);
+	poll_at(&tw, 1, 3 * SEC);
+	cr_assert_eq(r.n, 1, "%zu events", r.n);
+	cr_assert_eq(t.by_state[S(TIME_WAIT)], 1);
+
+	destroyed_at(gone, &synced, 3300 * MS);
+	struct snapshot s = snap_of(&tw, 1);
+	cr_assert_eq(conn_table_begin(&t, &s, 4 * SEC), 0);
+	conn_table_dump_started(&t, 3200 * MS);
+	cr_assert_eq(conn_table_apply(&t, SIZE_MAX, &sink), 1);
+	conn_table_end(&t, &sink);
+	cr_assert_eq(r.n, 1, "a dump older than the destroy tells nothing");
+	poll_at(NULL, 0, 5 * SEC);
+	cr_assert_eq(r.n, 3, "%zu events", r.n);
+	cr_assert_eq(r.ev[1].from, S(TIME_WAIT));
+	cr_assert_eq(r.ev[1].at_ns, 3300 * MS);
+}

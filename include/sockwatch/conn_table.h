@@ -105,6 +105,19 @@ struct conn_selector {
 			 it finds was there before, not seen to arrive */
 };
 
+/* A destroy under a new cookie on the pair of a TIME-WAIT a poll listed
+ * (conn_table_destroyed): the socket that TIME-WAIT replaced, let go of
+ * by its application, or a new one that reused the pair and was gone
+ * before the poll.  The next poll tells: the TIME-WAIT is still there,
+ * or the reuse ended it. */
+struct conn_reuse {
+	struct sockrec rec; /* the destroyed socket */
+	uint64_t tw_cookie; /* the TIME-WAIT's */
+	uint64_t at_ns;	    /* the destroy */
+	uint32_t slot;	    /* the TIME-WAIT's */
+	uint8_t end;	    /* enum conn_end of the destroyed socket */
+};
+
 struct conn_table {
 	struct conn *conns; /* slots; free ones lack CONN_IN_USE */
 	size_t cap;	    /* slots allocated */
@@ -137,6 +150,8 @@ struct conn_table {
 	/* Destroy notifications are read (conn_table_destroyed): a socket
 	 * a poll misses waits one poll for its notification. */
 	bool awaits_destroys;
+	struct conn_reuse *reuses; /* waiting for the next poll */
+	size_t reuses_count, reuses_cap;
 	uint64_t events_total, destroyed_total;
 };
 

@@ -22,6 +22,7 @@
  * close is marked as not seen rather than given the cheapest path.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "conn_internal.h"
@@ -426,11 +427,16 @@ sweep_unlisted(struct conn_table *t, struct conn *c, uint64_t now,
 	}
 }
 
+static void settle_reuses(struct conn_table *t,
+			  const struct event_sink *sink);
+
 void
 conn_table_end(struct conn_table *t, const struct event_sink *sink)
 {
 	uint64_t now_ns = t->apply_now_ns;
 
+	if (t->reuses_count > 0)
+		settle_reuses(t, sink);
 	memset(t->by_state, 0, sizeof(t->by_state));
 	t->open = t->lingering = t->parked = 0;
 	for (size_t s = 0; s < t->slots_high; s++) {
@@ -500,6 +506,66 @@ conn_unseen(struct conn_table *t, struct conn *c, const struct sockrec *rec,
 	/* Never counted as seen by this generation. */
 	c->seen_gen = t->gen - 1;
 	return 0;
+}
+
+/* Keep a destroy on a listed TIME-WAIT's pair for the next poll. */
+static int
+reuse_pending(struct conn_table *t, const struct conn *tw,
+	      const struct sockrec *rec, enum conn_end end, uint64_t now_ns)
+{
+	if (t->reuses_count == t->reuses_cap) {
+		size_t ncap = t->reuses_cap ? 2 * t->reuses_cap : 16;
+		struct conn_reuse *p = realloc(t->reuses, ncap * sizeof(*p));
+		if (p == NULL)
+			return -ENOMEM;
+		t->reuses = p;
+		t->reuses_cap = ncap;
+	}
+	t->reuses[t->reuses_count++] = (struct conn_reuse){
+		.rec = *rec,
+		.tw_cookie = tw->rec.cookie,
+		.at_ns = now_ns,
+		.slot = (uint32_t)(tw - t->conns),
+		.end = (uint8_t)end,
+	};
+	return 0;
+}
+
+/*
+ * A poll after destroys on listed TIME-WAITs' pairs (reuse_pending): a
+ * TIME-WAIT it did not list, though its dump began after the destroy,
+ * was ended by a new socket on its pair, which lived and died between
+ * two polls: the TIME-WAIT ends as of that destroy (the reuse came
+ * before it) and the new socket is told of, born and gone.  One the poll
+ * listed was replacing the destroyed socket.  A dump that began before
+ * the destroy tells nothing yet: the next one will.
+ */
+static void
+settle_reuses(struct conn_table *t, const struct event_sink *sink)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < t->reuses_count; i++) {
+		const struct conn_reuse *r = &t->reuses[i];
+		struct conn *c = &t->conns[r->slot];
+		bool same = r->slot < t->slots_high &&
+			    (c->flags & CONN_IN_USE) &&
+			    !(c->flags & (CONN_CLOSED | CONN_PARKED)) &&
+			    c->rec.cookie == r->tw_cookie &&
+			    c->state == TCP_STATE_TIME_WAIT;
+
+		if (same && r->at_ns >= t->dump_started_ns) {
+			t->reuses[kept++] = *r;
+			continue;
+		}
+		if (!same || c->seen_gen == t->gen)
+			continue;
+		conn_closed(t, c, r->at_ns, sink);
+		if (conn_unseen(t, c, &r->rec, (enum conn_end)r->end,
+				r->at_ns) == 0)
+			conn_closed(t, c, r->at_ns, sink);
+	}
+	t->reuses_count = kept;
 }
 
 /* A request socket a poll listed, still open in the model: its child may
@@ -573,15 +639,15 @@ conn_table_destroyed(struct conn_table *t, const struct sockrec *rec,
 	 * ended before this one began (a reused pair).  Except a TIME-WAIT
 	 * a poll listed: the socket it replaced, which never had a cookie
 	 * while it lived, is destroyed only when its application lets go of
-	 * it, which may be long after.  (A new socket that reused the pair
-	 * and was gone before the next poll is then not told of.) */
+	 * it, which may be long after; or a new socket reused the pair and
+	 * was gone before the next poll, which then tells (settle_reuses). */
 	c = &t->conns[t->index[bucket].slot - 1];
 	if (request_of(c))
 		return child_destroyed(t, c, rec, end, now_ns);
 	if (c->state == TCP_STATE_TIME_WAIT &&
 	    !(c->flags & (CONN_CLOSED | CONN_PARKED | CONN_UNSEEN)) &&
 	    end == CONN_END_UNKNOWN)
-		return 0;
+		return reuse_pending(t, c, rec, end, now_ns);
 	if (!(c->flags & (CONN_CLOSED | CONN_PARKED)))
 		conn_closed(t, c,
 			    c->flags & (CONN_DESTROY_PENDING | CONN_VANISHED)

@@ -78,6 +78,7 @@ conn_table_free(struct conn_table *t)
 	free(t->free_slots);
 	free(t->index);
 	free(t->cookies);
+	free(t->reuses);
 	memset(t, 0, sizeof(*t));
 }
 
