@@ -206,7 +206,9 @@ void conn_table_await_destroys(struct conn_table *t, bool on);
  * history; any other is closed as of now_ns, in the manner the
  * notification tells (an RST it sent), or marked as not seen.  A
  * notification for another socket of a pair settles the one before at
- * once, into sink.  Returns 0 or -ENOMEM.
+ * once, into sink; except on a listed TIME-WAIT's pair, which the next
+ * update settles (a new socket that reused the pair, or the socket the
+ * TIME-WAIT replaced).  Returns 0 or -ENOMEM.
  */
 int conn_table_destroyed(struct conn_table *t, const struct sockrec *rec,
 			 const struct sockrec_ext *ext, uint64_t now_ns,
