@@ -547,9 +547,9 @@ settle_reuses(struct conn_table *t, const struct event_sink *sink)
 
 	for (size_t i = 0; i < t->reuses_count; i++) {
 		const struct conn_reuse *r = &t->reuses[i];
-		struct conn *c = &t->conns[r->slot];
-		bool same = r->slot < t->slots_high &&
-			    (c->flags & CONN_IN_USE) &&
+		struct conn *c = r->slot < t->slots_high ? &t->conns[r->slot]
+							 : NULL;
+		bool same = c != NULL && (c->flags & CONN_IN_USE) &&
 			    !(c->flags & (CONN_CLOSED | CONN_PARKED)) &&
 			    c->rec.cookie == r->tw_cookie &&
 			    c->state == TCP_STATE_TIME_WAIT;
