@@ -99,6 +99,7 @@ struct hist_report {
 	size_t inferred, inferred_not_visited;
 	size_t lone_closes;	    /* born and gone between two polls */
 	size_t unmatched;	    /* events for no side */
+	size_t tw_never;	    /* TIME-WAITs the kernel did not keep */
 	size_t by_kind_wrong[WL_KIND_COUNT];
 	size_t by_kind_sides[WL_KIND_COUNT];
 };
@@ -115,6 +116,13 @@ struct hist_input {
 	size_t nevents;
 	uint64_t start_ns, end_ns; /* when watch ran (CLOCK_MONOTONIC) */
 	unsigned examples;	   /* printed per rule, to stderr */
+	/* The TIME-WAITs the kernel held at the end, as (local port << 16)
+	 * | peer port, sorted; NULL when not asked.  An active closer's
+	 * CLOSE is taken for its TIME-WAIT, which then lasts past the end:
+	 * one not there was never made (an abort in its place), and its
+	 * side is right to end closed. */
+	const uint32_t *kernel_tw;
+	size_t nkernel_tw;
 };
 
 /*
