@@ -706,3 +706,29 @@ Test(conn_life, time_wait_outlives_a_destroy_on_its_pair)
 	cr_assert_eq(r.ev[1].from, S(TIME_WAIT));
 	cr_assert_eq(r.ev[1].at_ns, 3300 * MS);
 }
+
+/* An orphan's timewait object waits in FIN-WAIT-2 for the peer's FIN
+ * (timer 3).  A poll lists it under a cookie of its own, then the destroy
+ * of the socket it replaced comes under yet another: the same connection
+ * still, which goes on into TIME-WAIT; not closed, not a second one. */
+Test(conn_life, orphan_in_fin_wait_2_then_its_sockets_destroy)
+{
+	struct sockrec obj = rec_of(40020, 80, S(FIN_WAIT_2));
+	struct sockrec sock = obj;
+
+	obj.timer = 3;
+	obj.inode = 0;
+	obj.cookie = 6701;
+	sock.cookie = 6702;
+	poll_at(&obj, 1, 1 * SEC);
+	destroyed_at(sock, &synced, 1001 * MS);
+	obj.state = S(TIME_WAIT);
+	poll_at(&obj, 1, 2 * SEC);
+	poll_at(&obj, 1, 3 * SEC);
+	cr_assert_eq(r.n, 2, "%zu events", r.n);
+	cr_assert_eq(r.ev[0].kind, EVENT_NEW);
+	cr_assert_eq(r.ev[0].to, S(FIN_WAIT_2));
+	cr_assert_eq(r.ev[1].kind, EVENT_TRANSITION);
+	cr_assert_eq(r.ev[1].to, S(TIME_WAIT));
+	cr_assert_eq(t.open, 1);
+}

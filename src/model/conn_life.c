@@ -508,7 +508,7 @@ conn_unseen(struct conn_table *t, struct conn *c, const struct sockrec *rec,
 	return 0;
 }
 
-/* Keep a destroy on a listed TIME-WAIT's pair for the next poll. */
+/* Keep a destroy on a listed timewait object's pair for the next poll. */
 static int
 reuse_pending(struct conn_table *t, const struct conn *tw,
 	      const struct sockrec *rec, enum conn_end end, uint64_t now_ns)
@@ -552,7 +552,7 @@ settle_reuses(struct conn_table *t, const struct event_sink *sink)
 		bool same = c != NULL && (c->flags & CONN_IN_USE) &&
 			    !(c->flags & (CONN_CLOSED | CONN_PARKED)) &&
 			    c->rec.cookie == r->tw_cookie &&
-			    c->state == TCP_STATE_TIME_WAIT;
+			    conn_is_timewait_object(&c->rec);
 
 		if (same && r->at_ns >= t->dump_started_ns) {
 			t->reuses[kept++] = *r;
@@ -636,15 +636,17 @@ conn_table_destroyed(struct conn_table *t, const struct sockrec *rec,
 		return conn_unseen(t, c, rec, end, now_ns);
 	}
 	/* Another socket of the pair is known, under another cookie: it
-	 * ended before this one began (a reused pair).  Except a TIME-WAIT
-	 * a poll listed: the socket it replaced, which never had a cookie
-	 * while it lived, is destroyed only when its application lets go of
-	 * it, which may be long after; or a new socket reused the pair and
-	 * was gone before the next poll, which then tells (settle_reuses). */
+	 * ended before this one began (a reused pair).  Except a timewait
+	 * object a poll listed (in TIME-WAIT, or an orphan's in FIN-WAIT-2
+	 * waiting for the peer's FIN): the socket it replaced, which had no
+	 * cookie while it lived, is destroyed when its application lets go
+	 * of it, maybe long after, or at once for an orphan, its destroy
+	 * told after the poll; or a new socket reused the pair and was gone
+	 * before the next poll, which then tells (settle_reuses). */
 	c = &t->conns[t->index[bucket].slot - 1];
 	if (request_of(c))
 		return child_destroyed(t, c, rec, end, now_ns);
-	if (c->state == TCP_STATE_TIME_WAIT &&
+	if (conn_is_timewait_object(&c->rec) &&
 	    !(c->flags & (CONN_CLOSED | CONN_PARKED | CONN_UNSEEN)) &&
 	    end == CONN_END_UNKNOWN)
 		return reuse_pending(t, c, rec, end, now_ns);
