@@ -105,11 +105,11 @@ struct conn_selector {
 			 it finds was there before, not seen to arrive */
 };
 
-/* A destroy under a new cookie on the pair of a TIME-WAIT a poll listed
- * (conn_table_destroyed): the socket that TIME-WAIT replaced, let go of
- * by its application, or a new one that reused the pair and was gone
- * before the poll.  The next poll tells: the TIME-WAIT is still there,
- * or the reuse ended it. */
+/* A destroy under a new cookie on the pair of a timewait object a poll
+ * listed (conn_table_destroyed): the socket that object replaced, let go
+ * of by its application, or a new one that reused the pair and was gone
+ * before the poll.  The next poll tells: the object is still there, or
+ * the reuse ended it. */
 struct conn_reuse {
 	struct sockrec rec; /* the destroyed socket */
 	uint64_t tw_cookie; /* the TIME-WAIT's */
@@ -206,9 +206,9 @@ void conn_table_await_destroys(struct conn_table *t, bool on);
  * history; any other is closed as of now_ns, in the manner the
  * notification tells (an RST it sent), or marked as not seen.  A
  * notification for another socket of a pair settles the one before at
- * once, into sink; except on a listed TIME-WAIT's pair, which the next
- * update settles (a new socket that reused the pair, or the socket the
- * TIME-WAIT replaced).  Returns 0 or -ENOMEM.
+ * once, into sink; except on a listed timewait object's pair, which the
+ * next update settles (a new socket that reused the pair, or the socket
+ * the object replaced).  Returns 0 or -ENOMEM.
  */
 int conn_table_destroyed(struct conn_table *t, const struct sockrec *rec,
 			 const struct sockrec_ext *ext, uint64_t now_ns,

@@ -5,8 +5,9 @@
  * binary) that sends one record per transition through a BPF ring buffer.
  *
  * Needs root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF
- * (/sys/kernel/btf/vmlinux: CONFIG_DEBUG_INFO_BTF) and BPF ring buffers
- * (Linux 5.8 and later).  The program sees every network namespace.
+ * (/sys/kernel/btf/vmlinux: CONFIG_DEBUG_INFO_BTF), BPF ring buffers and
+ * the in-kernel CO-RE a light skeleton's loader uses (Linux 5.17 and
+ * later).  The program sees every network namespace.
  *
  * Lifetimes: a source owns the loaded program, its maps and the ring
  * buffer; the program is detached and unloaded by exact_close().  An

@@ -508,6 +508,17 @@ conn_unseen(struct conn_table *t, struct conn *c, const struct sockrec *rec,
 	return 0;
 }
 
+/* A known connection the kernel destroyed at now_ns, as end tells: the
+ * next poll settles it.  One a poll missed was gone by that poll. */
+static void
+mark_destroyed(struct conn *c, enum conn_end end, uint64_t now_ns)
+{
+	if (!(c->flags & CONN_VANISHED))
+		c->closed_ns = now_ns;
+	c->flags |= CONN_DESTROY_PENDING;
+	c->end = (uint8_t)end;
+}
+
 /* Keep a destroy on a listed timewait object's pair for the next poll. */
 static int
 reuse_pending(struct conn_table *t, const struct conn *tw,
@@ -593,10 +604,7 @@ child_destroyed(struct conn_table *t, struct conn *c,
 	child.cookie = rec->cookie;
 	if (conn_set_rec(t, c, &child) < 0)
 		return -ENOMEM;
-	if (!(c->flags & CONN_VANISHED))
-		c->closed_ns = now_ns;
-	c->flags |= CONN_DESTROY_PENDING;
-	c->end = (uint8_t)end;
+	mark_destroyed(c, end, now_ns);
 	return 0;
 }
 
@@ -620,13 +628,8 @@ conn_table_destroyed(struct conn_table *t, const struct sockrec *rec,
 		 * still held open by its application is destroyed after a
 		 * poll listed the TIME-WAIT that took its place. */
 		if (!(c->flags & (CONN_CLOSED | CONN_DESTROY_PENDING)) &&
-		    !conn_is_timewait_object(&c->rec)) {
-			/* One a poll missed was gone by then. */
-			if (!(c->flags & CONN_VANISHED))
-				c->closed_ns = now_ns;
-			c->flags |= CONN_DESTROY_PENDING;
-			c->end = (uint8_t)end;
-		}
+		    !conn_is_timewait_object(&c->rec))
+			mark_destroyed(c, end, now_ns);
 		return 0;
 	}
 	bucket = index_probe_hashed(t, rec, hash);
