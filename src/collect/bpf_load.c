@@ -1,4 +1,5 @@
 /* What the BPF collectors share: see bpf_load.h. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -138,6 +139,24 @@ bpf_kernel_log_word(const char *log, char *buf, size_t len)
 		return false;
 	last_word(log, log + strlen(log), buf, len);
 	return true;
+}
+
+/* Room for the verifier's log of a load that failed (a log too small for
+ * the program fails the load anew). */
+#define VERIFIER_LOG_SIZE (1u << 20)
+
+char *
+bpf_retry_with_log(int err, void (*load)(void *arg, char *log, size_t size),
+		   void *arg)
+{
+	char *log;
+
+	if ((err != -EACCES && err != -EINVAL) ||
+	    (log = malloc(VERIFIER_LOG_SIZE)) == NULL)
+		return NULL;
+	log[0] = '\0';
+	load(arg, log, VERIFIER_LOG_SIZE);
+	return log;
 }
 
 /* The first line libbpf said, without its "libbpf: " prefix. */

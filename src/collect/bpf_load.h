@@ -31,6 +31,17 @@ bool bpf_verifier_word(const char *log, char *buf, size_t len);
 /* The same of a log as the kernel writes it (no libbpf around it):
  * false when it is empty. */
 bool bpf_kernel_log_word(const char *log, char *buf, size_t len);
+/*
+ * After a load that failed with err (a negative errno): when err is one
+ * the verifier answers with (EACCES, EINVAL), try once more with room for
+ * the kernel's log, which load (loading, and unloading what it loaded)
+ * writes.  The log is asked for only then: writing it costs every load
+ * that succeeds.  Returns the log, malloc'd, for the caller to free; NULL
+ * when err is another or memory ran out.
+ */
+char *bpf_retry_with_log(int err,
+			 void (*load)(void *arg, char *log, size_t size),
+			 void *arg);
 /* The first line of log, without libbpf's "libbpf: " prefix. */
 void bpf_first_said(const char *log, char *buf, size_t len);
 /* Copy s (at most n bytes) into buf as one line: control characters

@@ -21,10 +21,6 @@
  * embedded (see load_and_attach()). */
 #include "tcp_states.lskel.h"
 
-/* Room for the verifier's log of a load that failed (a log too small for
- * the program fails the load anew). */
-#define VERIFIER_LOG_SIZE (1u << 20)
-
 struct exact_source {
 	struct tcp_states *skel;
 	struct ring_buffer *rb;
@@ -299,24 +295,28 @@ fail:
 	return err;
 }
 
-/*
- * Why loading failed with err, in tls_why: the verifier's last word when
- * it rejected the program.  Its log is asked for only now, on a second
- * try: writing it costs every load that succeeds.
- */
-static int
-load_failed(const struct load_inputs *in, enum exact_stage stage, int err)
+/* One more load, with the kernel's log (bpf_retry_with_log()). */
+static void
+load_again(void *arg, char *log, size_t size)
 {
 	struct tcp_states *again = NULL;
-	enum exact_stage stage_again;
-	char *log;
+	enum exact_stage stage;
 
-	if (stage != EXACT_STAGE_LOAD || (err != -EACCES && err != -EINVAL) ||
-	    (log = malloc(VERIFIER_LOG_SIZE)) == NULL)
-		return failed(stage, err);
-	if (load_and_attach(&again, in, &stage_again, log,
-			    VERIFIER_LOG_SIZE) == 0)
+	if (load_and_attach(&again, arg, &stage, log, size) == 0)
 		tcp_states__destroy(again);
+}
+
+/* Why loading failed with err, in tls_why: the verifier's last word when
+ * it rejected the program. */
+static int
+load_failed(struct load_inputs *in, enum exact_stage stage, int err)
+{
+	char *log = stage == EXACT_STAGE_LOAD
+			    ? bpf_retry_with_log(err, load_again, in)
+			    : NULL;
+
+	if (log == NULL)
+		return failed(stage, err);
 	err = failed_with(stage, err, log);
 	free(log);
 	return err;

@@ -22,10 +22,6 @@
 /* include/linux/proc_ns.h: the inode of the initial pid namespace. */
 #define PROC_PID_INIT_INO 0xEFFFFFFCu
 
-/* Room for the verifier's log of a load that failed (a log too small
- * for the program fails the load anew). */
-#define VERIFIER_LOG_SIZE (1u << 20)
-
 /*
  * One loaded program serves every table of the process (the monitor keeps
  * two, scanned from two threads).  Each pass creates an iterator of its
@@ -74,11 +70,22 @@ load_and_attach(char *log, size_t log_size)
 	return skel;
 }
 
-/*
- * Why loading failed with err, in one line: the verifier's last word when
- * it rejected the program.  Its log is asked for only now, on a second
- * try: writing it costs every load that succeeds.
- */
+/* One more load, with the kernel's log (bpf_retry_with_log()); a log
+ * only of a load that failed again. */
+static void
+load_again(void *arg, char *log, size_t size)
+{
+	struct task_sockets *again = load_and_attach(log, size);
+
+	(void)arg;
+	if (again != NULL) {
+		task_sockets__destroy(again);
+		log[0] = '\0';
+	}
+}
+
+/* Why loading failed with err, in one line: the verifier's last word when
+ * it rejected the program. */
 static int
 load_failed(char *why, size_t len, int err)
 {
@@ -89,14 +96,9 @@ load_failed(char *why, size_t len, int err)
 		return -err;
 	snprintf(why, len, "cannot load the socket iterator: %s",
 		 strerror(err));
-	if (err != EACCES && err != EINVAL)
+	if ((log = bpf_retry_with_log(-err, load_again, NULL)) == NULL)
 		return -err;
-	if ((log = malloc(VERIFIER_LOG_SIZE)) == NULL)
-		return -err;
-	struct task_sockets *again = load_and_attach(log, VERIFIER_LOG_SIZE);
-	if (again != NULL)
-		task_sockets__destroy(again);
-	else if (bpf_kernel_log_word(log, word, sizeof(word)))
+	if (bpf_kernel_log_word(log, word, sizeof(word)))
 		snprintf(why, len, "the kernel's verifier rejected the socket "
 				   "iterator: %s", word);
 	free(log);
